@@ -1,0 +1,101 @@
+"""Atomic, safe files for trained weights and decoded data: never a partial file, never arbitrary unpickling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CACHE_ENV = "CNNATLAS_CACHE"
+
+
+class CacheWarning(UserWarning):
+    """A cache file was unusable (corrupted, truncated or made for something else) and is rebuilt."""
+
+
+def cache_dir(kind: str) -> Path:
+    """Return the folder for cached ``kind`` files (``$CNNATLAS_CACHE/kind`` or ``~/.cache/cnnatlas/kind``).
+
+    Example:
+        >>> cache_dir("models").name
+        'models'
+    """
+    base = os.environ.get(CACHE_ENV)
+    root = Path(base).expanduser() if base else Path.home() / ".cache" / "cnnatlas"
+    folder = root / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def stable_hash(payload: Any) -> str:
+    """Return a hex SHA-256 of a JSON-serialisable payload (keys sorted, so order never matters).
+
+    Example:
+        >>> stable_hash({"a": 1}) == stable_hash({"a": 1})
+        True
+    """
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def save_atomic(obj: Any, path: Path) -> Path:
+    """Write ``obj`` with ``torch.save`` to a temporary file beside ``path``, then rename it into place.
+
+    An interrupted write leaves ``path`` as it was (absent or the old file), never half written.
+
+    Example:
+        >>> save_atomic({"w": torch.zeros(2)}, Path(tempfile.mkdtemp()) / "w.pt").suffix
+        '.pt'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load_checked(path: Path, expected_key: str) -> dict[str, Any] | None:
+    """Load a cache file written by :func:`save_atomic` if it is intact and was made for ``expected_key``.
+
+    Returns None when there is no file. A file that cannot be read, or that carries another key,
+    is reported in one :class:`CacheWarning`, removed, and None is returned so that the caller rebuilds it.
+    Loading uses ``weights_only=True``: no arbitrary object is ever unpickled.
+
+    Example:
+        >>> load_checked(Path("/nonexistent.pt"), "key") is None
+        True
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as error:
+        lines = str(error).strip().splitlines()
+        reason = f"unreadable ({type(error).__name__}: {lines[0][:120] if lines else 'empty or truncated'})"
+        payload = None
+    else:
+        reason = ""
+        if not isinstance(payload, dict) or payload.get("key") != expected_key:
+            reason = "made for another model, data set or recipe"
+            payload = None
+    if payload is None:
+        warnings.warn(f"cnnatlas cache {path.name} is {reason}; rebuilding it", CacheWarning, stacklevel=3)
+        path.unlink(missing_ok=True)
+    return payload

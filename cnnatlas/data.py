@@ -1,0 +1,336 @@
+"""Real data sets as uint8 tensors: FashionMNIST and CIFAR-10, online through torchvision or from an offline mirror.
+
+Where the data comes from, in order:
+
+1. ``$CNNATLAS_DATA`` (default ``~/.cache/cnnatlas/data``) already holds it: it is loaded from there.
+2. ``$CNNATLAS_DATA_MIRROR`` names a folder laid out like ``shared/data`` (``FashionMNIST/raw/*.gz``,
+   ``CIFAR-10-images.tar.gz``): the data root is seeded from it, without a network call.
+3. Otherwise torchvision downloads the canonical files; if that fails, one :class:`DataUnavailableError`
+   names both variables and the expected layout.
+
+Images are decoded once and kept as ``uint8`` tensors of shape (N, C, H, W), so no epoch decodes an image.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import socket
+import tarfile
+import tempfile
+import urllib.error
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+
+from .cache import load_checked, save_atomic
+
+DATA_ENV = "CNNATLAS_DATA"
+MIRROR_ENV = "CNNATLAS_DATA_MIRROR"
+DOWNLOAD_TIMEOUT_S = 20
+
+FASHION_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
+_FASHION_RAW = (
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+)  # fmt: skip
+_CIFAR_TAR = "CIFAR-10-images.tar.gz"
+_EXPECTED_LAYOUT = (
+    "FashionMNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz and "
+    "CIFAR-10-images.tar.gz (train/<class>/*.jpg, test/<class>/*.jpg)"
+)
+
+
+class DataUnavailableError(RuntimeError):
+    """The data set is neither cached, nor in a mirror, nor downloadable."""
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """Per-channel mean and standard deviation of images scaled to [0, 1], computed from data.
+
+    Calling it turns uint8 (N, C, H, W) images into normalised float32 tensors.
+
+    Example:
+        >>> norm = Normalization(mean=(0.5,), std=(0.25,))
+        >>> norm(torch.full((2, 1, 4, 4), 255, dtype=torch.uint8)).unique()
+        tensor([2.])
+    """
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        x = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
+        shape = (1, len(self.mean), 1, 1)
+        mean = torch.tensor(self.mean, device=x.device).view(shape)
+        std = torch.tensor(self.std, device=x.device).view(shape)
+        return (x - mean) / std
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """Images as a uint8 (N, C, H, W) tensor with int64 labels, plus where they came from.
+
+    Example:
+        >>> ds = ImageDataset("demo", "test", torch.zeros(4, 1, 2, 2, dtype=torch.uint8),
+        ...                   torch.arange(4), ("a", "b", "c", "d"), "made up")
+        >>> len(ds.subset(2))
+        2
+    """
+
+    name: str
+    split: str
+    images: torch.Tensor
+    labels: torch.Tensor
+    classes: tuple[str, ...]
+    source: str
+    _fingerprint: list[str] = field(default_factory=list, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def subset(self, count: int) -> ImageDataset:
+        """Return the first ``count`` images of every class interleaved, so that classes stay balanced."""
+        if count >= len(self):
+            return self
+        order = torch.argsort(self._rank_within_class(), stable=True)[:count]
+        return ImageDataset(
+            self.name,
+            f"{self.split}[:{count}]",
+            self.images[order],
+            self.labels[order],
+            self.classes,
+            self.source,
+        )
+
+    def _rank_within_class(self) -> torch.Tensor:
+        rank = torch.empty_like(self.labels)
+        for label in self.labels.unique():
+            where = (self.labels == label).nonzero().flatten()
+            rank[where] = torch.arange(len(where))
+        return rank
+
+    def normalization(self) -> Normalization:
+        """Return the per-channel mean and std of these images (scaled to [0, 1])."""
+        x = self.images.float().div_(255.0)
+        return Normalization(tuple(x.mean(dim=(0, 2, 3)).tolist()), tuple(x.std(dim=(0, 2, 3)).tolist()))
+
+    def fingerprint(self) -> str:
+        """Return a short hash of the images and labels: what a trained-weights cache is keyed on."""
+        if not self._fingerprint:
+            digest = hashlib.blake2b(digest_size=12)
+            digest.update(self.images.contiguous().numpy().tobytes())
+            digest.update(self.labels.numpy().tobytes())
+            self._fingerprint.append(digest.hexdigest())
+        return self._fingerprint[0]
+
+
+def data_root() -> Path:
+    """Return the data root: ``$CNNATLAS_DATA`` or ``~/.cache/cnnatlas/data`` (created if missing).
+
+    Example:
+        >>> data_root().is_dir()
+        True
+    """
+    value = os.environ.get(DATA_ENV)
+    root = Path(value).expanduser() if value else Path.home() / ".cache" / "cnnatlas" / "data"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _mirror() -> Path | None:
+    value = os.environ.get(MIRROR_ENV)
+    if not value:
+        return None
+    mirror = Path(value).expanduser()
+    if not mirror.is_dir():
+        raise DataUnavailableError(
+            f"{MIRROR_ENV}={value} is not a folder; expected a folder holding {_EXPECTED_LAYOUT}"
+        )
+    return mirror
+
+
+def _unavailable(name: str, error: BaseException | None) -> DataUnavailableError:
+    why = f" (download failed: {type(error).__name__}: {' '.join(str(error).split())})" if error else ""
+    return DataUnavailableError(
+        f"{name} is not in {DATA_ENV} ({data_root()}) and could not be downloaded{why}. "
+        f"Offline, set {MIRROR_ENV} to a folder holding {_EXPECTED_LAYOUT}; "
+        f"or set {DATA_ENV} to a folder that already holds torchvision's files."
+    )
+
+
+@contextmanager
+def _download_timeout(seconds: float) -> Iterator[None]:
+    """Bound every socket operation while torchvision downloads, so that offline fails fast."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _gunzip_atomic(source: Path, target: Path) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with gzip.open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _seed_fashion_mnist(raw: Path) -> bool:
+    mirror = _mirror()
+    if mirror is None:
+        return False
+    sources = [mirror / "FashionMNIST" / "raw" / f"{stem}.gz" for stem in _FASHION_RAW]
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        raise DataUnavailableError(
+            f"{MIRROR_ENV} is set but lacks {', '.join(missing)}; expected {_EXPECTED_LAYOUT}"
+        )
+    raw.mkdir(parents=True, exist_ok=True)
+    for source, stem in zip(sources, _FASHION_RAW, strict=True):
+        if not (raw / stem).exists():
+            _gunzip_atomic(source, raw / stem)
+    return True
+
+
+def load_fashion_mnist(train: bool = True) -> ImageDataset:
+    """Return FashionMNIST's train (60,000) or test (10,000) split as uint8 (N, 1, 28, 28) images.
+
+    Example:
+        >>> test = load_fashion_mnist(train=False)  # doctest: +SKIP
+        >>> test.images.shape, test.images.dtype    # doctest: +SKIP
+        (torch.Size([10000, 1, 28, 28]), torch.uint8)
+    """
+    root = data_root()
+    raw = root / "FashionMNIST" / "raw"
+    source = f"torchvision files in {root}"
+    if not all((raw / stem).exists() for stem in _FASHION_RAW):
+        if _seed_fashion_mnist(raw):
+            source = f"offline mirror {os.environ[MIRROR_ENV]}"
+        else:
+            source = "downloaded by torchvision"
+    try:
+        with _download_timeout(DOWNLOAD_TIMEOUT_S):
+            ds = torchvision.datasets.FashionMNIST(str(root), train=train, download=True)
+    except (urllib.error.URLError, OSError, RuntimeError) as error:
+        raise _unavailable("FashionMNIST", error) from error
+    return ImageDataset(
+        "FashionMNIST",
+        "train" if train else "test",
+        ds.data.unsqueeze(1).contiguous(),
+        ds.targets.long(),
+        FASHION_CLASSES,
+        source,
+    )
+
+
+def _decode_cifar_tar(tar_path: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    images: list[torch.Tensor] = []
+    labels: list[int] = []
+    index = {name: i for i, name in enumerate(CIFAR10_CLASSES)}
+    with tarfile.open(tar_path, "r:gz") as archive:
+        for member in archive:
+            parts = Path(member.name).parts
+            if not member.isfile() or len(parts) != 3 or parts[0] != split or not parts[2].endswith(".jpg"):
+                continue
+            data = archive.extractfile(member)
+            if data is None or parts[1] not in index:
+                continue
+            with Image.open(io.BytesIO(data.read())) as jpeg:
+                pixels = np.asarray(jpeg.convert("RGB"))
+            images.append(torch.from_numpy(pixels.copy()).permute(2, 0, 1))
+            labels.append(index[parts[1]])
+    if not images:
+        raise DataUnavailableError(
+            f"{tar_path} holds no {split}/<class>/*.jpg images; expected {_EXPECTED_LAYOUT}"
+        )
+    return torch.stack(images), torch.tensor(labels, dtype=torch.long)
+
+
+def load_cifar10(train: bool = True) -> ImageDataset:
+    """Return CIFAR-10's train (50,000) or test (10,000) split as uint8 (N, 3, 32, 32) images.
+
+    The canonical torchvision files are used when present or downloadable; offline, the JPEG mirror is
+    decoded once into a tensor cache in the data root (its pixels differ slightly: the source says which).
+
+    Example:
+        >>> test = load_cifar10(train=False)     # doctest: +SKIP
+        >>> test.images.shape                    # doctest: +SKIP
+        torch.Size([10000, 3, 32, 32])
+    """
+    root = data_root()
+    split = "train" if train else "test"
+    canonical = root / "cifar-10-batches-py"
+    mirror = None if canonical.exists() else _mirror()
+    if mirror is not None:
+        tar_path = mirror / _CIFAR_TAR
+        if not tar_path.exists():
+            raise DataUnavailableError(
+                f"{MIRROR_ENV} is set but lacks {tar_path}; expected {_EXPECTED_LAYOUT}"
+            )
+        cache = root / f"cifar10-jpeg-{split}.pt"
+        key = f"cifar10-jpeg-{split}-{tar_path.stat().st_size}"
+        payload = load_checked(cache, key)
+        if payload is None:
+            images, labels = _decode_cifar_tar(tar_path, split)
+            payload = {"key": key, "images": images, "labels": labels}
+            save_atomic(payload, cache)
+        return ImageDataset(
+            "CIFAR-10",
+            split,
+            payload["images"],
+            payload["labels"],
+            CIFAR10_CLASSES,
+            f"offline JPEG mirror {tar_path} (re-encoded pixels)",
+        )
+    try:
+        with _download_timeout(DOWNLOAD_TIMEOUT_S):
+            ds = torchvision.datasets.CIFAR10(str(root), train=train, download=not canonical.exists())
+    except (urllib.error.URLError, OSError, RuntimeError) as error:
+        raise _unavailable("CIFAR-10", error) from error
+    images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
+    return ImageDataset(
+        "CIFAR-10",
+        split,
+        images,
+        torch.tensor(ds.targets, dtype=torch.long),
+        CIFAR10_CLASSES,
+        f"torchvision files in {root}",
+    )
+
+
+def load_photo(name: str = "astronaut") -> torch.Tensor:
+    """Return one of scikit-image's real photographs as a uint8 (3, H, W) tensor (grayscale ones as (1, H, W)).
+
+    Example:
+        >>> load_photo("camera").shape
+        torch.Size([1, 512, 512])
+    """
+    import skimage.data
+
+    names = ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")
+    if name not in names:
+        raise ValueError(f"photo: expected one of {names}, got {name!r}")
+    array = getattr(skimage.data, name)()
+    tensor = torch.from_numpy(array.copy())
+    return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()

@@ -1,0 +1,39 @@
+"""Training curves from a :class:`~cnnatlas.train.TrainResult`.
+
+Example:
+    >>> fig = plot_history(result)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from .train import TrainResult
+
+
+def plot_history(result: TrainResult, fig: Figure | None = None) -> Figure:
+    """Return a two-panel figure: loss and accuracy per epoch, train vs test.
+
+    Example:
+        >>> plot_history(result).axes[0].get_title()  # doctest: +SKIP
+        'loss'
+    """
+    if not isinstance(result, TrainResult):
+        raise TypeError(f"result: expected a TrainResult, got {type(result).__name__}")
+    if not result.history:
+        raise ValueError("result: has no per-epoch history to plot")
+    epochs = [h.epoch for h in result.history]
+    fig = fig or plt.figure(figsize=(8, 3), layout="constrained")
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    loss_ax.plot(epochs, [h.train_loss for h in result.history], "o-", label="train")
+    loss_ax.plot(epochs, [h.test_loss for h in result.history], "s-", label="test")
+    loss_ax.set(title="loss", xlabel="epoch")
+    acc_ax.plot(epochs, [h.train_accuracy for h in result.history], "o-", label="train")
+    acc_ax.plot(epochs, [h.test_accuracy for h in result.history], "s-", label="test")
+    acc_ax.set(title="accuracy", xlabel="epoch")
+    for ax in (loss_ax, acc_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"{result.model_name} on {result.data_name} ({result.device_name})", fontsize=10)
+    return fig

@@ -1,0 +1,158 @@
+"""The reference articles' models, layer for layer, as named classes.
+
+Each class keeps exactly the layers of its article, so that a page can quote the article and run it.
+
+Example:
+    >>> LeNet()(torch.zeros(1, 1, 28, 28)).shape
+    torch.Size([1, 10])
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LeNet(nn.Sequential):
+    """LeNet-5 of article 003: two 5x5 convolutions with ReLU and 2x2 average pooling, three linear layers.
+
+    Input (N, 1, 28, 28); output (N, 10) logits. Being an ``nn.Sequential``, ``net[:k]`` runs its first k layers.
+
+    Example:
+        >>> LeNet()[:3](torch.zeros(2, 1, 28, 28)).shape
+        torch.Size([2, 6, 14, 14])
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
+            nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(84, 10),
+        )  # fmt: skip
+
+    def __getitem__(self, index: int | slice) -> nn.Module:
+        """``net[i]`` is layer i; ``net[a:b]`` is a plain ``nn.Sequential`` of those layers (sharing weights)."""
+        if isinstance(index, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
+
+
+def init_xavier_(model: nn.Module) -> nn.Module:
+    """Initialise like article 003's ``init_network(method='xavier')``: Xavier-normal weights, zero biases.
+
+    Example:
+        >>> float(init_xavier_(LeNet())[0].bias.abs().sum())
+        0.0
+    """
+    for name, param in model.named_parameters():
+        if name.endswith("weight") and param.dim() > 1:
+            nn.init.xavier_normal_(param)
+        elif name.endswith("bias"):
+            nn.init.zeros_(param)
+    return model
+
+
+class Cifar10Net(nn.Module):
+    """The CIFAR-10 CNN of article 004 (called ``Tudui`` there): three 5x5 conv + max-pool stages, two linear layers.
+
+    Input (N, 3, 32, 32); output (N, 10). The layers sit in ``self.model1`` as in the article.
+
+    Example:
+        >>> Cifar10Net()(torch.zeros(1, 3, 32, 32)).shape
+        torch.Size([1, 10])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model1 = nn.Sequential(
+            nn.Conv2d(3, 32, 5, stride=1, padding=2),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 32, 5, stride=1, padding=2),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5, stride=1, padding=2),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(1024, 64),
+            nn.Linear(64, 10),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model1(x)
+
+
+class SimpleCNN(nn.Module):
+    """SimpleCNN of article 000: conv(3->16) + pool, conv(16->32) + pool; (N, 3, 32, 32) -> (N, 32, 8, 8).
+
+    Example:
+        >>> SimpleCNN()(torch.zeros(4, 3, 32, 32)).shape
+        torch.Size([4, 32, 8, 8])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(self.conv1(x))
+        return self.pool(self.conv2(x))
+
+
+class ResidualBlock(nn.Module):
+    """ResNet basic block of article 000, with a 1x1 projection shortcut when stride or width change.
+
+    Example:
+        >>> ResidualBlock(64, 128, stride=2)(torch.zeros(4, 64, 32, 32)).shape
+        torch.Size([4, 128, 16, 16])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        residual = self.shortcut(x)
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out = out + residual
+        return F.relu(out)
+
+
+class SimpleUpDownNet(nn.Module):
+    """Article 001's down-then-up network: two stride-2 convs, two stride-2 transposed convs, one channel.
+
+    Example:
+        >>> SimpleUpDownNet()(torch.zeros(1, 1, 64, 64)).shape
+        torch.Size([1, 1, 64, 64])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down1 = nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1)
+        self.down2 = nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.down1(x))
+        x = F.relu(self.down2(x))
+        x = F.relu(self.up1(x))
+        return self.up2(x)

@@ -1,0 +1,116 @@
+"""Interactive Plotly views: explore a model's layers and channels in the browser.
+
+Example:
+    >>> fig = layer_explorer({"conv": torch.rand(1, 4, 8, 8), "fc": torch.rand(1, 10)})
+    >>> len(fig.data), len(fig.layout.sliders[0].steps)
+    (2, 2)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from ._checks import check_tensor
+from .features import map_limits
+
+_GAP = 1  # empty pixels between tiles of a mosaic
+
+
+def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
+    """Return a (C, H, W) float array for one sample: 4D -> its channels, 2D (N, F) -> one F-long strip."""
+    check_tensor(tensor, name, rank=(2, 3, 4), floating=True)
+    t = tensor.detach().cpu().float()
+    if t.dim() == 4:
+        t = t[0]
+    elif t.dim() == 2:
+        features = t[0]
+        width = math.ceil(math.sqrt(features.numel()))
+        padded = torch.full((width * width,), float("nan"))
+        padded[: features.numel()] = features
+        t = padded.view(1, width, width)
+    return t.numpy()
+
+
+def mosaic(
+    maps: np.ndarray, ncols: int | None = None, per_channel: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tile (C, H, W) maps into one 2D image with NaN gaps; return (display values, channel index per pixel).
+
+    With ``per_channel`` each map is rescaled to [0, 1] on its own (a constant map becomes 0.5).
+
+    Example:
+        >>> image, channel = mosaic(np.zeros((4, 2, 2)))
+        >>> image.shape, int(np.nanmax(channel))
+        ((5, 5), 3)
+    """
+    count, h, w = maps.shape
+    ncols = ncols or math.ceil(math.sqrt(count))
+    nrows = math.ceil(count / ncols)
+    image = np.full((nrows * (h + _GAP) - _GAP, ncols * (w + _GAP) - _GAP), np.nan)
+    channel = np.full(image.shape, np.nan)
+    for c in range(count):
+        r, k = divmod(c, ncols)
+        tile = maps[c]
+        if per_channel:
+            finite = tile[np.isfinite(tile)]
+            low, high, constant = map_limits(finite) if finite.size else (0.0, 1.0, True)
+            tile = np.full_like(tile, 0.5) if constant else (tile - low) / (high - low)
+            tile[~np.isfinite(maps[c])] = np.nan
+        y, x = r * (h + _GAP), k * (w + _GAP)
+        image[y : y + h, x : x + w] = tile
+        channel[y : y + h, x : x + w] = c
+    return image, channel
+
+
+def layer_explorer(
+    outputs: Mapping[str, torch.Tensor],
+    title: str = "Layer outputs",
+    per_channel: bool = True,
+    height: int = 520,
+) -> go.Figure:
+    """Return a Plotly figure with a slider over layers; each step shows all channels of that layer's output.
+
+    ``outputs`` maps a layer name to its output for one sample: (1, C, H, W) maps or (1, F) features.
+    Hovering shows the channel and the raw value.
+
+    Example:
+        >>> fig = layer_explorer(layer_outputs(LeNet(), torch.rand(1, 1, 28, 28)))  # doctest: +SKIP
+    """
+    if not outputs:
+        raise ValueError("outputs: expected at least one layer output, got an empty mapping")
+    fig = go.Figure()
+    steps = []
+    names = list(outputs)
+    for index, name in enumerate(names):
+        maps = _as_maps(name, outputs[name])
+        image, channel = mosaic(maps, per_channel=per_channel)
+        raw, _ = mosaic(maps, per_channel=False)
+        shape = tuple(outputs[name].shape)
+        fig.add_trace(go.Heatmap(
+            z=image.astype(np.float32), customdata=np.dstack([channel, raw]).astype(np.float32), colorscale="Viridis", showscale=False,
+            visible=index == 0, name=name, hoverongaps=False,
+            hovertemplate="channel %{customdata[0]}<br>value %{customdata[1]:.3g}<extra>" + name + "</extra>",
+        ))  # fmt: skip
+        visible = [i == index for i in range(len(names))]
+        label = f"{name} {shape}"
+        steps.append(
+            {
+                "method": "update",
+                "label": name,
+                "args": [{"visible": visible}, {"title.text": f"{title}: {label}"}],
+            }
+        )
+    fig.update_layout(
+        title={"text": f"{title}: {names[0]} {tuple(outputs[names[0]].shape)}"},
+        sliders=[{"active": 0, "steps": steps, "currentvalue": {"prefix": "layer: "}, "pad": {"t": 30}}],
+        height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis={"visible": False, "constrain": "domain"},
+        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        plot_bgcolor="rgba(0,0,0,0)",
+    )  # fmt: skip
+    return fig

@@ -1,0 +1,80 @@
+"""Every way to run cnnatlas: docs, serve, tests, lint, bench.
+
+docs, serve, tests and bench share one virtual environment, ``.nox/cnnatlas``: torch (several GB) is
+installed once, and reinstalled only when pyproject.toml changes. It is made with pip, not uv, because
+pip sees this machine's local torch wheels and uv does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).resolve().parent
+SHARED_ENV = ROOT / ".nox" / "cnnatlas"
+EXTRAS = "docs,test"
+
+
+def _shared_env(session: nox.Session) -> dict[str, str]:
+    """Create (once) the shared venv with cnnatlas[docs,test] installed; return the env to run in it."""
+    python = SHARED_ENV / "bin" / "python"
+    stamp = SHARED_ENV / ".installed-from"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
+    if not python.exists():
+        session.run(sys.executable, "-m", "venv", str(SHARED_ENV), external=True)
+    if not stamp.exists() or stamp.read_text() != wanted:
+        session.run(str(python), "-m", "pip", "install", "--upgrade", "pip", external=True)
+        session.run(str(python), "-m", "pip", "install", "-e", f".[{EXTRAS}]", external=True)
+        stamp.write_text(wanted)
+    env = {
+        "VIRTUAL_ENV": str(SHARED_ENV),
+        "PATH": f"{SHARED_ENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_MKDOCS_2_WARNING": "1",
+    }
+    return env
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    """Build the whole site (full profile: every model fully trained) into site/."""
+    env = _shared_env(session)
+    env.setdefault("CNNATLAS_PROFILE", os.environ.get("CNNATLAS_PROFILE", "full"))
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=env, external=True)
+
+
+@nox.session(venv_backend="none")
+def serve(session: nox.Session) -> None:
+    """Serve the site with live reload on http://127.0.0.1:8000/."""
+    env = _shared_env(session)
+    env["CNNATLAS_SITE_URL"] = os.environ.get("CNNATLAS_SITE_URL", "http://127.0.0.1:8000/")
+    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=env, external=True)
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """Unit tests, then a quick-profile site build checked in headless Chromium."""
+    env = _shared_env(session)
+    session.run("python", "-m", "pytest", *(session.posargs or ["-ra"]), env=env, external=True)
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Print the benchmark tables (training loop, tracing, site build)."""
+    env = _shared_env(session)
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs, env=env, external=True)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Run ruff on the library, gallery, tests and tooling."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", "cnnatlas", "tests")

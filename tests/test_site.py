@@ -1,0 +1,175 @@
+"""Build the site (quick profile) and check every page in headless Chromium, as a reader would see it.
+
+Each page: no console error, no request leaves 127.0.0.1, every image loaded, every Plotly figure drawn
+and styled, moving each slider changes its figure, no horizontal overflow at a 390 px phone width.
+Instant navigation: clicking through the nav swaps the page without a reload and the widgets still draw.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM_ARGS, chromium_path, free_port, is_local, serve
+
+pytestmark = pytest.mark.site
+ROOT = Path(__file__).resolve().parent.parent
+PHONE_WIDTH = 390
+FIGURE_TIMEOUT_MS = 60_000
+
+ALL_DRAWN = """() => [...document.querySelectorAll('div.cnnatlas-plotly')]
+    .every(d => d.dataset.drawn === 'yes' && d.querySelector('svg.main-svg'))"""
+PAGE_STATE = """() => ({
+  figures: document.querySelectorAll('div.cnnatlas-plotly').length,
+  drawn: [...document.querySelectorAll('div.cnnatlas-plotly')].filter(d => d.querySelector('svg.main-svg')).length,
+  unstyled: [...document.querySelectorAll('div.cnnatlas-plotly svg.main-svg')]
+      .filter(s => getComputedStyle(s).position !== 'absolute').length,
+  brokenImages: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+  overflow: document.documentElement.scrollWidth - window.innerWidth,
+})"""
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    if chromium_path() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI: install Debian's chromium package")
+        pytest.skip("no Chromium on this machine (install Debian's chromium package)")
+    port = free_port()
+    site = tmp_path_factory.mktemp("site") / "site"
+    env = dict(os.environ)
+    env.setdefault("CNNATLAS_PROFILE", "quick")
+    env["CNNATLAS_SITE_URL"] = f"http://127.0.0.1:{port}/"
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert build.returncode == 0, f"mkdocs build failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
+    return site, port
+
+
+@pytest.fixture(scope="session")
+def browser_page(built_site: tuple[Path, int]):
+    from playwright.sync_api import sync_playwright
+
+    site, port = built_site
+    with serve(site, port) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        log: dict[str, list[str]] = {"errors": [], "external": []}
+
+        def route(route_) -> None:
+            if is_local(route_.request.url):
+                route_.continue_()
+            else:
+                log["external"].append(route_.request.url)
+                route_.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: log["errors"].append(str(e)))
+        yield page, base, log
+        browser.close()
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def _move_sliders(page) -> list[str]:
+    """Click the far end of every Plotly slider; return the figures whose title did not change."""
+    unchanged = []
+    for index, div in enumerate(page.query_selector_all("div.cnnatlas-plotly")):
+        rail = div.query_selector("rect.slider-rail-touch-rect")
+        if rail is None:
+            continue
+        before = div.evaluate("d => JSON.stringify([d.layout.title, d._fullData.map(t => t.visible)])")
+        div.scroll_into_view_if_needed()
+        box = rail.bounding_box()
+        page.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(300)
+        after = div.evaluate("d => JSON.stringify([d.layout.title, d._fullData.map(t => t.visible)])")
+        if after == before:
+            unchanged.append(f"figure {index}")
+    return unchanged
+
+
+def test_every_page_renders_offline(built_site, browser_page, tmp_path_factory) -> None:
+    site, _ = built_site
+    page, base, log = browser_page
+    shots = Path(os.environ.get("CNNATLAS_SCREENSHOTS", tmp_path_factory.mktemp("screens")))
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: dict[str, list[str]] = {}
+    pages = _pages(site)
+    assert any("gallery" in p for p in pages), f"no gallery page was built: {pages}"
+    for rel in pages:
+        log["errors"].clear()
+        log["external"].clear()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(base + rel, wait_until="load")
+        found: list[str] = []
+        try:
+            page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
+        except Exception as error:  # noqa: BLE001 - a timeout is reported as a finding below
+            found.append(f"figures not drawn: {type(error).__name__}")
+        state = page.evaluate(PAGE_STATE)
+        if state["drawn"] != state["figures"]:
+            found.append(
+                f"{state['figures'] - state['drawn']} of {state['figures']} Plotly figures did not draw"
+            )
+        if state["unstyled"]:
+            found.append(f"{state['unstyled']} Plotly svgs lack plotly.js's CSS")
+        if state["brokenImages"]:
+            found.append(f"images not loaded: {state['brokenImages']}")
+        found += [f"slider did not change {f}" for f in _move_sliders(page)]
+        name = rel.replace("/", "_").removesuffix(".html")
+        page.screenshot(path=str(shots / f"{name}-desktop.png"))
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+        page.wait_for_timeout(200)
+        overflow = page.evaluate(PAGE_STATE)["overflow"]
+        if overflow > 1:
+            found.append(f"page is {overflow} px wider than a {PHONE_WIDTH} px phone")
+        page.screenshot(path=str(shots / f"{name}-phone.png"))
+        found += [f"console error: {e}" for e in log["errors"]]
+        found += [f"request left 127.0.0.1: {u}" for u in log["external"]]
+        if found:
+            problems[rel] = found
+    assert not problems, "\n".join(f"{p}: {'; '.join(f)}" for p, f in problems.items())
+
+
+def _assert_instant_switch_draws(page, log, start: str, link: str) -> None:
+    log["errors"].clear()
+    page.goto(start, wait_until="load")
+    page.evaluate("() => { window.__noReload = true; }")
+    page.click(link)
+    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
+    assert page.evaluate("() => window.__noReload === true"), (
+        f"clicking {link} reloaded the page: not instant"
+    )
+    assert "plot_01_lenet" in page.url, page.url
+    state = page.evaluate(PAGE_STATE)
+    assert state["figures"] >= 1 and state["drawn"] == state["figures"], state
+    assert state["unstyled"] == 0, "Plotly's CSS was lost on the instant page switch"
+    assert not _move_sliders(page), "a slider did not change its figure after an instant page switch"
+    assert not log["errors"], log["errors"]
+
+
+def test_instant_navigation_keeps_widgets_working(built_site, browser_page) -> None:
+    page, base, log = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _assert_instant_switch_draws(page, log, base, "article a[href*='plot_01_lenet']")
+    _assert_instant_switch_draws(
+        page, log, base + "generated/gallery/", ".mkd-glr-thumbcontainer a[href*='plot_01_lenet']"
+    )
+    # back to a page without figures, then forward again: plotly.js is already loaded, its CSS must survive
+    page.click("header a.md-logo")
+    page.wait_for_timeout(500)
+    page.click("article a[href*='plot_01_lenet']")
+    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
+    assert page.evaluate(PAGE_STATE)["unstyled"] == 0, "Plotly's CSS was lost after a round trip"

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import cnnatlas
+from cnnatlas.widgets import layer_explorer, mosaic
+
+
+def test_mosaic_places_every_channel_with_gaps() -> None:
+    maps = np.stack([np.full((2, 3), c, dtype=float) for c in range(5)])
+    image, channel = mosaic(maps, ncols=3, per_channel=False)
+    assert image.shape == (2 * 2 + 1, 3 * 3 + 2)
+    assert np.isnan(image[2]).all()  # the gap row
+    assert image[0, 0] == 0 and image[3, 4] == 4 and channel[3, 4] == 4
+
+
+def test_mosaic_shows_a_constant_channel_as_mid_value() -> None:
+    image, _ = mosaic(np.zeros((1, 2, 2)))
+    assert np.all(image == 0.5)
+
+
+def test_layer_explorer_has_one_step_per_layer() -> None:
+    outputs = cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28))
+    fig = layer_explorer(outputs)
+    steps = fig.layout.sliders[0].steps
+    assert len(fig.data) == len(steps) == 12
+    assert [t.visible for t in fig.data].count(True) == 1
+    assert steps[3].args[0]["visible"][3] is True and "(1, 16, 10, 10)" in steps[3].args[1]["title.text"]
+
+
+def test_layer_explorer_rejects_empty_and_bad_outputs() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        layer_explorer({})
+    with pytest.raises(ValueError, match="conv"):
+        layer_explorer({"conv": torch.rand(1, 1, 1, 1, 1)})
