@@ -22,6 +22,11 @@ SHARED_ENV = ROOT / ".nox" / "cnnatlas"
 EXTRAS = "docs,test"
 
 
+def _bin(name: str) -> str:
+    """Return the path of ``name`` inside the shared venv (nox would look it up on the outer PATH)."""
+    return str(SHARED_ENV / "bin" / name)
+
+
 def _shared_env(session: nox.Session) -> dict[str, str]:
     """Create (once) the shared venv with cnnatlas[docs,test] installed; return the env to run in it."""
     python = SHARED_ENV / "bin" / "python"
@@ -46,7 +51,7 @@ def docs(session: nox.Session) -> None:
     """Build the whole site (full profile: every model fully trained) into site/."""
     env = _shared_env(session)
     env.setdefault("CNNATLAS_PROFILE", os.environ.get("CNNATLAS_PROFILE", "full"))
-    session.run("mkdocs", "build", "--strict", *session.posargs, env=env, external=True)
+    session.run(_bin("mkdocs"), "build", "--strict", *session.posargs, env=env, external=True)
 
 
 @nox.session(venv_backend="none")
@@ -54,14 +59,14 @@ def serve(session: nox.Session) -> None:
     """Serve the site with live reload on http://127.0.0.1:8000/."""
     env = _shared_env(session)
     env["CNNATLAS_SITE_URL"] = os.environ.get("CNNATLAS_SITE_URL", "http://127.0.0.1:8000/")
-    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=env, external=True)
+    session.run(_bin("mkdocs"), "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=env, external=True)
 
 
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
     """Unit tests, then a quick-profile site build checked in headless Chromium."""
     env = _shared_env(session)
-    session.run("python", "-m", "pytest", *(session.posargs or ["-ra"]), env=env, external=True)
+    session.run(_bin("python"), "-m", "pytest", *(session.posargs or ["-ra"]), env=env, external=True)
 
 
 @nox.session(venv_backend="none")
@@ -69,7 +74,7 @@ def bench(session: nox.Session) -> None:
     """Print the benchmark tables (training loop, tracing, site build)."""
     env = _shared_env(session)
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs, env=env, external=True)
+        session.run(_bin("python"), str(script), *session.posargs, env=env, external=True)
 
 
 @nox.session
