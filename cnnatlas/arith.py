@@ -155,11 +155,15 @@ def output_shape(module: nn.Module, input_shape: Sequence[int]) -> tuple[int, ..
     dims = _spatial_dims(module)
     shape = tuple(input_shape)
     if len(shape) != dims + 2:
-        raise ValueError(f"input_shape: expected (N, C{', L' if dims == 1 else ', H, W'}) for {type(module).__name__}, got {shape}")
+        raise ValueError(
+            f"input_shape: expected (N, C{', L' if dims == 1 else ', H, W'}) for {type(module).__name__}, got {shape}"
+        )
     batch, channels, spatial = shape[0], shape[1], shape[2:]
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)):
         if channels != module.in_channels:
-            raise ValueError(f"{type(module).__name__} expects {module.in_channels} input channels, got {channels} (shape {shape})")
+            raise ValueError(
+                f"{type(module).__name__} expects {module.in_channels} input channels, got {channels} (shape {shape})"
+            )
         k, s, d = (_per_dim(getattr(module, a), dims, a) for a in ("kernel_size", "stride", "dilation"))
         p = _per_dim(module.padding, dims, "padding")
         if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
@@ -179,7 +183,9 @@ def output_shape(module: nn.Module, input_shape: Sequence[int]) -> tuple[int, ..
     return (batch, channels, *sizes)
 
 
-def layer_geometry(module: nn.Module) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None:
+def layer_geometry(
+    module: nn.Module,
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]] | None:
     """Return (kernel_size, stride, padding, dilation) per spatial dim of a conv/pool layer, else None.
 
     Transposed convolutions return None: they up-sample, and a unit's receptive field is not a window.

@@ -31,7 +31,11 @@ def _lanes(records: list[LayerRecord]) -> list[int]:
         elif sources[0] == r.index - 1:
             lanes.append(lanes[sources[0]])
         else:
-            lanes.append(lanes[sources[0]] + 1 if lanes[sources[0]] + 1 not in lanes[sources[0] + 1 :] else max(lanes) + 1)
+            lanes.append(
+                lanes[sources[0]] + 1
+                if lanes[sources[0]] + 1 not in lanes[sources[0] + 1 :]
+                else max(lanes) + 1
+            )
     return lanes
 
 

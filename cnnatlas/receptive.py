@@ -29,7 +29,15 @@ _POINTWISE_MODULES = (
     nn.ELU, nn.PReLU, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Dropout2d, nn.Identity,
 )  # fmt: skip
 _GLOBAL_MODULES = (nn.Flatten, nn.Linear, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AdaptiveAvgPool1d)
-_MERGING_FUNCTIONS = {operator.add, operator.iadd, operator.mul, torch.add, torch.cat, torch.mul, operator.sub}
+_MERGING_FUNCTIONS = {
+    operator.add,
+    operator.iadd,
+    operator.mul,
+    torch.add,
+    torch.cat,
+    torch.mul,
+    operator.sub,
+}
 _GLOBAL_FUNCTIONS = {torch.flatten, torch.nn.functional.adaptive_avg_pool2d}
 _GLOBAL_METHODS = {"view", "reshape", "flatten", "mean"}
 
@@ -59,14 +67,18 @@ class ReceptiveField:
         """
         return tuple(
             (c - (s - 1) / 2, c + (s - 1) / 2)
-            for c, s in ((st + i * j, sz) for st, j, sz, i in zip(self.start, self.jump, self.size, index, strict=True))
+            for c, s in (
+                (st + i * j, sz) for st, j, sz, i in zip(self.start, self.jump, self.size, index, strict=True)
+            )
         )
 
 
 def _apply_window(rf: ReceptiveField, name: str, op: str, geometry) -> ReceptiveField:
     kernel, stride, padding, dilation = geometry
     size, jump, start = [], [], []
-    for s, j, st, k, sd, p, d in zip(rf.size, rf.jump, rf.start, kernel, stride, padding, dilation, strict=True):
+    for s, j, st, k, sd, p, d in zip(
+        rf.size, rf.jump, rf.start, kernel, stride, padding, dilation, strict=True
+    ):
         span = d * (k - 1) + 1
         size.append(s + (span - 1) * j)
         start.append(st + ((span - 1) / 2 - p) * j)
@@ -135,17 +147,30 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int]) -> list[Recep
             if geometry is not None and len(geometry[0]) == 2:
                 rf = _apply_window(upstream[0], name, op, geometry)
             elif isinstance(module, _POINTWISE_MODULES):
-                rf = ReceptiveField(name, op, upstream[0].size, upstream[0].jump, upstream[0].start, upstream[0].global_)
+                rf = ReceptiveField(
+                    name, op, upstream[0].size, upstream[0].jump, upstream[0].start, upstream[0].global_
+                )
             elif isinstance(module, _GLOBAL_MODULES):
                 rf = ReceptiveField(name, op, whole.size, whole.jump, whole.start, True)
             else:
-                raise ValueError(f"{name}: no receptive-field rule for {op}; supported: conv, pooling, pointwise, global layers")
+                raise ValueError(
+                    f"{name}: no receptive-field rule for {op}; supported: conv, pooling, pointwise, global layers"
+                )
             result.append(rf)
         elif node.target in _MERGING_FUNCTIONS and len(upstream) > 1:
             rf = _union(name, getattr(node.target, "__name__", str(node.target)), upstream)
             result.append(rf)
-        elif node.target in _GLOBAL_FUNCTIONS or (node.op == "call_method" and node.target in _GLOBAL_METHODS):
-            rf = ReceptiveField(name, str(getattr(node.target, "__name__", node.target)), whole.size, whole.jump, whole.start, True)
+        elif node.target in _GLOBAL_FUNCTIONS or (
+            node.op == "call_method" and node.target in _GLOBAL_METHODS
+        ):
+            rf = ReceptiveField(
+                name,
+                str(getattr(node.target, "__name__", node.target)),
+                whole.size,
+                whole.jump,
+                whole.start,
+                True,
+            )
             result.append(rf)
         else:
             rf = upstream[0]
@@ -154,7 +179,11 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int]) -> list[Recep
 
 
 def gradient_field(
-    model: nn.Module, x: torch.Tensor, layer: str, unit: Sequence[int] | None = None, channel: int | None = None
+    model: nn.Module,
+    x: torch.Tensor,
+    layer: str,
+    unit: Sequence[int] | None = None,
+    channel: int | None = None,
 ) -> torch.Tensor:
     """Return |d output / d input| summed over input channels, an (H, W) map: the unit's effective field.
 
@@ -184,7 +213,9 @@ def gradient_field(
             model(x)
             out = captured["out"]
             if out.dim() != 4:
-                raise ValueError(f"layer {layer!r} outputs shape {tuple(out.shape)}; expected an (N, C, H, W) map")
+                raise ValueError(
+                    f"layer {layer!r} outputs shape {tuple(out.shape)}; expected an (N, C, H, W) map"
+                )
             row, col = unit if unit is not None else (out.shape[2] // 2, out.shape[3] // 2)
             target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
             target.sum().backward()

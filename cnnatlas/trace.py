@@ -123,7 +123,9 @@ class _Recorder(TorchFunctionMode):
         op = _FUNCTIONS.get(func)
         if op is not None and self.tracer.leaf_depth == 0 and isinstance(out, torch.Tensor):
             tensors = [a for a in args if isinstance(a, torch.Tensor)]
-            tensors += [t for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, torch.Tensor)]
+            tensors += [
+                t for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, torch.Tensor)
+            ]
             self.tracer.record(op, op, "function", tensors, out, params=0, macs=0)
         return out
 

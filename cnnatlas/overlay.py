@@ -1,0 +1,79 @@
+"""Draw where a unit looks: its theoretical receptive field and its gradient-measured effective field on the image.
+
+Example:
+    >>> fig = plot_receptive_field(photo, field, unit=(7, 7), gradient=grad)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ._checks import check_tensor
+from .receptive import ReceptiveField
+
+
+def plot_receptive_field(
+    image: torch.Tensor,
+    field: ReceptiveField,
+    unit: Sequence[int],
+    gradient: torch.Tensor | None = None,
+    ax=None,
+) -> Figure:
+    """Draw ``image`` (C, H, W) with the theoretical field of ``unit`` as a box and, if given, the (H, W)
+    gradient magnitude as a translucent heat map (the effective receptive field).
+
+    The box may extend past the image (padding); the part outside is drawn dashed.
+
+    Example:
+        >>> from cnnatlas.receptive import ReceptiveField
+        >>> f = ReceptiveField("c", "Conv2d", (5, 5), (2, 2), (2.0, 2.0))
+        >>> fig = plot_receptive_field(torch.rand(3, 16, 16), f, (3, 3))
+    """
+    check_tensor(image, "image", rank=3, layout="(C, H, W)")
+    if not isinstance(field, ReceptiveField):
+        raise TypeError(f"field: expected a ReceptiveField, got {type(field).__name__}")
+    if field.global_:
+        raise ValueError(f"field: {field.name} sees the whole input (global); there is no box to draw")
+    height, width = image.shape[1:]
+    data = image.detach().cpu().float()
+    data = (
+        data / 255.0
+        if image.dtype == torch.uint8
+        else (data - data.min()) / (data.max() - data.min() + (data.max() == data.min()))
+    )
+    ax = ax or plt.figure(figsize=(5, 5), layout="constrained").subplots()
+    ax.imshow(
+        data.permute(1, 2, 0).numpy() if data.shape[0] == 3 else data[0].numpy(),
+        cmap=None if data.shape[0] == 3 else "gray",
+    )
+    if gradient is not None:
+        check_tensor(gradient, "gradient", rank=2, floating=True, layout="(H, W)")
+        if tuple(gradient.shape) != (height, width):
+            raise ValueError(
+                f"gradient: expected shape {(height, width)} to match the image, got {tuple(gradient.shape)}"
+            )
+        g = gradient.detach().cpu().numpy()
+        alpha = np.where(g > 0, 0.25 + 0.6 * g / (g.max() or 1.0), 0.0)
+        ax.imshow(np.where(g > 0, g, np.nan), cmap="magma", alpha=alpha)
+        rows, cols = np.nonzero(g)
+        if rows.size:
+            ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1,
+                                   fill=False, edgecolor="#2ca02c", linewidth=1.5, label="non-zero gradient"))  # fmt: skip
+    (top, bottom), (left, right) = field.box(unit)
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False, edgecolor="#1f77b4",
+                           linewidth=2, linestyle="--", label=f"theoretical {field.size[0]}x{field.size[1]}"))  # fmt: skip
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(
+        f"{field.name} unit {tuple(unit)}: field {field.size[0]}x{field.size[1]}, jump {field.jump[0]}",
+        fontsize=9,
+    )
+    ax.set_axis_off()
+    return ax.figure

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+import cnnatlas
+from cnnatlas.trace import trace
+
+
+def test_lenet_shapes_and_totals() -> None:
+    t = trace(cnnatlas.LeNet(), torch.zeros(2, 1, 28, 28))
+    shapes = [r.output_shape for r in t.records]
+    assert shapes[:6] == [
+        (2, 6, 28, 28),
+        (2, 6, 28, 28),
+        (2, 6, 14, 14),
+        (2, 16, 10, 10),
+        (2, 16, 10, 10),
+        (2, 16, 5, 5),
+    ]
+    assert shapes[6] == (2, 400) and shapes[-1] == (2, 10)
+    assert t.total_params == sum(p.numel() for p in cnnatlas.LeNet().parameters())
+    conv1 = t.records[0]
+    assert conv1.macs == 2 * 6 * 28 * 28 * 25
+
+
+@pytest.mark.parametrize(
+    ("builder", "params", "gmacs"),
+    [
+        (torchvision.models.resnet18, 11_689_512, 1.814),
+        (torchvision.models.vgg16, 138_357_544, 15.470),
+        (torchvision.models.mobilenet_v3_small, 2_542_856, 0.0565),
+    ],
+)
+def test_torchvision_models(builder, params, gmacs) -> None:
+    t = trace(builder(), torch.zeros(1, 3, 224, 224))
+    assert t.total_params == params
+    assert t.total_macs / 1e9 == pytest.approx(gmacs, rel=0.01)
+    assert t.records[-1].output_shape == (1, 1000)
+
+
+def test_residual_add_and_its_branches_are_recorded() -> None:
+    t = trace(torchvision.models.resnet18(), torch.zeros(1, 3, 64, 64))
+    adds = [r for r in t.records if r.type == "add"]
+    assert len(adds) == 8 and all(len(r.inputs_from) == 2 for r in adds)
+    downsample = next(r for r in t.records if r.name == "layer2.0.downsample.0")
+    assert downsample.inputs_from[0] != downsample.index - 1  # fed by the block input: a branch
+    assert any(r.type == "flatten" for r in t.records)
+
+
+def test_shared_module_parameters_are_counted_once() -> None:
+    conv = nn.Conv2d(4, 4, 3, padding=1)
+    model = nn.Sequential(conv, nn.ReLU(), conv)
+    t = trace(model, torch.zeros(1, 4, 8, 8))
+    assert t.total_params == sum(p.numel() for p in conv.parameters())
+    assert sum(r.macs for r in t.records) == 2 * 4 * 8 * 8 * 4 * 9
+
+
+def test_memory_format_is_reported() -> None:
+    model = nn.Conv2d(3, 8, 3).to(memory_format=torch.channels_last)
+    x = torch.zeros(1, 3, 8, 8).to(memory_format=torch.channels_last)
+    assert trace(model, x).records[0].memory_format == "channels_last"
+
+
+def test_failing_forward_is_explained_and_cleaned_up() -> None:
+    model = cnnatlas.LeNet().train()
+    with pytest.raises(ValueError, match=r"failed in layer '7' on an input of shape \(1, 1, 32, 32\)"):
+        trace(model, torch.zeros(1, 1, 32, 32))
+    assert model.training and all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    with pytest.raises(ValueError, match="HWC"):
+        trace(model, torch.zeros(28, 28, 1))
+
+
+def test_tables() -> None:
+    t = trace(cnnatlas.SimpleCNN(), torch.zeros(4, 3, 32, 32))
+    text, md = t.table(), t.table(markdown=True)
+    assert "(4, 32, 8, 8)" in text and "total params" in text
+    assert md.startswith("| # | name") and md.count("\n|") == len(t.records) + 1
+
+
+def test_flow_figure_has_a_box_per_record() -> None:
+    t = trace(cnnatlas.ResidualBlock(4, 8, stride=2), torch.zeros(1, 4, 8, 8))
+    fig = cnnatlas.plot_tensor_flow(t)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == len(t.records) + 1  # plus the input
+    assert len(fig.data[0].hovertext) == len(t.records) + 1
