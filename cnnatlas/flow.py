@@ -64,6 +64,7 @@ def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460)
     shapes.append({"type": "rect", "x0": x0 - w0 / 2, "x1": x0 + w0 / 2, "y0": -h0 / 2, "y1": h0 / 2,
                    "fillcolor": "#cccccc", "line": {"width": 1}})  # fmt: skip
     xs.append(x0), ys.append(0.0), texts.append(f"input<br>{result.input_shape}"), colours.append("#cccccc")
+    labels = ["input<br>" + "x".join(str(s) for s in result.input_shape[1:])]
     centres = {-1: (x0, 0.0)}
     for r, lane in zip(result.records, lanes, strict=True):
         x, y = r.index * step, -lane * 2.2
@@ -77,12 +78,17 @@ def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460)
         shapes.append({"type": "rect", "x0": x - w / 2, "x1": x + w / 2, "y0": y - h / 2, "y1": y + h / 2,
                        "fillcolor": colour, "opacity": 0.85, "line": {"width": 1}})  # fmt: skip
         xs.append(x), ys.append(y), colours.append(colour)
+        labels.append(f"{r.type}<br>{'x'.join(str(s) for s in r.output_shape[1:])}")
         texts.append(
             f"<b>{r.index}: {r.name}</b> ({r.type})<br>in: {' + '.join(str(s) for s in r.input_shapes)}"
             f"<br>out: {r.output_shape}<br>params {r.params:,} · MACs {r.macs:,}<br>{r.dtype}, {r.memory_format}"
         )
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 18, "opacity": 0, "color": colours},
-                               hovertext=texts, hoverinfo="text", showlegend=False))  # fmt: skip
+    fig = go.Figure([
+        go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 30, "opacity": 0, "color": colours},
+                   hovertext=texts, hoverinfo="text", showlegend=False),
+        go.Scatter(x=xs, y=[y - 1.0 for y in ys], mode="text", text=labels, textposition="bottom center",
+                   textfont={"size": 9}, hoverinfo="skip", showlegend=False),
+    ])  # fmt: skip
     fig.update_layout(
         shapes=shapes, height=height, title={"text": title or f"{result.model_name}: tensor flow"},
         xaxis={"visible": False, "range": [x0 - 1, min(len(result.records), 24) * step], "rangeslider": {"visible": False}},

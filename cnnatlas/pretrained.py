@@ -1,0 +1,80 @@
+"""torchvision's ImageNet models with their pretrained weights when they can be had, else a labelled fallback.
+
+Weights come from torch hub's cache (``torch.hub.get_dir()``) or are downloaded through torchvision's
+weights API. Offline, with no cached file, the caller gets randomly initialised weights and a
+``source`` that says so; pages then train a stand-in (see :func:`vgg16_or_fallback`) and say which.
+
+Example:
+    >>> loaded = load_imagenet_model("resnet18", download=False)
+    >>> loaded.pretrained in (True, False)
+    True
+"""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+_MODELS = {
+    "vgg16": (torchvision.models.vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
+    "resnet18": (torchvision.models.resnet18, torchvision.models.ResNet18_Weights.IMAGENET1K_V1),
+}
+DOWNLOAD_TIMEOUT_S = 20
+IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's published preprocessing for these weights
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass
+class LoadedModel:
+    """A model and a sentence saying which weights it holds."""
+
+    model: nn.Module
+    pretrained: bool
+    source: str
+
+
+def cached_weights_path(name: str) -> Path:
+    """Return where torch hub keeps ``name``'s ImageNet weights (the file may not exist).
+
+    Example:
+        >>> cached_weights_path("vgg16").name
+        'vgg16-397923af.pth'
+    """
+    if name not in _MODELS:
+        raise ValueError(f"name: expected one of {sorted(_MODELS)}, got {name!r}")
+    url = _MODELS[name][1].url
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
+
+
+def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
+    """Return torchvision's ``name`` ("vgg16" or "resnet18") with ImageNet weights if cached or downloadable.
+
+    Otherwise the weights are torchvision's random initialisation and ``source`` says so.
+
+    Example:
+        >>> load_imagenet_model("vgg16", download=False).source  # doctest: +SKIP
+        'random initialisation (ImageNet weights not cached ...)'
+    """
+    builder, weights = _MODELS[name] if name in _MODELS else (None, None)
+    if builder is None:
+        raise ValueError(f"name: expected one of {sorted(_MODELS)}, got {name!r}")
+    path = cached_weights_path(name)
+    if path.exists() or download:
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        try:
+            model = builder(weights=weights)
+            return LoadedModel(model.eval(), True, f"ImageNet weights {weights} (torchvision)")
+        except (urllib.error.URLError, OSError, RuntimeError) as error:
+            reason = f"download failed: {type(error).__name__}"
+        finally:
+            socket.setdefaulttimeout(previous)
+    else:
+        reason = "download not allowed"
+    return LoadedModel(builder(weights=None).eval(), False, f"random initialisation (ImageNet weights not in {path.parent}; {reason})")
