@@ -13,10 +13,12 @@ __version__ = "0.1.0"
 from . import recipes  # noqa: E402
 from .animate import (  # noqa: E402
     Arithmetic,
+    compare_windows,
     conv_animation,
     conv_animation_mpl,
     conv_steps,
     pool_steps,
+    scatter_animation,
     scatter_steps,
     transposed_steps,
 )
@@ -70,7 +72,9 @@ __all__ = [
     "Trace",
     "batch_explorer",
     "channel_shuffle",
+    "compare_windows",
     "conv_animation",
+    "scatter_animation",
     "conv_animation_mpl",
     "conv_output_size",
     "conv_steps",

@@ -364,3 +364,127 @@ def conv_animation_mpl(arith: Arithmetic, interval_ms: int = 500) -> FuncAnimati
         return [*window, image, cell]
 
     return FuncAnimation(fig, update, frames=len(arith.steps), interval=interval_ms, blit=False)
+
+
+def _slider(labels: list[str], prefix: str) -> dict:
+    return {
+        "active": 0, "currentvalue": {"prefix": prefix}, "pad": {"t": 10},
+        "steps": [{"method": "animate", "label": label,
+                   "args": [[str(n)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]}
+                  for n, label in enumerate(labels)],
+    }  # fmt: skip
+
+
+def _play_buttons(duration_ms: int) -> list[dict]:
+    return [{"type": "buttons", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "direction": "left", "pad": {"t": 40},
+             "buttons": [
+                 {"label": "▶ play", "method": "animate",
+                  "args": [None, {"frame": {"duration": duration_ms, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
+                 {"label": "❚❚ pause", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}]},
+             ]}]  # fmt: skip
+
+
+def scatter_animation(
+    x: torch.Tensor,
+    kernel: torch.Tensor,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    height: int = 420,
+) -> go.Figure:
+    """Return a Plotly animation of a transposed convolution as scatter-adds: each input value stamps
+    ``value * kernel`` onto the output canvas, ``stride`` cells apart; the dashed box is what PyTorch
+    keeps after cropping ``padding`` (and adding ``output_padding``).
+
+    Example:
+        >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)
+        4
+    """
+    canvases, output = scatter_steps(x, kernel, stride, padding, output_padding)
+    x = x.detach().float().cpu().numpy()
+    k = kernel.shape[0]
+    full = canvases[-1].shape
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.3, 0.7], horizontal_spacing=0.08,
+                        subplot_titles=(f"input {x.shape}", f"canvas {full}; output {output.shape} inside the dashed box"))  # fmt: skip
+    fig.add_trace(
+        go.Heatmap(
+            z=x, text=_text(x), texttemplate="%{text}", colorscale="Blues", showscale=False, hoverinfo="skip"
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", marker={"symbol": "square-open", "size": 34, "color": "#ff7f0e", "line": {"width": 3}},
+                             hoverinfo="skip"), 1, 1)  # fmt: skip
+    high = float(np.max(canvases[-1])) if np.max(canvases[-1]) > 0 else 1.0
+    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", colorscale="Viridis", zmin=0, zmax=high,
+                             showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
+    fig.add_trace(go.Scatter(x=[k / 2 - 0.5], y=[k / 2 - 0.5], mode="markers", marker={"symbol": "square-open", "size": 20 * k, "color": "#ff7f0e",
+                                                                                     "line": {"width": 2}}, hoverinfo="skip"), 1, 2)  # fmt: skip
+    frames, labels = [], []
+    h, w = x.shape
+    for n, canvas in enumerate(canvases):
+        i, j = divmod(n, w)
+        frames.append(go.Frame(name=str(n), traces=[1, 2, 3], data=[
+            go.Scatter(x=[j], y=[i]), go.Heatmap(z=canvas, text=_text(canvas)),
+            go.Scatter(x=[j * stride + k / 2 - 0.5], y=[i * stride + k / 2 - 0.5]),
+        ], layout={"title.text": f"input[{i}, {j}] = {x[i, j]:.3g} adds {x[i, j]:.3g} x kernel at rows {i * stride}..{i * stride + k - 1}, "
+                                 f"cols {j * stride}..{j * stride + k - 1}"}))  # fmt: skip
+        labels.append(f"{i},{j}")
+    fig.frames = frames
+    crop = {"type": "rect", "xref": "x2", "yref": "y2", "x0": padding - 0.5, "y0": padding - 0.5,
+            "x1": full[1] - padding - 0.5, "y1": full[0] - padding - 0.5, "line": {"dash": "dash", "color": "#d62728", "width": 2}}  # fmt: skip
+    fig.update_layout(title={"text": f"input[0, 0] = {x[0, 0]:.3g} adds {x[0, 0]:.3g} x kernel"}, height=height, showlegend=False,
+                      shapes=[crop], updatemenus=_play_buttons(800), sliders=[{**_slider(labels, "input cell "), "x": 0.2, "len": 0.8}],
+                      margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
+    for col, shape in ((1, x.shape), (2, full)):
+        fig.update_xaxes(
+            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
+        )
+        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
+                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+    return fig
+
+
+def compare_windows(
+    first: Arithmetic, second: Arithmetic, titles: tuple[str, str], height: int = 420
+) -> go.Figure:
+    """Return one Plotly animation with two panels: the input cells each arithmetic's window covers, for
+    the same output positions side by side (e.g. a standard vs a dilated 3x3 convolution).
+
+    Example:
+        >>> a = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=1)
+        >>> b = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=2, dilation=2)
+        >>> len(compare_windows(a, b, ("standard", "dilated")).frames)
+        49
+    """
+    if len(first.steps) != len(second.steps):
+        raise ValueError(
+            f"first and second must have as many output cells, got {len(first.steps)} and {len(second.steps)}"
+        )
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.06)
+    for col, arith in ((1, first), (2, second)):
+        fig.add_trace(go.Heatmap(z=arith.grid, text=_text(arith.grid), texttemplate="%{text}", colorscale="Greys", opacity=0.35,
+                                 showscale=False, hoverinfo="skip"), 1, col)  # fmt: skip
+    for col, arith in ((1, first), (2, second)):
+        win = np.array(arith.steps[0].window)
+        fig.add_trace(go.Scatter(x=win[:, 1], y=win[:, 0], mode="markers", hoverinfo="skip",
+                                 marker={"symbol": "square", "size": 22, "color": "rgba(255,127,14,0.6)"}), 1, col)  # fmt: skip
+    frames, labels = [], []
+    for n, (a, b) in enumerate(zip(first.steps, second.steps, strict=True)):
+        wa, wb = np.array(a.window), np.array(b.window)
+        span_a = int(wa[:, 0].max() - wa[:, 0].min() + 1)
+        span_b = int(wb[:, 0].max() - wb[:, 0].min() + 1)
+        frames.append(go.Frame(name=str(n), traces=[2, 3], data=[go.Scatter(x=wa[:, 1], y=wa[:, 0]), go.Scatter(x=wb[:, 1], y=wb[:, 0])],
+                               layout={"title.text": f"output cell {a.out_index}: 9 taps covering {span_a}x{span_a} vs {span_b}x{span_b} pixels"}))  # fmt: skip
+        labels.append(f"{a.out_index[0]},{a.out_index[1]}")
+    fig.frames = frames
+    fig.update_layout(title={"text": "output cell (0, 0)"}, height=height, showlegend=False, updatemenus=_play_buttons(400),
+                      sliders=[{**_slider(labels, "output cell "), "x": 0.2, "len": 0.8}], margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
+    for col, arith in ((1, first), (2, second)):
+        shape = arith.grid.shape
+        fig.update_xaxes(
+            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
+        )
+        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
+                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+    return fig

@@ -77,4 +77,8 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
             socket.setdefaulttimeout(previous)
     else:
         reason = "download not allowed"
-    return LoadedModel(builder(weights=None).eval(), False, f"random initialisation (ImageNet weights not in {path.parent}; {reason})")
+    return LoadedModel(
+        builder(weights=None).eval(),
+        False,
+        f"random initialisation (ImageNet weights not in {path.parent}; {reason})",
+    )

@@ -92,8 +92,13 @@ def plot_batch(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
     return fig
 
 
-def batch_explorer(batch: torch.Tensor, title: str = "batch", height: int = 380) -> go.Figure:
+def batch_explorer(
+    batch: torch.Tensor, title: str = "batch", height: int = 380, max_size: int = 96
+) -> go.Figure:
     """Return a Plotly figure with a slider over the batch; each step shows that sample's channels.
+
+    Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
+    the page light; hover values are then block means.
 
     Example:
         >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
@@ -102,6 +107,10 @@ def batch_explorer(batch: torch.Tensor, title: str = "batch", height: int = 380)
     check_tensor(batch, "batch", rank=4, layout="(N, C, H, W)")
     n, c = batch.shape[:2]
     data = _as_display(batch)
+    factor = max(1, -(-max(batch.shape[2:]) // max_size))
+    if factor > 1:
+        data = torch.nn.functional.avg_pool2d(torch.from_numpy(data), factor, ceil_mode=True).numpy()
+        title = f"{title} (shown averaged {factor}x{factor})"
     fig = make_subplots(
         rows=1, cols=c, subplot_titles=[f"x[n, {j}]" for j in range(c)], horizontal_spacing=0.02
     )

@@ -19,6 +19,24 @@ from ._checks import check_tensor
 from .features import map_limits
 
 _GAP = 1  # empty pixels between tiles of a mosaic
+MAX_CELLS = 60_000  # heat-map cells in one explorer, all layers together: keeps a page's figure data small
+MAX_CHANNELS = 32
+
+
+def _shrink(maps: np.ndarray, budget: int, max_channels: int) -> tuple[np.ndarray, str]:
+    """Keep the first ``max_channels`` maps and average-pool them until they fit in ``budget`` cells."""
+    note = ""
+    if maps.shape[0] > max_channels:
+        note = f"first {max_channels} of {maps.shape[0]} channels"
+        maps = maps[:max_channels]
+    factor = 1
+    while maps.shape[0] * math.ceil(maps.shape[1] / factor) * math.ceil(maps.shape[2] / factor) > budget:
+        factor += 1
+    if factor > 1:
+        t = torch.from_numpy(np.ascontiguousarray(maps)).unsqueeze(0)
+        maps = torch.nn.functional.avg_pool2d(t, factor, ceil_mode=True)[0].numpy()
+        note = ", ".join(n for n in (note, f"averaged {factor}x{factor}") if n)
+    return maps, note
 
 
 def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
@@ -72,11 +90,15 @@ def layer_explorer(
     title: str = "Layer outputs",
     per_channel: bool = True,
     height: int = 520,
+    max_channels: int = MAX_CHANNELS,
+    max_cells: int = MAX_CELLS,
 ) -> go.Figure:
     """Return a Plotly figure with a slider over layers; each step shows all channels of that layer's output.
 
     ``outputs`` maps a layer name to its output for one sample: (1, C, H, W) maps or (1, F) features.
-    Hovering shows the channel and the raw value.
+    Hovering shows the channel and the raw value. To keep pages light, at most ``max_channels`` channels
+    per layer are shown and large maps are average-pooled so that all layers fit in ``max_cells`` cells;
+    the title says when that happened.
 
     Example:
         >>> fig = layer_explorer(layer_outputs(LeNet(), torch.rand(1, 1, 28, 28)))  # doctest: +SKIP
@@ -86,8 +108,9 @@ def layer_explorer(
     fig = go.Figure()
     steps = []
     names = list(outputs)
+    budget = max(max_cells // len(names), 64)
     for index, name in enumerate(names):
-        maps = _as_maps(name, outputs[name])
+        maps, note = _shrink(_as_maps(name, outputs[name]), budget, max_channels)
         image, channel = mosaic(maps, per_channel=per_channel)
         raw, _ = mosaic(maps, per_channel=False)
         shape = tuple(outputs[name].shape)
@@ -97,7 +120,7 @@ def layer_explorer(
             hovertemplate="channel %{customdata[0]}<br>value %{customdata[1]:.3g}<extra>" + name + "</extra>",
         ))  # fmt: skip
         visible = [i == index for i in range(len(names))]
-        label = f"{name} {shape}"
+        label = f"{name} {shape}" + (f" ({note})" if note else "")
         steps.append(
             {
                 "method": "update",
@@ -106,7 +129,7 @@ def layer_explorer(
             }
         )
     fig.update_layout(
-        title={"text": f"{title}: {names[0]} {tuple(outputs[names[0]].shape)}"},
+        title={"text": steps[0]["args"][1]["title.text"]},
         sliders=[{"active": 0, "steps": steps, "currentvalue": {"prefix": "layer: "}, "pad": {"t": 30}}],
         height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"visible": False, "constrain": "domain"},

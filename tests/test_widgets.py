@@ -35,3 +35,13 @@ def test_layer_explorer_rejects_empty_and_bad_outputs() -> None:
         layer_explorer({})
     with pytest.raises(ValueError, match="conv"):
         layer_explorer({"conv": torch.rand(1, 1, 1, 1, 1)})
+
+
+def test_large_outputs_are_shrunk_and_labelled() -> None:
+    fig = layer_explorer(
+        {"big": torch.rand(1, 64, 128, 128), "small": torch.rand(1, 4, 8, 8)}, max_cells=20_000
+    )
+    cells = sum(np.asarray(t.z).size for t in fig.data)
+    assert cells < 30_000
+    assert "first 32 of 64 channels" in fig.layout.sliders[0].steps[0].args[1]["title.text"]
+    assert "averaged" in fig.layout.sliders[0].steps[0].args[1]["title.text"]

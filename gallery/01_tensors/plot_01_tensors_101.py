@@ -8,9 +8,6 @@ a 4D batch. Explore the batch sample by sample, channel by channel.
 
 # mkdocs_gallery_thumbnail_number = 1
 import matplotlib.pyplot as plt
-import torch
-
-import cnnatlas
 
 # %%
 # One photo, three ways of holding it
@@ -19,6 +16,9 @@ import cnnatlas
 # image as (height, width, channel): **HWC**. PyTorch's layers expect **CHW**: the channel first.
 # ``cnnatlas.load_photo`` returns CHW already; here is the permutation it does, written out.
 import skimage.data
+import torch
+
+import cnnatlas
 
 hwc = skimage.data.astronaut()  # a NumPy array, (512, 512, 3), uint8
 chw = torch.from_numpy(hwc).permute(2, 0, 1)  # (3, 512, 512): channel first
