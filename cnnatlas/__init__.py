@@ -32,12 +32,22 @@ from .data import (  # noqa: E402
     load_fashion_mnist,
     load_photo,
 )
+from .evaluation import confusion_matrix, per_class_accuracy, plot_confusion, plot_predictions  # noqa: E402
 from .features import capture, layer_outputs, plot_feature_maps, run_model  # noqa: E402
 from .flow import plot_tensor_flow  # noqa: E402
 from .history import plot_history  # noqa: E402
 from .kernels import kernels_as_rgb, plot_kernels, plot_rgb_kernels  # noqa: E402
-from .models import Cifar10Net, LeNet, ResidualBlock, SimpleCNN, SimpleUpDownNet, init_xavier_  # noqa: E402
+from .models import (  # noqa: E402
+    Cifar10Net,
+    LeNet,
+    ResidualBlock,
+    SimpleCNN,
+    SimpleUpDownNet,
+    VGGStyleNet,  # noqa: E402
+    init_xavier_,
+)
 from .overlay import plot_receptive_field  # noqa: E402
+from .pretrained import LoadedModel, load_imagenet_model  # noqa: E402
 from .receptive import ReceptiveField, gradient_field, receptive_fields  # noqa: E402
 from .tensors import (  # noqa: E402
     LayoutInfo,
@@ -65,6 +75,13 @@ from .train import (  # noqa: E402
 from .widgets import layer_explorer  # noqa: E402
 
 __all__ = [
+    "LoadedModel",
+    "VGGStyleNet",
+    "confusion_matrix",
+    "load_imagenet_model",
+    "per_class_accuracy",
+    "plot_confusion",
+    "plot_predictions",
     "Arithmetic",
     "LayerRecord",
     "LayoutInfo",

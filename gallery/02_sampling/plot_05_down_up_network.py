@@ -42,7 +42,7 @@ STEPS = 2000 if cnnatlas.build_profile() == "full" else 300
 generator = torch.Generator().manual_seed(0)
 started = time.perf_counter()
 losses = []
-for step in range(STEPS):
+for _ in range(STEPS):
     top, left = torch.randint(0, 512 - 128, (2,), generator=generator).tolist()
     crop = camera[:, :, top : top + 128, left : left + 128].to(device)
     loss = F.mse_loss(net(crop), crop)
