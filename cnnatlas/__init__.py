@@ -1,6 +1,6 @@
 """cnnatlas: see how tensors flow through convolutional networks.
 
-Example:
+Examples:
     >>> import cnnatlas
     >>> cnnatlas.LeNet()(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])

@@ -35,7 +35,7 @@ def check_tensor(
 ) -> torch.Tensor:
     """Return ``x`` unchanged if it is a usable tensor, else raise a TypeError/ValueError saying why.
 
-    Example:
+    Examples:
         >>> check_tensor(torch.zeros(1, 3, 8, 8), rank=4, layout="NCHW").shape
         torch.Size([1, 3, 8, 8])
     """
@@ -63,7 +63,7 @@ def check_tensor(
 def check_positive_int(value: object, name: str) -> int:
     """Return ``value`` if it is a positive int, else raise a clear error.
 
-    Example:
+    Examples:
         >>> check_positive_int(3, "kernel_size")
         3
     """

@@ -4,7 +4,7 @@
 Plotly animation (play button and slider) and ``conv_animation_mpl`` a matplotlib ``FuncAnimation``.
 Every output value shown comes from PyTorch itself; the window arithmetic is checked against it.
 
-Example:
+Examples:
     >>> steps = conv_steps(torch.arange(1.0, 17.0).view(4, 4), torch.ones(3, 3))
     >>> steps.output.tolist()
     [[54.0, 63.0], [90.0, 99.0]]
@@ -81,7 +81,7 @@ def conv_steps(
 ) -> Arithmetic:
     """Return every step of a 2D convolution of the (H, W) map ``x`` with the (k, k) ``kernel``.
 
-    Example:
+    Examples:
         >>> conv_steps(torch.arange(1.0, 17.0).view(4, 4), torch.ones(3, 3), stride=2).output.tolist()
         [[54.0]]
     """
@@ -117,7 +117,7 @@ def pool_steps(
 ) -> Arithmetic:  # fmt: skip
     """Return every step of 2D max or average pooling of the (H, W) map ``x``.
 
-    Example:
+    Examples:
         >>> pool_steps(torch.arange(1.0, 17.0).view(4, 4), 2).output.tolist()  # article 004's example
         [[6.0, 8.0], [14.0, 16.0]]
     """
@@ -171,7 +171,7 @@ def transposed_steps(
     The input gets ``stride - 1`` zeros between its values and ``d(k-1) - p`` zeros around it (plus
     ``output_padding`` at the bottom and right); the flipped kernel then slides with stride 1.
 
-    Example:
+    Examples:
         >>> transposed_steps(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).output.shape
         (5, 5)
     """
@@ -227,7 +227,7 @@ def scatter_steps(
     Each input value ``x[i, j]`` adds ``x[i, j] * kernel`` at rows ``i*s .. i*s+k-1`` of a full canvas;
     cropping ``padding`` from each side (and keeping ``output_padding`` extra) gives PyTorch's output.
 
-    Example:
+    Examples:
         >>> canvases, out = scatter_steps(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3))
         >>> len(canvases), out.shape, float(out.sum())
         (4, (4, 4), 90.0)
@@ -260,7 +260,7 @@ def conv_animation(arith: Arithmetic, title: str | None = None, height: int = 43
     current window highlighted. Right: the output filling up, the current cell highlighted, its value
     computed by PyTorch.
 
-    Example:
+    Examples:
         >>> fig = conv_animation(conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
         >>> len(fig.frames)
         9
@@ -331,7 +331,7 @@ def conv_animation(arith: Arithmetic, title: str | None = None, height: int = 43
 def conv_animation_mpl(arith: Arithmetic, interval_ms: int = 500) -> FuncAnimation:
     """Return a matplotlib ``FuncAnimation`` of ``arith`` (for notebooks: ``HTML(anim.to_jshtml())``).
 
-    Example:
+    Examples:
         >>> anim = conv_animation_mpl(conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
     """
     import matplotlib.pyplot as plt
@@ -396,7 +396,7 @@ def scatter_animation(
     ``value * kernel`` onto the output canvas, ``stride`` cells apart; the dashed box is what PyTorch
     keeps after cropping ``padding`` (and adding ``output_padding``).
 
-    Example:
+    Examples:
         >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)
         4
     """
@@ -451,7 +451,7 @@ def compare_windows(
     """Return one Plotly animation with two panels: the input cells each arithmetic's window covers, for
     the same output positions side by side (e.g. a standard vs a dilated 3x3 convolution).
 
-    Example:
+    Examples:
         >>> a = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=1)
         >>> b = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=2, dilation=2)
         >>> len(compare_windows(a, b, ("standard", "dilated")).frames)

@@ -3,7 +3,7 @@
 The formulas are PyTorch's own (see the ``Shape`` sections of ``torch.nn.Conv2d`` and friends), checked
 against what PyTorch really produces over randomised parameter grids in the tests.
 
-Example:
+Examples:
     >>> conv_output_size(32, kernel_size=5, padding=2)
     32
     >>> conv_transpose_output_size(2, kernel_size=3, stride=2)
@@ -47,7 +47,7 @@ def conv_output_size(
     ``out = floor((size + 2*padding - dilation*(kernel_size - 1) - 1) / stride) + 1``;
     ``padding='same'`` keeps the size (stride 1 only, as in PyTorch) and ``'valid'`` means 0.
 
-    Example:
+    Examples:
         >>> conv_output_size(4, 3), conv_output_size(4, 3, stride=2), conv_output_size(7, 3, padding=2, dilation=2)
         (2, 1, 7)
     """
@@ -74,7 +74,7 @@ def conv_transpose_output_size(
     ``output_padding`` must be smaller than stride or dilation (it picks one of the input sizes that a
     strided convolution maps to the same output size).
 
-    Example:
+    Examples:
         >>> conv_transpose_output_size(2, 3), conv_transpose_output_size(8, 2, stride=2)
         (4, 16)
     """
@@ -106,7 +106,7 @@ def pool_output_size(
     Like convolution, but ``stride`` defaults to ``kernel_size``, and with ``ceil_mode`` the division rounds
     up, except that the last window must start inside the input or the left padding.
 
-    Example:
+    Examples:
         >>> pool_output_size(32, 2), pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
         (16, 2, 3)
     """
@@ -143,7 +143,7 @@ def _spatial_dims(module: nn.Module) -> int:
 def output_shape(module: nn.Module, input_shape: Sequence[int]) -> tuple[int, ...]:
     """Return the output shape of a conv, transposed conv or pooling layer for an (N, C, *spatial) input.
 
-    Example:
+    Examples:
         >>> output_shape(nn.Conv2d(3, 16, 3, padding=1), (4, 3, 32, 32))
         (4, 16, 32, 32)
         >>> output_shape(nn.MaxPool2d(2), (4, 16, 32, 32))
@@ -190,7 +190,7 @@ def layer_geometry(
 
     Transposed convolutions return None: they up-sample, and a unit's receptive field is not a window.
 
-    Example:
+    Examples:
         >>> layer_geometry(nn.Conv2d(1, 1, 3, stride=2, padding=1))
         ((3, 3), (2, 2), (1, 1), (1, 1))
     """

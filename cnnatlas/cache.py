@@ -23,7 +23,7 @@ class CacheWarning(UserWarning):
 def cache_dir(kind: str) -> Path:
     """Return the folder for cached ``kind`` files (``$CNNATLAS_CACHE/kind`` or ``~/.cache/cnnatlas/kind``).
 
-    Example:
+    Examples:
         >>> cache_dir("models").name
         'models'
     """
@@ -37,7 +37,7 @@ def cache_dir(kind: str) -> Path:
 def stable_hash(payload: Any) -> str:
     """Return a hex SHA-256 of a JSON-serialisable payload (keys sorted, so order never matters).
 
-    Example:
+    Examples:
         >>> stable_hash({"a": 1}) == stable_hash({"a": 1})
         True
     """
@@ -50,7 +50,7 @@ def save_atomic(obj: Any, path: Path) -> Path:
 
     An interrupted write leaves ``path`` as it was (absent or the old file), never half written.
 
-    Example:
+    Examples:
         >>> save_atomic({"w": torch.zeros(2)}, Path(tempfile.mkdtemp()) / "w.pt").suffix
         '.pt'
     """
@@ -77,7 +77,7 @@ def load_checked(path: Path, expected_key: str) -> dict[str, Any] | None:
     is reported in one :class:`CacheWarning`, removed, and None is returned so that the caller rebuilds it.
     Loading uses ``weights_only=True``: no arbitrary object is ever unpickled.
 
-    Example:
+    Examples:
         >>> load_checked(Path("/nonexistent.pt"), "key") is None
         True
     """

@@ -65,7 +65,7 @@ class Normalization:
 
     Calling it turns uint8 (N, C, H, W) images into normalised float32 tensors.
 
-    Example:
+    Examples:
         >>> norm = Normalization(mean=(0.5,), std=(0.25,))
         >>> norm(torch.full((2, 1, 4, 4), 255, dtype=torch.uint8)).unique()
         tensor([2.])
@@ -86,7 +86,7 @@ class Normalization:
 class ImageDataset:
     """Images as a uint8 (N, C, H, W) tensor with int64 labels, plus where they came from.
 
-    Example:
+    Examples:
         >>> ds = ImageDataset("demo", "test", torch.zeros(4, 1, 2, 2, dtype=torch.uint8),
         ...                   torch.arange(4), ("a", "b", "c", "d"), "made up")
         >>> len(ds.subset(2))
@@ -143,7 +143,7 @@ class ImageDataset:
 def data_root() -> Path:
     """Return the data root: ``$CNNATLAS_DATA`` or ``~/.cache/cnnatlas/data`` (created if missing).
 
-    Example:
+    Examples:
         >>> data_root().is_dir()
         True
     """
@@ -216,7 +216,7 @@ def _seed_fashion_mnist(raw: Path) -> bool:
 def load_fashion_mnist(train: bool = True) -> ImageDataset:
     """Return FashionMNIST's train (60,000) or test (10,000) split as uint8 (N, 1, 28, 28) images.
 
-    Example:
+    Examples:
         >>> test = load_fashion_mnist(train=False)  # doctest: +SKIP
         >>> test.images.shape, test.images.dtype    # doctest: +SKIP
         (torch.Size([10000, 1, 28, 28]), torch.uint8)
@@ -273,7 +273,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
     The canonical torchvision files are used when present or downloadable; offline, the JPEG mirror is
     decoded once into a tensor cache in the data root (its pixels differ slightly: the source says which).
 
-    Example:
+    Examples:
         >>> test = load_cifar10(train=False)     # doctest: +SKIP
         >>> test.images.shape                    # doctest: +SKIP
         torch.Size([10000, 3, 32, 32])
@@ -322,7 +322,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
 def load_photo(name: str = "astronaut") -> torch.Tensor:
     """Return one of scikit-image's real photographs as a uint8 (3, H, W) tensor (grayscale ones as (1, H, W)).
 
-    Example:
+    Examples:
         >>> load_photo("camera").shape
         torch.Size([1, 512, 512])
     """

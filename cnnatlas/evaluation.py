@@ -1,6 +1,6 @@
 """What a trained classifier gets right and wrong: confusion matrix, per-class accuracy, sample predictions.
 
-Example:
+Examples:
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), 2).tolist()
     [[1, 0], [1, 1]]
 """
@@ -19,7 +19,7 @@ from .data import ImageDataset
 def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, classes: int) -> torch.Tensor:
     """Return a (classes, classes) int64 matrix: row = true class, column = predicted class.
 
-    Example:
+    Examples:
         >>> int(confusion_matrix(torch.tensor([2, 2]), torch.tensor([2, 0]), 3)[2, 0])
         1
     """
@@ -40,7 +40,7 @@ def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, classes: int
 def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     """Return the accuracy of each true class (the diagonal over the row sums) from a confusion matrix.
 
-    Example:
+    Examples:
         >>> per_class_accuracy(torch.tensor([[3, 1], [0, 2]])).tolist()
         [0.75, 1.0]
     """
@@ -51,7 +51,7 @@ def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
 def plot_confusion(matrix: torch.Tensor, classes: Sequence[str], fig: Figure | None = None) -> Figure:
     """Draw a confusion matrix with counts, rows normalised to the share of each true class.
 
-    Example:
+    Examples:
         >>> fig = plot_confusion(torch.tensor([[3, 1], [0, 2]]), ["a", "b"])
     """
     shares = matrix.double() / matrix.sum(1, keepdim=True).clamp(min=1)
@@ -81,7 +81,7 @@ def plot_predictions(
 ) -> Figure:
     """Draw the images at ``indices`` with their true and predicted classes (wrong ones in red).
 
-    Example:
+    Examples:
         >>> fig = plot_predictions(test, predicted, range(16))  # doctest: +SKIP
     """
     indices = list(indices)

@@ -1,6 +1,6 @@
 """Capture what layers output (forward hooks that are always removed) and draw feature maps.
 
-Example:
+Examples:
     >>> outputs = layer_outputs(LeNet(), torch.zeros(1, 1, 28, 28))
     >>> outputs["0"].shape
     torch.Size([1, 6, 28, 28])
@@ -43,7 +43,7 @@ def capture(model: nn.Module, layers: Iterable[str] | None = None) -> Iterator[d
 
     The hooks are removed when the block ends, also when the forward raises.
 
-    Example:
+    Examples:
         >>> net = LeNet()
         >>> with capture(net, ["0", "2"]) as outputs:
         ...     _ = net(torch.zeros(1, 1, 28, 28))
@@ -80,7 +80,7 @@ def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     A forward that fails is re-raised as a ValueError saying which model, which input shape, and what
     the model's first convolution expects.
 
-    Example:
+    Examples:
         >>> run_model(LeNet(), torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])
     """
@@ -106,7 +106,7 @@ def layer_outputs(
 ) -> dict[str, torch.Tensor]:
     """Return each chosen layer's output (default: every leaf module) for one forward pass on ``x``.
 
-    Example:
+    Examples:
         >>> {k: tuple(v.shape) for k, v in layer_outputs(LeNet(), torch.zeros(1, 1, 28, 28), ["3", "6"]).items()}
         {'3': (1, 16, 10, 10), '6': (1, 400)}
     """
@@ -118,7 +118,7 @@ def layer_outputs(
 def map_limits(image: np.ndarray) -> tuple[float, float, bool]:
     """Return (vmin, vmax, is_constant) for drawing one map; a constant map gets a range centred on its value.
 
-    Example:
+    Examples:
         >>> map_limits(np.full((3, 3), 2.0))
         (1.0, 3.0, True)
     """
@@ -143,7 +143,7 @@ def plot_feature_maps(
     Each map gets its own colour range unless ``shared_scale``; a constant map is drawn as one flat colour
     and labelled with its value, never stretched into noise.
 
-    Example:
+    Examples:
         >>> fig = plot_feature_maps(torch.rand(6, 28, 28), title="conv1")
         >>> len(fig.axes)
         6

@@ -4,7 +4,7 @@ Each recorded output is a box whose height grows with its spatial size (H x W) a
 with its channels C; lines join each record to the records that fed it, so branches (ResNet's
 shortcut) run on their own lane and meet again at the add.
 
-Example:
+Examples:
     >>> fig = plot_tensor_flow(trace(LeNet(), torch.zeros(1, 1, 28, 28)))  # doctest: +SKIP
 """
 
@@ -48,7 +48,7 @@ def _box_size(shape: tuple[int, ...]) -> tuple[float, float]:
 def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460) -> go.Figure:
     """Return a Plotly figure: one box per recorded tensor, joined to its inputs; hover for details.
 
-    Example:
+    Examples:
         >>> len(plot_tensor_flow(trace(LeNet(), torch.zeros(1, 1, 28, 28))).layout.shapes) > 12  # doctest: +SKIP
         True
     """

@@ -1,6 +1,6 @@
 """Training curves from a :class:`~cnnatlas.train.TrainResult`.
 
-Example:
+Examples:
     >>> fig = plot_history(result)  # doctest: +SKIP
 """
 
@@ -15,7 +15,7 @@ from .train import TrainResult
 def plot_history(result: TrainResult, fig: Figure | None = None) -> Figure:
     """Return a two-panel figure: loss and accuracy per epoch, train vs test.
 
-    Example:
+    Examples:
         >>> plot_history(result).axes[0].get_title()  # doctest: +SKIP
         'loss'
     """

@@ -1,6 +1,6 @@
 """Draw convolution kernels: (out, in) grids with a diverging colour scale, and RGB first-layer kernels.
 
-Example:
+Examples:
     >>> fig = plot_kernels(torch.randn(4, 1, 3, 3))
     >>> len(fig.axes)
     4
@@ -31,7 +31,7 @@ def plot_kernels(
     Colours are diverging and centred on zero (blue negative, red positive), on one scale for all kernels
     (``shared_scale``) so that strengths compare, or on each kernel's own.
 
-    Example:
+    Examples:
         >>> len(plot_kernels(torch.randn(3, 2, 5, 5), shared_scale=False).axes)
         6
     """
@@ -67,7 +67,7 @@ def kernels_as_rgb(weight: torch.Tensor) -> np.ndarray:
 
     A constant kernel becomes mid-grey rather than a division by zero.
 
-    Example:
+    Examples:
         >>> kernels_as_rgb(torch.zeros(2, 3, 3, 3))[0, 0, 0].tolist()
         [0.5, 0.5, 0.5]
     """
@@ -86,7 +86,7 @@ def kernels_as_rgb(weight: torch.Tensor) -> np.ndarray:
 def plot_rgb_kernels(weight: torch.Tensor, ncols: int = 16, fig: Figure | None = None) -> Figure:
     """Draw first-layer kernels (out, 3, kh, kw) as small colour images.
 
-    Example:
+    Examples:
         >>> len(plot_rgb_kernels(torch.randn(8, 3, 3, 3), ncols=4).axes)
         8
     """

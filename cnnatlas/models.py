@@ -2,7 +2,7 @@
 
 Each class keeps exactly the layers of its article, so that a page can quote the article and run it.
 
-Example:
+Examples:
     >>> LeNet()(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
 """
@@ -21,7 +21,7 @@ class LeNet(nn.Sequential):
 
     Input (N, 1, 28, 28); output (N, 10) logits. Being an ``nn.Sequential``, ``net[:k]`` runs its first k layers.
 
-    Example:
+    Examples:
         >>> LeNet()[:3](torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 6, 14, 14])
     """
@@ -48,7 +48,7 @@ class LeNet(nn.Sequential):
 def init_xavier_(model: nn.Module) -> nn.Module:
     """Initialise like article 003's ``init_network(method='xavier')``: Xavier-normal weights, zero biases.
 
-    Example:
+    Examples:
         >>> float(init_xavier_(LeNet())[0].bias.abs().sum())
         0.0
     """
@@ -65,7 +65,7 @@ class Cifar10Net(nn.Module):
 
     Input (N, 3, 32, 32); output (N, 10). The layers sit in ``self.model1`` as in the article.
 
-    Example:
+    Examples:
         >>> Cifar10Net()(torch.zeros(1, 3, 32, 32)).shape
         torch.Size([1, 10])
     """
@@ -91,7 +91,7 @@ class Cifar10Net(nn.Module):
 class SimpleCNN(nn.Module):
     """SimpleCNN of article 000: conv(3->16) + pool, conv(16->32) + pool; (N, 3, 32, 32) -> (N, 32, 8, 8).
 
-    Example:
+    Examples:
         >>> SimpleCNN()(torch.zeros(4, 3, 32, 32)).shape
         torch.Size([4, 32, 8, 8])
     """
@@ -110,7 +110,7 @@ class SimpleCNN(nn.Module):
 class ResidualBlock(nn.Module):
     """ResNet basic block of article 000, with a 1x1 projection shortcut when stride or width change.
 
-    Example:
+    Examples:
         >>> ResidualBlock(64, 128, stride=2)(torch.zeros(4, 64, 32, 32)).shape
         torch.Size([4, 128, 16, 16])
     """
@@ -139,7 +139,7 @@ class ResidualBlock(nn.Module):
 class SimpleUpDownNet(nn.Module):
     """Article 001's down-then-up network: two stride-2 convs, two stride-2 transposed convs, one channel.
 
-    Example:
+    Examples:
         >>> SimpleUpDownNet()(torch.zeros(1, 1, 64, 64)).shape
         torch.Size([1, 1, 64, 64])
     """
@@ -168,7 +168,7 @@ class VGGStyleNet(nn.Module):
     at a width and depth that trains on CIFAR-10 in a minute on a CPU. Like VGG, ``self.features`` is fully
     convolutional, so it accepts photos of any size.
 
-    Example:
+    Examples:
         >>> VGGStyleNet()(torch.zeros(1, 3, 32, 32)).shape
         torch.Size([1, 10])
         >>> VGGStyleNet().features(torch.zeros(1, 3, 224, 224)).shape

@@ -1,6 +1,6 @@
 """Draw where a unit looks: its theoretical receptive field and its gradient-measured effective field on the image.
 
-Example:
+Examples:
     >>> fig = plot_receptive_field(photo, field, unit=(7, 7), gradient=grad)  # doctest: +SKIP
 """
 
@@ -30,7 +30,7 @@ def plot_receptive_field(
 
     The box may extend past the image (padding); the part outside is drawn dashed.
 
-    Example:
+    Examples:
         >>> from cnnatlas.receptive import ReceptiveField
         >>> f = ReceptiveField("c", "Conv2d", (5, 5), (2, 2), (2.0, 2.0))
         >>> fig = plot_receptive_field(torch.rand(3, 16, 16), f, (3, 3))

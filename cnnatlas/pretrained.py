@@ -4,7 +4,7 @@ Weights come from torch hub's cache (``torch.hub.get_dir()``) or are downloaded 
 weights API. Offline, with no cached file, the caller gets randomly initialised weights and a
 ``source`` that says so; pages then train a stand-in (see :func:`vgg16_or_fallback`) and say which.
 
-Example:
+Examples:
     >>> loaded = load_imagenet_model("resnet18", download=False)
     >>> loaded.pretrained in (True, False)
     True
@@ -42,7 +42,7 @@ class LoadedModel:
 def cached_weights_path(name: str) -> Path:
     """Return where torch hub keeps ``name``'s ImageNet weights (the file may not exist).
 
-    Example:
+    Examples:
         >>> cached_weights_path("vgg16").name
         'vgg16-397923af.pth'
     """
@@ -57,7 +57,7 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
 
     Otherwise the weights are torchvision's random initialisation and ``source`` says so.
 
-    Example:
+    Examples:
         >>> load_imagenet_model("vgg16", download=False).source  # doctest: +SKIP
         'random initialisation (ImageNet weights not cached ...)'
     """

@@ -5,7 +5,7 @@ shortcut are merged where they meet: the field of a sum or concatenation is the 
 Coordinates are input pixel indices: unit ``i`` of a layer is centred on ``start + i * jump`` and sees
 ``size`` pixels around it.
 
-Example:
+Examples:
     >>> [f.size for f in receptive_fields(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)), (1, 1, 9, 9))]
     [(3, 3), (5, 5)]
 """
@@ -61,7 +61,7 @@ class ReceptiveField:
     def box(self, index: Sequence[int]) -> tuple[tuple[float, float], ...]:
         """Return the (first, last) input pixel seen by unit ``index`` along each dim (may extend past the image).
 
-        Example:
+        Examples:
             >>> ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0, 1.0)).box((0, 0))
             ((0.0, 2.0), (0.0, 2.0))
         """
@@ -114,7 +114,7 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int]) -> list[Recep
 
     ``input_shape`` is (N, C, H, W): it fixes the whole-image size used once a layer is global.
 
-    Example:
+    Examples:
         >>> fields = receptive_fields(nn.Sequential(nn.Conv2d(1, 1, 3, padding=2, dilation=2)), (1, 1, 7, 7))
         >>> fields[-1].size, fields[-1].start
         ((5, 5), (0.0, 0.0))
@@ -191,7 +191,7 @@ def gradient_field(
     centre); ``channel`` the output channel (default: the sum over channels). The model's mode and its
     parameters' ``requires_grad`` are restored afterwards.
 
-    Example:
+    Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
         >>> int((gradient_field(net, torch.rand(1, 1, 9, 9), "1") != 0).sum())
         25

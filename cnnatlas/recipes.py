@@ -1,6 +1,6 @@
 """Training recipes: the articles' own and the ones this atlas uses, as :class:`~cnnatlas.train.TrainConfig`.
 
-Example:
+Examples:
     >>> ARTICLE_003.lr, LENET.optimizer
     (0.05, 'adamw')
 """

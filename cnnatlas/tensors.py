@@ -1,6 +1,6 @@
 """Views of 3D (C, H, W) and 4D (N, C, H, W) tensors: channels, batches, layouts and memory order.
 
-Example:
+Examples:
     >>> info = layout_info(torch.zeros(2, 3, 4, 4).to(memory_format=torch.channels_last))
     >>> info.strides, info.memory_format
     ((48, 1, 12, 3), 'channels_last')
@@ -31,7 +31,7 @@ def _as_display(x: torch.Tensor) -> np.ndarray:
 def to_hwc(image: torch.Tensor) -> np.ndarray:
     """Return a (C, H, W) tensor as an (H, W, C) NumPy array for matplotlib/PIL (the layout they expect).
 
-    Example:
+    Examples:
         >>> to_hwc(torch.zeros(3, 4, 5)).shape
         (4, 5, 3)
     """
@@ -44,7 +44,7 @@ def plot_channels(
 ) -> Figure:
     """Draw a (C, H, W) image and each of its channels side by side (RGB channels in red, green, blue).
 
-    Example:
+    Examples:
         >>> len(plot_channels(torch.rand(3, 8, 8)).axes)
         4
     """
@@ -71,7 +71,7 @@ def plot_channels(
 def plot_batch(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
     """Draw an (N, C, H, W) batch as a grid: one row per sample, one column per channel.
 
-    Example:
+    Examples:
         >>> len(plot_batch(torch.rand(2, 3, 8, 8)).axes)
         6
     """
@@ -100,7 +100,7 @@ def batch_explorer(
     Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
     the page light; hover values are then block means.
 
-    Example:
+    Examples:
         >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
         4
     """
@@ -153,7 +153,7 @@ class LayoutInfo:
 def layout_info(x: torch.Tensor) -> LayoutInfo:
     """Return shape, strides, contiguity and memory format of ``x``.
 
-    Example:
+    Examples:
         >>> layout_info(torch.zeros(2, 3).t()).contiguous
         False
     """
@@ -172,7 +172,7 @@ def layout_info(x: torch.Tensor) -> LayoutInfo:
 def memory_order(x: torch.Tensor) -> list[tuple[int, ...]]:
     """Return the index of each element of ``x`` in the order it sits in memory (by stride).
 
-    Example:
+    Examples:
         >>> memory_order(torch.zeros(1, 2, 1, 2))
         [(0, 0, 0, 0), (0, 0, 0, 1), (0, 1, 0, 0), (0, 1, 0, 1)]
     """
@@ -185,7 +185,7 @@ def memory_order(x: torch.Tensor) -> list[tuple[int, ...]]:
 def plot_memory_order(x: torch.Tensor, title: str | None = None, ax=None):
     """Draw the elements of a small (N, C, H, W) tensor as a strip in memory order, coloured by channel.
 
-    Example:
+    Examples:
         >>> ax = plot_memory_order(torch.zeros(1, 3, 2, 2))
     """
     check_tensor(x, "x", rank=4, layout="(N, C, H, W)", finite=False)
@@ -221,7 +221,7 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
 
     Channel ``i*k + j`` of group i moves to position ``j*groups + i``.
 
-    Example:
+    Examples:
         >>> channel_shuffle(torch.arange(6.0).view(1, 6, 1, 1), 2).flatten().tolist()
         [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
     """

@@ -5,7 +5,7 @@ module and each residual add, concatenation, flatten or reshape done in a ``forw
 and output shapes, dtype, parameters (each tensor counted once, even when a module is reused), MACs
 and memory format, plus which earlier record produced each input, so that branches can be drawn.
 
-Example:
+Examples:
     >>> t = trace(LeNet(), torch.zeros(1, 1, 28, 28))
     >>> t.records[0].output_shape, t.total_params
     ((1, 6, 28, 28), 61706)
@@ -70,7 +70,7 @@ class Trace:
     def table(self, markdown: bool = False) -> str:
         """Return a text (or markdown) table: one row per record, then the totals.
 
-        Example:
+        Examples:
             >>> print(trace(nn.Conv2d(1, 2, 3), torch.zeros(1, 1, 5, 5)).table())  # doctest: +NORMALIZE_WHITESPACE
             #  name  type    input         output        params  MACs
             0  (model) Conv2d (1, 1, 5, 5) (1, 2, 3, 3) 20 162
@@ -155,7 +155,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     Hooks are removed and the train/eval mode restored afterwards, also when the forward fails; a failing
     forward is re-raised as a ValueError naming the model, the input shape and the layer that failed.
 
-    Example:
+    Examples:
         >>> [r.type for r in trace(ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
         ['BatchNorm2d', 'add', 'relu']
     """

@@ -1,6 +1,6 @@
 """Training on the best hardware present, with seeds, progress, results and a weights cache in one place.
 
-Example:
+Examples:
     >>> from cnnatlas import LeNet, load_fashion_mnist, train_or_load, recipes  # doctest: +SKIP
     >>> model, result = train_or_load("lenet", LeNet, load_fashion_mnist(True),
     ...                               load_fashion_mnist(False), recipes.LENET)  # doctest: +SKIP
@@ -31,6 +31,7 @@ PROFILES = ("full", "quick")
 QUICK_MAX_EPOCHS = 2
 QUICK_TRAIN_IMAGES = 12_000
 _EVAL_BATCH = 1000
+_RESULTS: list[TrainResult] = []
 _CROP_PAD = 4
 
 
@@ -39,7 +40,7 @@ def build_profile() -> str:
 
     The quick profile trains at most 2 epochs on 12,000 images; pages built with it say so.
 
-    Example:
+    Examples:
         >>> build_profile() in PROFILES
         True
     """
@@ -52,7 +53,7 @@ def build_profile() -> str:
 def best_device() -> torch.device:
     """Return the best device present: CUDA, then Apple's MPS, then the CPU.
 
-    Example:
+    Examples:
         >>> best_device().type in ("cuda", "mps", "cpu")
         True
     """
@@ -68,7 +69,7 @@ def best_device() -> torch.device:
 def device_name(device: torch.device) -> str:
     """Return a readable name for ``device``, e.g. ``'NVIDIA H100 80GB HBM3'`` or ``'CPU x86_64, 2 threads'``.
 
-    Example:
+    Examples:
         >>> device_name(torch.device("cpu")).startswith("CPU")
         True
     """
@@ -82,7 +83,7 @@ def device_name(device: torch.device) -> str:
 def seed_everything(seed: int) -> None:
     """Seed Python's, PyTorch's (and CUDA's) random generators.
 
-    Example:
+    Examples:
         >>> seed_everything(0); a = torch.rand(1); seed_everything(0); bool(a == torch.rand(1))
         True
     """
@@ -94,7 +95,7 @@ def seed_everything(seed: int) -> None:
 class TrainConfig:
     """A training recipe: optimiser, schedule, epochs, batch size, augmentation and seed.
 
-    Example:
+    Examples:
         >>> TrainConfig(epochs=20).quick().epochs
         2
     """
@@ -227,7 +228,7 @@ def evaluate(
 ) -> tuple[float, float, torch.Tensor]:
     """Return (mean loss, accuracy, predicted labels) of ``model`` on ``data``, in eval mode.
 
-    Example:
+    Examples:
         >>> loss, acc, pred = evaluate(model, test, result.normalization)  # doctest: +SKIP
     """
     device = device or next(model.parameters()).device
@@ -262,7 +263,7 @@ def fit(
     One loop for every page: data preloaded as uint8 tensors (no DataLoader, no per-epoch decoding),
     a seeded shuffle, channels_last and bfloat16 autocast on CUDA, and a tqdm bar with loss and accuracy.
 
-    Example:
+    Examples:
         >>> result = fit(LeNet(), train, test, TrainConfig(epochs=1))  # doctest: +SKIP
     """
     device = device or best_device()
@@ -364,7 +365,7 @@ def train_or_load(
     cached under ``$CNNATLAS_CACHE/models`` keyed by the name, the architecture, the data, the recipe (as cut
     by the build profile) and the cnnatlas version; written atomically and loaded with ``weights_only=True``.
 
-    Example:
+    Examples:
         >>> model, result = train_or_load("lenet", LeNet, train, test, recipes.LENET)  # doctest: +SKIP
     """
     if build_profile() == "quick":
@@ -387,8 +388,19 @@ def train_or_load(
         model.to(device).eval()
         result = TrainResult.from_dict(payload["result"])
         result.from_cache = True
-        return model, result
-    result = fit(model, train, test, config, name=name, device=device, progress=progress)
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    save_atomic({"key": key, "state_dict": state, "result": result.to_dict()}, path)
+    else:
+        result = fit(model, train, test, config, name=name, device=device, progress=progress)
+        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        save_atomic({"key": key, "state_dict": state, "result": result.to_dict()}, path)
+    _RESULTS.append(result)
     return model, result
+
+
+def results_this_process() -> list[TrainResult]:
+    """Return the results of every :func:`train_or_load` call made in this process (for build reports).
+
+    Examples:
+        >>> isinstance(results_this_process(), list)
+        True
+    """
+    return list(_RESULTS)

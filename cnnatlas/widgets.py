@@ -1,6 +1,6 @@
 """Interactive Plotly views: explore a model's layers and channels in the browser.
 
-Example:
+Examples:
     >>> fig = layer_explorer({"conv": torch.rand(1, 4, 8, 8), "fc": torch.rand(1, 10)})
     >>> len(fig.data), len(fig.layout.sliders[0].steps)
     (2, 2)
@@ -61,7 +61,7 @@ def mosaic(
 
     With ``per_channel`` each map is rescaled to [0, 1] on its own (a constant map becomes 0.5).
 
-    Example:
+    Examples:
         >>> image, channel = mosaic(np.zeros((4, 2, 2)))
         >>> image.shape, int(np.nanmax(channel))
         ((5, 5), 3)
@@ -100,7 +100,7 @@ def layer_explorer(
     per layer are shown and large maps are average-pooled so that all layers fit in ``max_cells`` cells;
     the title says when that happened.
 
-    Example:
+    Examples:
         >>> fig = layer_explorer(layer_outputs(LeNet(), torch.rand(1, 1, 28, 28)))  # doctest: +SKIP
     """
     if not outputs:

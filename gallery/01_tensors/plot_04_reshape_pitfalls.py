@@ -6,7 +6,7 @@ Reshape pitfalls: view, reshape, flatten, permute
 and a flatten in the wrong order silently scrambles features. See each failure happen and its fix.
 """
 
-# mkdocs_gallery_thumbnail_number = 2
+# mkdocs_gallery_thumbnail_number = 1
 import matplotlib.pyplot as plt
 import torch
 

@@ -8,7 +8,7 @@ reconstruct its input it learns a blurry copy. Then: nearest and bilinear up-sam
 transposed convolution, and where checkerboard artefacts come from.
 """
 
-# mkdocs_gallery_thumbnail_number = 2
+# mkdocs_gallery_thumbnail_number = 1
 import time
 
 import matplotlib.pyplot as plt
