@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+import cnnatlas
+from cnnatlas.evaluation import confusion_matrix, per_class_accuracy, plot_confusion, plot_predictions
+
+
+def test_confusion_matrix_counts_rows_as_truth() -> None:
+    labels = torch.tensor([0, 0, 1, 2, 2, 2])
+    predicted = torch.tensor([0, 1, 1, 2, 0, 2])
+    matrix = confusion_matrix(labels, predicted, 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert per_class_accuracy(matrix).tolist() == pytest.approx([0.5, 1.0, 2 / 3])
+    assert "accuracy 0.6667" in plot_confusion(matrix, ["a", "b", "c"]).axes[0].get_title()
+
+
+def test_bad_labels_are_explained() -> None:
+    with pytest.raises(ValueError, match=r"class indices in \[0, 3\)"):
+        confusion_matrix(torch.tensor([0, 3]), torch.tensor([0, 1]), 3)
+    with pytest.raises(ValueError, match="1D tensors of one length"):
+        confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 3)
+
+
+def test_prediction_grid_marks_mistakes() -> None:
+    data = cnnatlas.ImageDataset("d", "test", torch.zeros(4, 1, 4, 4, dtype=torch.uint8), torch.tensor([0, 1, 0, 1]),
+                                 ("zero", "one"), "made in the test")  # fmt: skip
+    fig = plot_predictions(data, torch.tensor([0, 0, 0, 1]), range(4), ncols=4)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[1] == "zero\n(true: one)" and titles[0] == "zero"
