@@ -21,6 +21,8 @@ import torch
 import torchvision
 from torch import nn
 
+from .data import Normalization
+
 _MODELS = {
     "vgg16": (torchvision.models.vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
     "resnet18": (torchvision.models.resnet18, torchvision.models.ResNet18_Weights.IMAGENET1K_V1),
@@ -32,11 +34,16 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclass
 class LoadedModel:
-    """A model and a sentence saying which weights it holds."""
+    """A model, a sentence saying which weights it holds, and the input normalisation those weights expect."""
 
     model: nn.Module
     pretrained: bool
     source: str
+
+    @property
+    def normalization(self) -> Normalization:
+        """ImageNet's published mean and std (what torchvision's weights were trained with)."""
+        return Normalization(IMAGENET_MEAN, IMAGENET_STD)
 
 
 def cached_weights_path(name: str) -> Path:

@@ -8,22 +8,20 @@ a 4D batch. Explore the batch sample by sample, channel by channel.
 
 # mkdocs_gallery_thumbnail_number = 1
 import matplotlib.pyplot as plt
+import torch
+
+import cnnatlas
 
 # %%
 # One photo, three ways of holding it
 # -----------------------------------
 # scikit-image ships real photographs. Image libraries (PIL, matplotlib, scikit-image) hold a colour
 # image as (height, width, channel): **HWC**. PyTorch's layers expect **CHW**: the channel first.
-# ``cnnatlas.load_photo`` returns CHW already; here is the permutation it does, written out.
-import skimage.data
-import torch
-
-import cnnatlas
-
-hwc = skimage.data.astronaut()  # a NumPy array, (512, 512, 3), uint8
+# ``cnnatlas.load_photo`` returns scikit-image's astronaut as CHW; here it is the way image libraries
+# hand it over, and the permutation back to CHW, written out.
+hwc = cnnatlas.load_photo("astronaut").permute(1, 2, 0).numpy()  # as scikit-image gives it: (512, 512, 3)
 chw = torch.from_numpy(hwc).permute(2, 0, 1)  # (3, 512, 512): channel first
-print(f"HWC from scikit-image: {hwc.shape}, CHW for PyTorch: {tuple(chw.shape)}, dtype {chw.dtype}")
-assert torch.equal(chw, cnnatlas.load_photo("astronaut"))
+print(f"HWC as image libraries hold it: {hwc.shape}, CHW for PyTorch: {tuple(chw.shape)}, dtype {chw.dtype}")
 
 # %%
 # Each channel is one (H, W) map: ``chw[0]`` is red, ``chw[1]`` green, ``chw[2]`` blue.

@@ -9,7 +9,6 @@ maps through a forward hook, from the first layer to deeper ones. The page says 
 
 # mkdocs_gallery_thumbnail_number = 3
 import torch
-import torchvision
 
 import cnnatlas
 
@@ -37,7 +36,7 @@ loaded = cnnatlas.load_imagenet_model("vgg16")
 if loaded.pretrained:
     model, features = loaded.model, loaded.model.features
     shown = f"torchvision VGG16 with {loaded.source}"
-    normalize = torchvision.transforms.Normalize(cnnatlas.pretrained.IMAGENET_MEAN, cnnatlas.pretrained.IMAGENET_STD)
+    normalize = loaded.normalization
 else:
     train, test = cnnatlas.load_cifar10(train=True), cnnatlas.load_cifar10(train=False)
     model, result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, train, test, cnnatlas.recipes.VGG_STYLE)
@@ -62,7 +61,7 @@ fig = cnnatlas.plot_rgb_kernels(first.weight, ncols=16)
 # The article's hook, with its ``remove`` in a ``finally`` so that an error cannot leave it attached.
 astronaut = cnnatlas.load_photo("astronaut").float().div(255)
 image = torch.nn.functional.interpolate(astronaut.unsqueeze(0), size=(224, 224), mode="area")
-x = normalize(image if loaded.pretrained else (image * 255).to(torch.uint8)).to(cnnatlas.best_device())
+x = normalize((image * 255).round().to(torch.uint8)).to(cnnatlas.best_device())
 captured = {}
 
 

@@ -38,10 +38,7 @@ fig = cnnatlas.plot_receptive_field(test.images[0], fields["3"], unit, gradient)
 # page); the line below says which. Units deeper in the network see more of the photo.
 loaded = cnnatlas.load_imagenet_model("vgg16")
 if loaded.pretrained:
-    features, shown = loaded.model.features, f"VGG16, {loaded.source}"
-    import torchvision
-
-    prepare = torchvision.transforms.Normalize(cnnatlas.pretrained.IMAGENET_MEAN, cnnatlas.pretrained.IMAGENET_STD)
+    features, shown, prepare = loaded.model.features, f"VGG16, {loaded.source}", loaded.normalization
 else:
     cifar_train, cifar_test = cnnatlas.load_cifar10(True), cnnatlas.load_cifar10(False)
     vgg, vgg_result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, cifar_train, cifar_test,
@@ -51,7 +48,7 @@ else:
 print(f"WEIGHTS SHOWN: {shown}")
 photo = cnnatlas.load_photo("chelsea")
 photo = torch.nn.functional.interpolate(photo[None].float(), size=(160, 240), mode="area")[0].to(torch.uint8)
-x = prepare(photo[None] if not loaded.pretrained else photo[None].float() / 255).to(cnnatlas.best_device())
+x = prepare(photo[None]).to(cnnatlas.best_device())
 vgg_fields = {f.name: f for f in cnnatlas.receptive_fields(features, tuple(x.shape))}
 convs = [n for n, m in features.named_modules() if isinstance(m, torch.nn.Conv2d)]
 for layer in (convs[1], convs[len(convs) // 2], convs[-1]):
