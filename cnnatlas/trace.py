@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from dataclasses import dataclass, field
 
 import torch
@@ -133,20 +134,24 @@ class _Recorder(TorchFunctionMode):
 class _Tracer:
     def __init__(self) -> None:
         self.records: list[LayerRecord] = []
-        self.producer: dict[int, int] = {}
-        self.keep_alive: list[torch.Tensor] = []
+        # id(tensor) -> (weak reference, record index). Weak, so that intermediate tensors are freed as in a
+        # plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
+        self.producer: dict[int, tuple[weakref.ref, int]] = {}
         self.leaf_depth = 0
 
     def record(self, name, type_, kind, inputs, output, params, macs) -> None:
         index = len(self.records)
-        sources = [self.producer.get(id(t), -1) for t in inputs]
+        sources = [self.source_of(t) for t in inputs]
         self.records.append(LayerRecord(
             index=index, name=name, kind=kind, type=type_, input_shapes=[tuple(t.shape) for t in inputs],
             output_shape=tuple(output.shape), dtype=str(output.dtype).removeprefix("torch."), params=params,
             macs=macs, memory_format=_memory_format(output), inputs_from=sources,
         ))  # fmt: skip
-        self.producer[id(output)] = index
-        self.keep_alive.append(output)  # ids stay unique while the trace runs
+        self.producer[id(output)] = (weakref.ref(output), index)
+
+    def source_of(self, tensor: torch.Tensor) -> int:
+        entry = self.producer.get(id(tensor))
+        return entry[1] if entry is not None and entry[0]() is tensor else -1
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
@@ -192,7 +197,6 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         return hook
 
     was_training = model.training
-    tracer.producer[id(x)] = -1
     try:
         for name, module in leaves.items():
             handles.append(module.register_forward_pre_hook(pre_hook(name)))
