@@ -29,6 +29,7 @@ PAGE_STATE = """() => ({
       .filter(s => getComputedStyle(s).position !== 'absolute').length,
   brokenImages: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
   overflow: document.documentElement.scrollWidth - window.innerWidth,
+  unrenderedMath: [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex')).length,
 })"""
 
 
@@ -124,6 +125,8 @@ def test_every_page_renders_offline(built_site, browser_page, tmp_path_factory) 
             )
         if state["unstyled"]:
             found.append(f"{state['unstyled']} Plotly svgs lack plotly.js's CSS")
+        if state["unrenderedMath"]:
+            found.append(f"{state['unrenderedMath']} formulas not rendered by KaTeX")
         if state["brokenImages"]:
             found.append(f"images not loaded: {state['brokenImages']}")
         found += [f"slider did not change {f}" for f in _move_sliders(page)]

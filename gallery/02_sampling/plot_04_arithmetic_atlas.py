@@ -22,8 +22,13 @@ kernel3 = torch.tensor([[0.0, 1.0, 2.0], [2.0, 2.0, 0.0], [0.0, 1.0, 2.0]])
 # %%
 # The cases and their formulas, checked
 # -------------------------------------
-# ``i`` input size, ``k`` kernel, ``s`` stride, ``p`` padding, ``d`` dilation. Convolution:
-# ``o = floor((i + 2p - d(k-1) - 1)/s) + 1``. Transposed: ``o = (i-1)s - 2p + d(k-1) + output_padding + 1``.
+# With input size \(i\), kernel \(k\), stride \(s\), padding \(p\) and dilation \(d\), a convolution gives
+#
+# \[ o = \left\lfloor \frac{i + 2p - d(k-1) - 1}{s} \right\rfloor + 1 \]
+#
+# and a transposed convolution, with \(a\) = ``output_padding`` (\(0 \le a < \max(s, d)\)), gives
+#
+# \[ o = (i - 1)\,s - 2p + d(k-1) + a + 1. \]
 cases = {
     "no padding, unit stride": dict(x=x5, padding=0, stride=1),
     "half (same) padding": dict(x=x5, padding=1, stride=1),

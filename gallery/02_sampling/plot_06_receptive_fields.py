@@ -32,8 +32,10 @@ for f in fields:
     print(f"{f.name:3s} {f.op:10s} size {f.size[0]:2d}  jump {f.jump[0]}  start {f.start[0]:+.1f}")
 
 # %%
-# How the formula grows: each layer adds ``(k - 1) * jump`` pixels, and each stride multiplies the jump
-# (the distance, in input pixels, between neighbouring units).
+# How the formula grows: with \(r_l\) the field size and \(j_l\) the jump (the distance, in input pixels,
+# between neighbouring units) after layer \(l\), a layer with kernel \(k\), dilation \(d\) and stride \(s\) gives
+#
+# \[ r_l = r_{l-1} + d\,(k - 1)\, j_{l-1}, \qquad j_l = s\, j_{l-1}, \qquad r_0 = j_0 = 1. \]
 fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
 ax.step(range(len(fields)), [f.size[0] for f in fields], where="mid", label="receptive field")
 ax.step(range(len(fields)), [f.jump[0] for f in fields], where="mid", label="jump")

@@ -1,0 +1,60 @@
+"""The gallery's scripts follow the house rules and run on their own with ``python``, outside the site build."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cnnatlas
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted((ROOT / "gallery").rglob("plot_*.py"))
+ALLOWED = {"torch", "torchvision", "numpy", "matplotlib", "plotly", "cnnatlas"} | set(sys.stdlib_module_names)
+
+
+def test_there_is_a_page_for_every_topic() -> None:
+    assert len(SCRIPTS) >= 18
+    for folder in {s.parent for s in SCRIPTS}:
+        assert (folder / "README.md").exists(), f"{folder} needs a README.md (its section page)"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_script_follows_the_house_rules(script: Path) -> None:
+    source = script.read_text()
+    tree = ast.parse(source)
+    docstring = ast.get_docstring(tree) or ""
+    assert re.match(r".+\n=+\n\n.+", docstring), "a title, its underline, then a paragraph"
+    assert "# mkdocs_gallery_thumbnail_number = " in source and "sphinx_gallery_thumbnail" not in source
+    assert "plt.show(" not in source
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots = {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        assert roots <= ALLOWED, f"line {node.lineno} imports {roots - ALLOWED}"
+    used = {m.group(1) for m in re.finditer(r"\bcnnatlas\.(\w+)", source)}
+    assert used <= set(cnnatlas.__all__), f"not in cnnatlas's public API: {used - set(cnnatlas.__all__)}"
+
+
+@pytest.mark.parametrize("name", ["plot_03_shape_flow", "plot_01_downsampling", "plot_04_arithmetic_atlas"])
+def test_script_runs_on_its_own(name: str, tmp_path: Path) -> None:
+    script = next(s for s in SCRIPTS if s.stem == name)
+    env = dict(os.environ, MPLBACKEND="Agg", CNNATLAS_PROFILE="quick")
+    run = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
