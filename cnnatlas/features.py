@@ -70,8 +70,30 @@ def capture(model: nn.Module, layers: Iterable[str] | None = None) -> Iterator[d
             handle.remove()
 
 
+FORWARD_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
+
+
 def _first_conv(model: nn.Module) -> nn.Conv2d | None:
     return next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+
+
+def forward_failure(
+    model: nn.Module, x: torch.Tensor, error: BaseException, layer: str | None = None
+) -> ValueError:
+    """Return a ValueError explaining a failed forward: model, layer, input shape and dtype, what it expects.
+
+    Examples:
+        >>> str(forward_failure(LeNet(), torch.zeros(1, 3, 28, 28), RuntimeError("boom"), "0"))[:40]
+        "LeNet failed in layer '0' on an input of"
+    """
+    conv = _first_conv(model)
+    where = f" in layer {layer!r}" if layer else ""
+    expects = f"; its first Conv2d expects {conv.in_channels} input channels" if conv is not None else ""
+    lines = str(error).strip().splitlines()
+    return ValueError(
+        f"{type(model).__name__} failed{where} on an input of shape {tuple(x.shape)}, dtype {x.dtype}{expects}: "
+        f"{lines[0] if lines else type(error).__name__}"
+    )
 
 
 def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -90,13 +112,8 @@ def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     try:
         with torch.no_grad():
             return model(x)
-    except (RuntimeError, ValueError, TypeError, IndexError) as error:
-        conv = _first_conv(model)
-        expects = f"; its first Conv2d expects {conv.in_channels} input channels" if conv is not None else ""
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(
-            f"{type(model).__name__} failed on an input of shape {tuple(x.shape)}, dtype {x.dtype}{expects}: {first_line}"
-        ) from error
+    except FORWARD_ERRORS as error:
+        raise forward_failure(model, x, error) from error
     finally:
         model.train(was_training)
 

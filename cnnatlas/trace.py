@@ -23,7 +23,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from ._checks import check_tensor
-from .features import _first_conv
+from .features import FORWARD_ERRORS, forward_failure
 
 _FUNCTIONS = {
     torch.add: "add", torch.Tensor.add: "add", torch.Tensor.__add__: "add", torch.Tensor.__iadd__: "add",
@@ -204,14 +204,8 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         model.eval()
         with torch.no_grad(), _Recorder(tracer):
             model(x)
-    except (RuntimeError, ValueError, TypeError, IndexError) as error:
-        where = f" in layer {current[-1]!r}" if current else ""
-        conv = _first_conv(model)
-        expects = f"; its first Conv2d expects {conv.in_channels} input channels" if conv is not None else ""
-        raise ValueError(
-            f"{type(model).__name__} failed{where} on an input of shape {tuple(x.shape)}{expects}: "
-            f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
-        ) from error
+    except FORWARD_ERRORS as error:
+        raise forward_failure(model, x, error, current[-1] if current else None) from error
     finally:
         for handle in handles:
             handle.remove()
