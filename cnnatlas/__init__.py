@@ -72,10 +72,11 @@ from .train import (  # noqa: E402
     seed_everything,
     train_or_load,
 )
-from .widgets import layer_explorer  # noqa: E402
+from .widgets import channel_explorer, layer_explorer  # noqa: E402
 
 __all__ = [
     "LoadedModel",
+    "channel_explorer",
     "VGGStyleNet",
     "confusion_matrix",
     "load_imagenet_model",

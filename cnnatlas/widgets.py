@@ -137,3 +137,67 @@ def layer_explorer(
         plot_bgcolor="rgba(0,0,0,0)",
     )  # fmt: skip
     return fig
+
+
+def channel_explorer(
+    outputs: Mapping[str, torch.Tensor],
+    title: str = "Feature maps",
+    max_channels: int = 16,
+    max_cells: int = MAX_CELLS,
+    height: int = 480,
+) -> go.Figure:
+    """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), at full size.
+
+    ``outputs`` maps layer names to (1, C, H, W) outputs (other ranks are skipped). Each map keeps its
+    own colour scale and its raw values; at most ``max_channels`` channels per layer are offered and
+    large maps are average-pooled to fit ``max_cells`` cells overall (the title says so).
+
+    Examples:
+        >>> fig = channel_explorer({"a": torch.rand(1, 3, 8, 8), "b": torch.rand(1, 2, 4, 4)})
+        >>> len(fig.data), len(fig.layout.updatemenus[0].buttons)
+        (5, 2)
+    """
+    maps4d = {name: t for name, t in outputs.items() if isinstance(t, torch.Tensor) and t.dim() == 4}
+    if not maps4d:
+        raise ValueError(
+            f"outputs: expected at least one (1, C, H, W) output, got {[tuple(t.shape) for t in outputs.values()]}"
+        )
+    per_layer = max(max_cells // len(maps4d), 64)
+    fig = go.Figure()
+    layers: list[tuple[str, int, str]] = []  # name, first trace index, note
+    for name, tensor in maps4d.items():
+        maps, note = _shrink(_as_maps(name, tensor), per_layer, max_channels)
+        layers.append((name, len(fig.data), note))
+        for c, channel_map in enumerate(maps):
+            fig.add_trace(go.Heatmap(z=channel_map.astype(np.float32), colorscale="Viridis", visible=not fig.data,
+                                     name=f"{name} ch {c}", hovertemplate=f"channel {c}<br>row %{{y}}, col %{{x}}: %{{z:.3g}}<extra>{name}</extra>"))  # fmt: skip
+    total = len(fig.data)
+    ends = [first for _, first, _ in layers[1:]] + [total]
+
+    def title_of(name: str, channel: int, note: str) -> str:
+        return f"{title}: {name} {tuple(maps4d[name].shape)}, channel {channel}" + (
+            f" ({note})" if note else ""
+        )
+
+    def slider_for(index: int) -> dict:
+        name, first, note = layers[index]
+        steps = [{"method": "update", "label": str(c - first),
+                  "args": [{"visible": [t == c for t in range(total)]}, {"title.text": title_of(name, c - first, note)}]}
+                 for c in range(first, ends[index])]  # fmt: skip
+        return {
+            "active": 0,
+            "steps": steps,
+            "currentvalue": {"prefix": f"{name}: channel "},
+            "pad": {"t": 30},
+        }
+
+    buttons = [{"method": "update", "label": name,
+                "args": [{"visible": [t == first for t in range(total)]}, {"sliders": [slider_for(i)], "title.text": title_of(name, 0, note)}]}
+               for i, (name, first, note) in enumerate(layers)]  # fmt: skip
+    fig.update_layout(
+        title={"text": title_of(layers[0][0], 0, layers[0][2])}, height=height, sliders=[slider_for(0)],
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left", "yanchor": "top"}],
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        xaxis={"visible": False, "constrain": "domain"}, yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+    )  # fmt: skip
+    return fig

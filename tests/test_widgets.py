@@ -45,3 +45,19 @@ def test_large_outputs_are_shrunk_and_labelled() -> None:
     assert cells < 30_000
     assert "first 32 of 64 channels" in fig.layout.sliders[0].steps[0].args[1]["title.text"]
     assert "averaged" in fig.layout.sliders[0].steps[0].args[1]["title.text"]
+
+
+def test_channel_explorer_offers_each_layer_then_its_channels() -> None:
+    from cnnatlas.widgets import channel_explorer
+
+    outputs = cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28))
+    fig = channel_explorer(outputs, max_channels=8)
+    layers = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert layers == ["0", "1", "2", "3", "4", "5"]  # only the 4D outputs
+    assert len(fig.data) == 6 + 6 + 6 + 8 + 8 + 8
+    conv2 = fig.layout.updatemenus[0].buttons[3]
+    slider = conv2.args[1]["sliders"][0]
+    assert len(slider["steps"]) == 8 and "first 8 of 16 channels" in conv2.args[1]["title.text"]
+    assert sum(conv2.args[0]["visible"]) == 1
+    with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
+        channel_explorer({"fc": torch.rand(1, 10)})

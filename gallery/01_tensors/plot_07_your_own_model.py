@@ -45,17 +45,17 @@ else:
     fig = cnnatlas.plot_kernels(first_conv.weight)
 
 # %%
-# Feature maps of the photo after every convolution (first 16 channels each), and all layers in the
+# Feature maps of the photo after every convolution (first 8 channels each), and all layers in the
 # interactive explorer.
 outputs = cnnatlas.layer_outputs(model, x)
 convs = [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
 for name in convs:
-    maps = outputs[name][0, :16]
+    maps = outputs[name][0, :8]
     fig = cnnatlas.plot_feature_maps(maps, ncols=8, title=f"layer {name}: {tuple(outputs[name].shape)}, first {len(maps)}")
 
 # %%
 cnnatlas.layer_explorer({f"{k}: {type(dict(model.named_modules())[k]).__name__}": v for k, v in outputs.items()},
-                        title="your model")
+                        title="your model", max_cells=40_000)
 
 # %%
 # Receptive fields: how much of the input one unit of each layer sees, and the gradient-measured

@@ -146,3 +146,10 @@ ax.set_xticks(list(resemblance), [type(model[d - 1]).__name__ for d in resemblan
 outputs = cnnatlas.layer_outputs(model, x)
 names = {str(i): f"{i}: {type(layer).__name__}" for i, layer in enumerate(model)}
 cnnatlas.layer_explorer({names[k]: v.cpu() for k, v in outputs.items()}, title="LeNet")
+
+# %%
+# One channel at a time
+# ---------------------
+# Choose a layer in the drop-down, then a channel with the slider: each map at full size, with its own
+# colour scale and its raw values on hover.
+cnnatlas.channel_explorer({names[k]: v.cpu() for k, v in outputs.items()}, title="LeNet")

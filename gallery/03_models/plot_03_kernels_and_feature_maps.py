@@ -76,8 +76,7 @@ try:
 finally:
     hook.remove()
 print(f"input {tuple(x.shape)} -> first-layer feature maps {tuple(captured['maps'].shape)}")
-fig = cnnatlas.plot_channels((image[0] * 255).to(torch.uint8))
-fig = cnnatlas.plot_feature_maps(captured["maps"][0, :16], ncols=8, title="first conv layer: 16 of its maps")
+fig = cnnatlas.plot_feature_maps(captured["maps"][0, :8], ncols=8, title="first conv layer: 8 of its maps")
 
 # %%
 # Deeper layers
@@ -93,4 +92,8 @@ for name, maps in outputs.items():
 # %%
 # Explore every convolution of the network: choose a layer with the slider; hover for channel and value.
 all_convs = cnnatlas.layer_outputs(features, x, convs)
-cnnatlas.layer_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=16)
+cnnatlas.layer_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=16, max_cells=20_000)
+
+# %%
+# Or pick a layer, then one channel at a time, at full size:
+cnnatlas.channel_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=12, max_cells=20_000)
