@@ -27,6 +27,14 @@ def _bin(name: str) -> str:
     return str(SHARED_ENV / "bin" / name)
 
 
+def _offline_mirror() -> dict[str, str]:
+    """Point CNNATLAS_DATA_MIRROR at a data mirror beside the checkout (../shared/data) unless it is set."""
+    mirror = ROOT.parent / "shared" / "data"
+    if "CNNATLAS_DATA_MIRROR" not in os.environ and mirror.is_dir():
+        return {"CNNATLAS_DATA_MIRROR": str(mirror)}
+    return {}
+
+
 def _shared_env(session: nox.Session) -> dict[str, str]:
     """Create (once) the shared venv with cnnatlas[docs,test] installed; return the env to run in it."""
     python = SHARED_ENV / "bin" / "python"
@@ -39,6 +47,7 @@ def _shared_env(session: nox.Session) -> dict[str, str]:
         session.run(str(python), "-m", "pip", "install", "-e", f".[{EXTRAS}]", external=True)
         stamp.write_text(wanted)
     env = {
+        **_offline_mirror(),
         "VIRTUAL_ENV": str(SHARED_ENV),
         "PATH": f"{SHARED_ENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "NO_MKDOCS_2_WARNING": "1",
