@@ -170,6 +170,18 @@ def test_instant_navigation_keeps_widgets_working(built_site, browser_page) -> N
     _assert_instant_switch_draws(
         page, log, base + "generated/gallery/", ".mkd-glr-thumbcontainer a[href*='plot_01_lenet']"
     )
+    # through the sidebar: open the "Models" section of the primary navigation, then click the page
+    log["errors"].clear()
+    page.goto(base, wait_until="load")
+    page.evaluate("() => { window.__noReload = true; }")
+    link = "nav.md-nav--primary a.md-nav__link[href*='plot_01_lenet']"
+    toggle = page.eval_on_selector(link, "a => a.closest('nav.md-nav').getAttribute('aria-labelledby')")
+    page.click(f"#{toggle}")
+    page.click(link)
+    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
+    assert page.evaluate("() => window.__noReload === true"), "the sidebar link reloaded the page"
+    assert page.evaluate(PAGE_STATE)["unstyled"] == 0 and not log["errors"], log["errors"]
     # back to a page without figures, then forward again: plotly.js is already loaded, its CSS must survive
     page.click("header a.md-logo")
     page.wait_for_timeout(500)

@@ -70,7 +70,7 @@ def _example_rows(docs_dir: Path, report: dict) -> list[str]:
         raise PluginError("examples reported (almost) no run time, so they did not really run: " + "; ".join(failures))
     rows = ["| example | run time (s) | device | torch | profile | built |", "|---|---:|---|---|---|---|"]
     for key, row in sorted(report["examples"].items()):
-        link = "../" + key.removesuffix(".md") + "/"
+        link = key  # a docs-relative .md path: MkDocs checks it and rewrites it to the page's URL
         title = Path(key).stem.removeprefix("plot_")
         rows.append(f"| [{title}]({link}) | {row['seconds']:.1f} | {row['device']} | {row['torch']} | {row['profile']} | {row['built']} |")
     return rows
