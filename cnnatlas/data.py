@@ -13,6 +13,7 @@ Images are decoded once and kept as ``uint8`` tensors of shape (N, C, H, W), so 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -24,7 +25,7 @@ import tempfile
 import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ from .cache import load_checked, save_atomic
 DATA_ENV = "CNNATLAS_DATA"
 MIRROR_ENV = "CNNATLAS_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 20
+_STATS_CHUNK = 10_000  # images per chunk when computing mean/std (bounded memory on CIFAR-10)
 
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -99,7 +101,6 @@ class ImageDataset:
     labels: torch.Tensor
     classes: tuple[str, ...]
     source: str
-    _fingerprint: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -126,18 +127,28 @@ class ImageDataset:
         return rank
 
     def normalization(self) -> Normalization:
-        """Return the per-channel mean and std of these images (scaled to [0, 1])."""
-        x = self.images.float().div_(255.0)
-        return Normalization(tuple(x.mean(dim=(0, 2, 3)).tolist()), tuple(x.std(dim=(0, 2, 3)).tolist()))
+        """Return the per-channel mean and std of these images (scaled to [0, 1]), in float64 chunks."""
+        total = torch.zeros(self.images.shape[1], dtype=torch.float64)
+        squares = torch.zeros_like(total)
+        for chunk in self.images.split(_STATS_CHUNK):
+            x = chunk.to(torch.float64).div_(255.0)
+            total += x.sum(dim=(0, 2, 3))
+            squares += x.square().sum(dim=(0, 2, 3))
+        count = self.images.numel() // self.images.shape[1]
+        mean = total / count
+        std = ((squares - count * mean.square()) / (count - 1)).clamp(min=0).sqrt()
+        return Normalization(tuple(mean.tolist()), tuple(std.tolist()))
 
     def fingerprint(self) -> str:
         """Return a short hash of the images and labels: what a trained-weights cache is keyed on."""
-        if not self._fingerprint:
-            digest = hashlib.blake2b(digest_size=12)
-            digest.update(self.images.contiguous().numpy().tobytes())
-            digest.update(self.labels.numpy().tobytes())
-            self._fingerprint.append(digest.hexdigest())
-        return self._fingerprint[0]
+        return self._digest
+
+    @functools.cached_property
+    def _digest(self) -> str:
+        digest = hashlib.blake2b(digest_size=12)
+        digest.update(self.images.contiguous().numpy().tobytes())
+        digest.update(self.labels.numpy().tobytes())
+        return digest.hexdigest()
 
 
 def data_root() -> Path:
