@@ -249,6 +249,16 @@ def scatter_steps(
     return canvases, output
 
 
+def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) -> None:
+    """Make both panels show whole cells, square, row 0 at the top, without ticks."""
+    for col, shape in ((1, left), (2, right)):
+        fig.update_xaxes(
+            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
+        )
+        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
+                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+
+
 def _text(values: np.ndarray) -> list[list[str]]:
     return [["" if not np.isfinite(v) else f"{v:.3g}" for v in row] for row in values]
 
@@ -291,7 +301,7 @@ def conv_animation(arith: Arithmetic, title: str | None = None, height: int = 43
                              zmax=high if high > low else low + 1, showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
     fig.add_trace(go.Scatter(x=[first.out_index[1]], y=[first.out_index[0]], mode="markers", name="output cell",
                              marker={"symbol": "square-open", "size": 26, "color": "#ff7f0e", "line": {"width": 3}}, hoverinfo="skip"), 1, 2)  # fmt: skip
-    frames, steps = [], []
+    frames, labels = [], []
     for n, step in enumerate(arith.steps):
         partial = np.full(output.shape, np.nan)
         for done in arith.steps[: n + 1]:
@@ -303,8 +313,7 @@ def conv_animation(arith: Arithmetic, title: str | None = None, height: int = 43
             go.Heatmap(z=partial, text=_text(partial)),
             go.Scatter(x=[step.out_index[1]], y=[step.out_index[0]]),
         ], layout={"title.text": f"{title or arith.kind}: output[{step.out_index[0]}, {step.out_index[1]}] = {step.value:.4g}"}))  # fmt: skip
-        steps.append({"method": "animate", "label": f"{step.out_index[0]},{step.out_index[1]}",
-                      "args": [[name], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}]})  # fmt: skip
+        labels.append(f"{step.out_index[0]},{step.out_index[1]}")
     fig.frames = frames
     params = ", ".join(f"{k}={v}" for k, v in arith.params.items())
     fig.update_layout(
@@ -313,18 +322,10 @@ def conv_animation(arith: Arithmetic, title: str | None = None, height: int = 43
         annotations=[*fig.layout.annotations, {"text": f"{params}<br>{arith.formula}", "xref": "paper", "yref": "paper",
                                                "x": 1.0, "y": -0.02, "xanchor": "right", "yanchor": "top", "showarrow": False,
                                                "font": {"size": 11}}],
-        updatemenus=[{"type": "buttons", "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top", "direction": "left", "buttons": [
-            {"label": "▶ play", "method": "animate", "args": [None, {"frame": {"duration": 600, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
-            {"label": "❚❚ pause", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}]},
-        ]}],
-        sliders=[{"active": 0, "steps": steps, "x": 0.22, "len": 0.78, "y": -0.02, "currentvalue": {"prefix": "output cell "}}],
+        updatemenus=_play_buttons(600),
+        sliders=[{**_slider(labels, "output cell "), "x": 0.22, "len": 0.78}],
     )  # fmt: skip
-    for col, shape in ((1, grid.shape), (2, output.shape)):
-        fig.update_xaxes(
-            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
-        )
-        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
-                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+    _grid_axes(fig, grid.shape, output.shape)
     return fig
 
 
@@ -436,12 +437,7 @@ def scatter_animation(
     fig.update_layout(title={"text": f"input[0, 0] = {x[0, 0]:.3g} adds {x[0, 0]:.3g} x kernel"}, height=height, showlegend=False,
                       shapes=[crop], updatemenus=_play_buttons(800), sliders=[{**_slider(labels, "input cell "), "x": 0.2, "len": 0.8}],
                       margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
-    for col, shape in ((1, x.shape), (2, full)):
-        fig.update_xaxes(
-            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
-        )
-        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
-                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+    _grid_axes(fig, x.shape, full)
     return fig
 
 
@@ -480,11 +476,5 @@ def compare_windows(
     fig.frames = frames
     fig.update_layout(title={"text": "output cell (0, 0)"}, height=height, showlegend=False, updatemenus=_play_buttons(400),
                       sliders=[{**_slider(labels, "output cell "), "x": 0.2, "len": 0.8}], margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
-    for col, arith in ((1, first), (2, second)):
-        shape = arith.grid.shape
-        fig.update_xaxes(
-            range=[-0.5, shape[1] - 0.5], showticklabels=False, showgrid=False, zeroline=False, row=1, col=col
-        )
-        fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
-                         scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
+    _grid_axes(fig, first.grid.shape, second.grid.shape)
     return fig

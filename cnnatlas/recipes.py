@@ -7,6 +7,8 @@ Examples:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .train import TrainConfig
 
 ARTICLE_003 = TrainConfig(
@@ -37,13 +39,5 @@ CIFAR10_NET = TrainConfig(
 )
 """Article 004's CIFAR-10 CNN with AdamW, one-cycle, flips and crops (the article: SGD, batch 1)."""
 
-VGG_STYLE = TrainConfig(
-    epochs=6,
-    batch_size=128,
-    optimizer="adamw",
-    lr=3e-3,
-    weight_decay=5e-4,
-    schedule="onecycle",
-    augment="flip_crop",
-)
+VGG_STYLE = replace(CIFAR10_NET, epochs=6)
 """The VGG-style stand-in for VGG16 (when ImageNet weights cannot be had), trained on CIFAR-10."""
