@@ -188,3 +188,25 @@ def test_instant_navigation_keeps_widgets_working(built_site, browser_page) -> N
     page.click("article a[href*='plot_01_lenet']")
     page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
     assert page.evaluate(PAGE_STATE)["unstyled"] == 0, "Plotly's CSS was lost after a round trip"
+
+
+def test_every_page_is_under_its_weight_budget(built_site) -> None:
+    """Each page's own HTML plus the images it shows stays under 1.5 MB (plotly.js is shared and cached)."""
+    import re
+
+    site, _ = built_site
+    budget = 1.5 * 1024 * 1024
+    heavy = {}
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        images = {
+            src
+            for src in re.findall(r'<img[^>]+src="([^"]+)"', html)
+            if not src.startswith(("http", "data:"))
+        }
+        size = page.stat().st_size + sum(
+            (page.parent / src).stat().st_size for src in images if (page.parent / src).exists()
+        )
+        if size > budget:
+            heavy[page.relative_to(site).as_posix()] = f"{size / 1024:,.0f} KB"
+    assert not heavy, heavy

@@ -71,7 +71,7 @@ print(f"conv(batch): {tuple(conv(batch).shape)}; conv(one image as a batch of on
 # ---------------------------
 # Drag the slider to move along the batch dimension ``n``; the three panels are the channels of
 # ``batch[n]``. Hover to read ``batch[n, c, y, x]``.
-cnnatlas.batch_explorer(batch, title="photos")
+cnnatlas.batch_explorer(batch, title="photos", max_size=64)
 
 # %%
 # Why the article's random tensors are not enough

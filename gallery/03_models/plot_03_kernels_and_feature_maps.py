@@ -92,8 +92,8 @@ for name, maps in outputs.items():
 # %%
 # Explore every convolution of the network: choose a layer with the slider; hover for channel and value.
 all_convs = cnnatlas.layer_outputs(features, x, convs)
-cnnatlas.layer_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=16, max_cells=20_000)
+cnnatlas.layer_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=16, max_cells=14_000)
 
 # %%
 # Or pick a layer, then one channel at a time, at full size:
-cnnatlas.channel_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=12, max_cells=20_000)
+cnnatlas.channel_explorer({f"features[{k}]": v.cpu() for k, v in all_convs.items()}, title="VGG features", max_channels=12, max_cells=14_000)
