@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 from pathlib import Path
 
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
+
+import cnnatlas
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY_OUT = ROOT / "docs" / "generated" / "gallery"
@@ -39,7 +40,7 @@ class AtlasRenderer(MimetypeRenderer):
 
 
 def _build_stamp() -> str:
-    digest = hashlib.sha256(os.environ.get("CNNATLAS_PROFILE", "full").strip().lower().encode())
+    digest = hashlib.sha256(cnnatlas.build_profile().encode())
     for path in sorted((ROOT / "cnnatlas").rglob("*.py")):
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import re
 import shutil
 import time
@@ -23,6 +22,7 @@ import plotly
 from mkdocs.exceptions import PluginError
 
 import cnnatlas
+from cnnatlas.train import QUICK_MAX_EPOCHS, QUICK_TRAIN_IMAGES
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 GALLERY_PREFIX = "generated/gallery/"
@@ -33,7 +33,7 @@ _state: dict[str, float] = {}
 
 
 def _profile() -> str:
-    return os.environ.get("CNNATLAS_PROFILE", "full").strip().lower() or "full"
+    return cnnatlas.build_profile()  # the library's reading of CNNATLAS_PROFILE, so pages and training agree
 
 
 def _versions() -> str:
@@ -115,7 +115,7 @@ def _run_box(page) -> str:
         f"<p>This page was built with {_versions()}. From a checkout of the cnnatlas repository:</p>"
         f"<pre><code>pip install -e .\npython gallery/{folder}/{script}</code></pre>"
         "<p>Without internet, point <code>CNNATLAS_DATA_MIRROR</code> at a copy of the data mirror first; "
-        "<code>CNNATLAS_PROFILE=quick</code> trains for at most 2 epochs. The .py and .ipynb downloads are at the bottom.</p></div>"
+        f"<code>CNNATLAS_PROFILE=quick</code> trains for at most {QUICK_MAX_EPOCHS} epochs. The .py and .ipynb downloads are at the bottom.</p></div>"
     )
 
 
@@ -131,7 +131,7 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
         banner = (
             '<div class="admonition warning cnnatlas-quick-profile"><p class="admonition-title">Quick build</p>'
             "<p>This page was built with <code>CNNATLAS_PROFILE=quick</code>: models were trained for at most "
-            "2 epochs on 12,000 images, so accuracies and pictures are not those of the full build "
+            f"{QUICK_MAX_EPOCHS} epochs on {QUICK_TRAIN_IMAGES:,} images, so accuracies and pictures are not those of the full build "
             "(<code>nox -s docs</code>).</p></div>"
         )
         html = banner + html
