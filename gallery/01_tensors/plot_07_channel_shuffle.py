@@ -2,9 +2,12 @@
 Channel shuffle on real feature maps
 ====================================
 
-Grouped convolutions (ShuffleNet, article 000 section 4) only mix channels inside their group; a
-channel shuffle interleaves the groups so the next layer sees all of them. Watch the channel order
-change on real feature maps.
+Assumes: grouped convolution ([The convolution](plot_02_convolution.md)) and view, reshape and
+transpose on channel dimensions ([Reshape pitfalls](plot_06_reshape_pitfalls.md)). Article 000 names
+the channel shuffle (section 4) but never shows it. A grouped convolution only mixes channels inside
+its group, so a stack of them keeps the groups apart; ShuffleNet's channel shuffle interleaves the
+groups so the next layer sees all of them. Watch the channel order change on real feature maps, and
+measure which input each output sees.
 """
 
 # mkdocs_gallery_thumbnail_number = 2
@@ -19,17 +22,18 @@ import cnnatlas
 # With ``g`` groups of ``k`` channels: view (N, g*k, H, W) as (N, g, k, H, W), swap the two channel
 # axes, and flatten back. Channel ``i*k + j`` (group i, member j) moves to position ``j*g + i``.
 channels = torch.arange(12.0).view(1, 12, 1, 1)
-groups = 3
-shuffled = channels.view(1, groups, 12 // groups, 1, 1).transpose(1, 2).reshape(1, 12, 1, 1)
+groups, k = 3, 4
+shuffled = channels.view(1, groups, k, 1, 1).transpose(1, 2).reshape(1, 12, 1, 1)
+order = shuffled.flatten().int().tolist()  # order[position] = the channel that lands there
 print("before:", channels.flatten().int().tolist())
-print("after: ", shuffled.flatten().int().tolist())
+print("after: ", order)
+assert all(order[j * groups + i] == i * k + j for i in range(groups) for j in range(k))
 assert torch.equal(shuffled, cnnatlas.channel_shuffle(channels, groups))
 
 # %%
 # The permutation as a picture: which input channel lands in which output slot, coloured by group.
 fig, ax = plt.subplots(figsize=(8, 2.2), layout="constrained")
-k = 12 // groups
-for position, source in enumerate(shuffled.flatten().int().tolist()):
+for position, source in enumerate(order):
     colour = plt.get_cmap("tab10")(source // k)
     ax.annotate("", xy=(position, 0), xytext=(source, 1), arrowprops={"arrowstyle": "->", "color": colour})
     ax.text(source, 1.08, str(source), ha="center", color=colour)
@@ -40,25 +44,78 @@ ax.set_title(f"channel shuffle with {groups} groups of {k}: top = before, bottom
 # %%
 # On real feature maps
 # --------------------
-# A grouped convolution (3 groups) on the astronaut photo: each group of 4 output channels sees only
-# one colour channel. After the shuffle, every run of 3 consecutive channels holds one from each group.
+# [The convolution](plot_02_convolution.md#grouped-and-depthwise-convolution) showed that output group
+# ``i`` of a grouped convolution sees only input group ``i``. Here a grouped convolution with 3 groups
+# runs on the astronaut photo, 3 -> 12 channels: its weight has shape (12, 1, 5, 5), one input channel
+# per output channel, so each group of 4 output channels sees only one colour channel. Changing the
+# red input changes output channels 0-3 and nothing else:
 torch.manual_seed(0)
 photo = cnnatlas.load_photo("astronaut").float().div(255)[:, ::4, ::4].unsqueeze(0)  # (1, 3, 128, 128)
 grouped = torch.nn.Conv2d(3, 12, kernel_size=5, padding=2, groups=3)
 with torch.no_grad():
     maps = grouped(photo)
+    redder = photo.clone()
+    redder[:, 0] += 0.1
+    changed = (grouped(redder) - maps).abs().amax(dim=(0, 2, 3)) > 0
+print(f"weight {tuple(grouped.weight.shape)}; output channels changed by the red input: "
+      f"{changed.nonzero().flatten().tolist()}")
+assert tuple(grouped.weight.shape) == (12, 1, 5, 5) and changed.tolist() == [True] * 4 + [False] * 8
 labels = [f"ch {c} (group {c // 4}: {'RGB'[c // 4]})" for c in range(12)]
 fig = cnnatlas.plot_feature_maps(maps, ncols=4, labels=labels, title="grouped conv output: groups in order")
 
 # %%
+# After the shuffle, every run of 3 consecutive channels holds one channel from each group: one made
+# from red, one from green, one from blue.
 shuffled_maps = cnnatlas.channel_shuffle(maps, groups=3)
-order = cnnatlas.channel_shuffle(torch.arange(12.0).view(1, 12, 1, 1), 3).flatten().int().tolist()
-fig = cnnatlas.plot_feature_maps(shuffled_maps, ncols=3, labels=[f"slot {i} <- {labels[c]}" for i, c in enumerate(order)],
+slot_labels = [f"slot {i} <- ch {c} ({'RGB'[c // k]})" for i, c in enumerate(order)]
+fig = cnnatlas.plot_feature_maps(shuffled_maps, ncols=3, labels=slot_labels,
                                  title="after channel_shuffle(groups=3): groups interleaved")
 assert all(torch.equal(shuffled_maps[0, i], maps[0, c]) for i, c in enumerate(order))
+assert all(sorted(c // k for c in order[run : run + 3]) == [0, 1, 2] for run in range(0, 12, 3))
 
 # %%
-# Shuffling twice with ``g`` then ``k`` groups restores the order: the shuffle is a transpose of a
-# g x k grid of channels.
-restored = cnnatlas.channel_shuffle(shuffled_maps, groups=4)
+# Why shuffle: what the next grouped layer can see
+# ------------------------------------------------
+# Stack a second grouped convolution (12 -> 12 channels, 3 groups) on the first. Without a shuffle, its
+# group 0 reads channels 0-3, all made from red, so red is all it can ever see. With a shuffle in
+# between, its group 0 reads slots 0-3, which come from all three groups. Measured, not argued: nudge
+# one colour channel of the photo and record which output groups of the second layer change.
+second = torch.nn.Conv2d(12, 12, kernel_size=3, padding=1, groups=3)
+
+
+def sees(shuffle: bool) -> torch.Tensor:
+    """sees[g, c] is True when output group g of the second layer changes with input colour c."""
+    result = torch.zeros(3, 3, dtype=torch.bool)
+    with torch.no_grad():
+        for colour in range(3):
+            nudged = photo.clone()
+            nudged[:, colour] += 0.1
+            outputs = []
+            for inp in (photo, nudged):
+                hidden = grouped(inp)
+                outputs.append(second(cnnatlas.channel_shuffle(hidden, 3) if shuffle else hidden))
+            change = (outputs[1] - outputs[0]).abs().amax(dim=(0, 2, 3)).view(3, 4).amax(dim=1)
+            result[:, colour] = change > 0
+    return result
+
+
+without, with_shuffle = sees(False), sees(True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3), layout="constrained")
+for ax, matrix, title in ((axes[0], without, "grouped conv"), (axes[1], with_shuffle, "grouped conv, shuffle")):
+    ax.imshow(matrix.numpy(), cmap="Greens", vmin=0, vmax=1.4)
+    ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), [f"output group {g}" for g in range(3)])
+    ax.set_xlabel("input colour nudged"), ax.set_title(f"second layer after: {title}", fontsize=10)
+    for g in range(3):
+        for colour in range(3):
+            ax.text(colour, g, "sees" if matrix[g, colour] else "-", ha="center", va="center")
+print(f"output groups that see all three colours: without shuffle {int(without.all(dim=1).sum())} of 3, "
+      f"with shuffle {int(with_shuffle.all(dim=1).sum())} of 3")
+assert torch.equal(without, torch.eye(3, dtype=torch.bool)), "without a shuffle each group sees one colour"
+assert with_shuffle.all(), "with a shuffle every group sees every colour"
+
+# %%
+# Shuffling twice, first with ``g`` groups then with ``k``, restores the order: the shuffle is a
+# transpose of a g x k grid of channels, and the second shuffle transposes it back.
+restored = cnnatlas.channel_shuffle(shuffled_maps, groups=k)
 print("restored exactly:", torch.equal(restored, maps))
+assert torch.equal(restored, maps)
