@@ -78,10 +78,11 @@ print("the loops and F.conv2d agree at all 9 positions; without the bias these a
 #
 # The minus signs walk the input backwards: the kernel is **flipped** (rotated by 180 degrees) before it
 # slides. The loops above, and PyTorch's ``conv2d``, use ``I(i + m, j + n)``: no flip. That operation is
-# called **cross-correlation**; PyTorch computes it under the name "convolution". Below, the article's formula written literally (at the positions where the kernel
-# fits), compared with ``conv2d`` on the flipped kernel ``torch.flip(k, (0, 1))``:
+# called **cross-correlation**; PyTorch computes it under the name "convolution". Below, the article's
+# formula written literally (at the positions where the kernel fits), compared with ``conv2d`` on the
+# flipped kernel ``torch.flip(k, (0, 1))``:
 def textbook_convolution(image, kernel):
-    """The article's formula, literally: out(i, j) = sum over (m, n) of image(i - m, j - n) * kernel(m, n)."""
+    """The article's formula, literally: out(i, j) = sum over m, n of image(i - m, j - n) * kernel(m, n)."""
     kh, kw = kernel.shape
     rows, cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     result = torch.zeros(rows, cols)
@@ -108,7 +109,8 @@ signal = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0])
 taps = np.array([1.0, 0.0, -2.0])
 numpy_conv = np.convolve(signal, taps, mode="valid")
 torch_corr = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(taps)[None, None])[0, 0].numpy()
-torch_flip = F.conv1d(torch.tensor(signal)[None, None], torch.tensor(taps[::-1].copy())[None, None])[0, 0].numpy()
+reversed_taps = torch.tensor(taps[::-1].copy())
+torch_flip = F.conv1d(torch.tensor(signal)[None, None], reversed_taps[None, None])[0, 0].numpy()
 print(f"np.convolve: {numpy_conv}\nconv1d(taps): {torch_corr}\nconv1d(reversed taps): {torch_flip}")
 assert np.allclose(numpy_conv, torch_flip) and not np.allclose(numpy_conv, torch_corr)
 
@@ -162,8 +164,8 @@ print("flip(gx) == -gx: convolution and cross-correlation with gx differ by a si
 camera = cnnatlas.load_photo("camera").float().div(255)  # (1, 512, 512) in [0, 1]
 cam_gx, cam_gy = F.conv2d(camera[None], sobel)[0]
 magnitude = torch.sqrt(cam_gx**2 + cam_gy**2)
-print(f"photo {tuple(camera.shape)} -> Gx, Gy {tuple(cam_gx.shape)}; "
-      f"Gx in [{float(cam_gx.min()):.2f}, {float(cam_gx.max()):.2f}], magnitude up to {float(magnitude.max()):.2f}")
+print(f"photo {tuple(camera.shape)} -> Gx, Gy {tuple(cam_gx.shape)}; Gx in [{float(cam_gx.min()):.2f}, "
+      f"{float(cam_gx.max()):.2f}], magnitude up to {float(magnitude.max()):.2f}")
 assert cam_gx.shape == cam_gy.shape == (510, 510)
 assert cam_gx.min() < 0 < cam_gx.max() and cam_gy.min() < 0 < cam_gy.max()
 median = float(magnitude.median())
@@ -194,10 +196,10 @@ cnnatlas.conv_animation(cnnatlas.conv_steps(step, gx), title="Sobel gx on a vert
 # --------------------------------
 # A network is not given its kernels; it learns them. Here the target is known: the Sobel Gx map of
 # a crop of the photo. A ``Conv2d(1, 1, 3, bias=False)`` starts from random weights and is trained by
-# gradient descent to reproduce that map, on batches of 16 random 32x32 crops. The photo is standardized
-# first (zero mean, unit standard deviation; the end of this section shows why). The loop is the one every
-# PyTorch training uses: zero the gradients, forward, loss, backward, step. It is small enough to run
-# in the same number of steps in every build.
+# gradient descent to reproduce that map, on batches of 16 random 32x32 crops. The photo is
+# standardized first (zero mean, unit standard deviation; the end of this section shows why). The loop
+# is the one every PyTorch training uses: zero the gradients, forward, loss, backward, step. It is
+# small enough to run the same 300 steps in every build.
 standardized = (camera - camera.mean()) / camera.std()
 
 
@@ -215,23 +217,29 @@ def learn_kernel(target_kernel, photo=standardized, steps=300, lr=0.1, seed=0):
     conv = nn.Conv2d(1, 1, 3, bias=False)
     optimizer = torch.optim.SGD(conv.parameters(), lr=lr, momentum=0.9)
     losses = []
-    for _ in range(steps):
-        crops = random_crops(photo, generator)
-        target = F.conv2d(crops, target_kernel[None, None])
-        optimizer.zero_grad()
-        loss = F.mse_loss(conv(crops), target)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: spare the thread overhead on a busy machine
+    try:
+        for _ in range(steps):
+            crops = random_crops(photo, generator)
+            target = F.conv2d(crops, target_kernel[None, None])
+            optimizer.zero_grad()
+            loss = F.mse_loss(conv(crops), target)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
     return conv.weight.detach()[0, 0], losses
 
 
 start = time.perf_counter()
 torch.manual_seed(0)
-initial = nn.Conv2d(1, 1, 3, bias=False).weight.detach()[0, 0].clone()  # the same start as learn_kernel's
+initial = nn.Conv2d(1, 1, 3, bias=False).weight.detach()[0, 0]  # the same start as learn_kernel's
 learned, losses = learn_kernel(gx)
 error = float((learned - gx).abs().max())
-print(f"{len(losses)} steps in {time.perf_counter() - start:.1f} s on CPU; loss {losses[0]:.3g} -> {losses[-1]:.2g}")
+print(f"{len(losses)} steps in {time.perf_counter() - start:.1f} s on CPU; "
+      f"loss {losses[0]:.3g} -> {losses[-1]:.2g}")
 print(f"learned kernel:\n{learned.numpy().round(3)}\nmax |learned - gx| = {error:.4f} "
       f"(from {float((initial - gx).abs().max()):.2f} at the random start)")
 assert error < 0.05, f"the learned kernel is {error:.3f} from Sobel"
@@ -261,11 +269,16 @@ print(f"target made with flip(gx): learned kernel\n{learned_flip.numpy().round(3
 assert flip_error < 0.05
 
 # %%
-# Why standardize? On the raw pixels in [0, 1], all positive and strongly correlated with their
-# neighbours, the same loop with the same learning rate and number of steps gets much less far:
+# Why standardize? Raw pixels in [0, 1] are all positive and strongly correlated with their
+# neighbours; the loss then falls steeply along some weight directions and barely along others, and
+# the same loop, with the same learning rate and number of steps, gets much less far:
+neighbours = torch.corrcoef(torch.stack([camera[0, :, :-1].flatten(), camera[0, :, 1:].flatten()]))[0, 1]
+print(f"raw pixels: minimum {float(camera.min()):.2f}, correlation with the right-hand neighbour "
+      f"{float(neighbours):.2f}")
+assert camera.min() >= 0 and neighbours > 0.8
 learned_raw, losses_raw = learn_kernel(gx, photo=camera)
 raw_error = float((learned_raw - gx).abs().max())
-print(f"raw pixels: max |learned - gx| = {raw_error:.3f} after {len(losses_raw)} steps, "
+print(f"trained on raw pixels: max |learned - gx| = {raw_error:.3f} after {len(losses_raw)} steps, "
       f"{raw_error / error:.0f} times the error on the standardized photo")
 assert raw_error > 10 * error
 
@@ -283,9 +296,10 @@ out_shape = conv(torch.zeros(1, 3, 32, 32)).shape[1:]
 in_features, out_features = 3 * 32 * 32, out_shape.numel()
 fc = nn.Linear(in_features, out_features, device="meta")
 fc_params = sum(p.numel() for p in fc.parameters())
-print(f"Conv2d(3, 16, 3): weight {tuple(conv.weight.shape)} + bias {tuple(conv.bias.shape)} = {conv_params:,} "
-      f"parameters -> output {tuple(out_shape)}")
-print(f"Linear({in_features:,}, {out_features:,}): {fc_params:,} parameters, {fc_params / conv_params:,.0f} times more")
+print(f"Conv2d(3, 16, 3): weight {tuple(conv.weight.shape)} + bias {tuple(conv.bias.shape)} = "
+      f"{conv_params:,} parameters -> output {tuple(out_shape)}")
+print(f"Linear({in_features:,}, {out_features:,}): {fc_params:,} parameters, "
+      f"{fc_params / conv_params:,.0f} times more")
 assert conv_params == 16 * 3 * 3 * 3 + 16 == 448
 assert tuple(out_shape) == (16, 30, 30)
 assert fc_params == (3 * 32 * 32) * (16 * 30 * 30) + 16 * 30 * 30
@@ -296,8 +310,10 @@ assert fc_params == (3 * 32 * 32) * (16 * 30 * 30) + 16 * 30 * 30
 # one output cell; it is non-zero on exactly the window.
 field = cnnatlas.gradient_field(nn.Sequential(conv), torch.rand(1, 3, 32, 32), "0", unit=(10, 20))
 rows, cols = torch.nonzero(field, as_tuple=True)
-print(f"output (10, 20) depends on input rows {sorted(set(rows.tolist()))}, columns {sorted(set(cols.tolist()))}")
-assert int((field != 0).sum()) == 9 and set(rows.tolist()) == {10, 11, 12} and set(cols.tolist()) == {20, 21, 22}
+print(f"output (10, 20) depends on input rows {sorted(set(rows.tolist()))}, "
+      f"columns {sorted(set(cols.tolist()))}")
+assert int((field != 0).sum()) == 9
+assert set(rows.tolist()) == {10, 11, 12} and set(cols.tolist()) == {20, 21, 22}
 
 # %%
 # Weight sharing makes the layer **translation equivariant**: shift the input, and the output shifts
@@ -309,9 +325,10 @@ dy, dx = 2, 3
 with torch.no_grad():
     out_plain = conv(img)
     out_shifted = conv(torch.roll(img, shifts=(dy, dx), dims=(2, 3)))
-print(f"shift the input by ({dy}, {dx}): max |difference| between the shifted output and the original output "
-      f"= {float((out_shifted[..., dy:, dx:] - out_plain[..., : 30 - dy, : 30 - dx]).abs().max()):.1e}")
-assert torch.allclose(out_shifted[..., dy:, dx:], out_plain[..., : 30 - dy, : 30 - dx], atol=1e-6)
+moved_back = out_shifted[..., dy:, dx:]
+print(f"shift the input by ({dy}, {dx}): max |shifted output - original output, shifted| = "
+      f"{float((moved_back - out_plain[..., : 30 - dy, : 30 - dx]).abs().max()):.1e}")
+assert torch.allclose(moved_back, out_plain[..., : 30 - dy, : 30 - dx], atol=1e-6)
 
 # %%
 # Several channels in and out
@@ -323,16 +340,16 @@ with torch.no_grad():
     o = 5
     per_channel = [F.conv2d(img[:, c : c + 1], conv.weight[o : o + 1, c : c + 1]) for c in range(3)]
     by_sum = sum(per_channel) + conv.bias[o]
-print(f"weight {tuple(conv.weight.shape)}; max |sum of 3 single-channel maps + bias - conv(img)[:, {o}]| = "
-      f"{float((by_sum[:, 0] - out_plain[:, o]).abs().max()):.1e}")
+print(f"weight {tuple(conv.weight.shape)}; max |sum of 3 single-channel maps + bias - conv(img)[:, {o}]| "
+      f"= {float((by_sum[:, 0] - out_plain[:, o]).abs().max()):.1e}")
 assert torch.allclose(by_sum[:, 0], out_plain[:, o], atol=1e-6)
 
 # %%
 # ### 1x1 convolution
 # With a 1x1 kernel there is no window: each output pixel is a weighted sum of the channels of the same
 # input pixel. That is a ``Linear`` layer applied to every pixel's channel vector, with the weight
-# shared across pixels. Networks use it to change the number of channels cheaply: it has k * k = 9 times
-# fewer weights than a 3x3 convolution between the same channels.
+# shared across pixels. Networks use it to change the number of channels cheaply: it has 3 * 3 = 9
+# times fewer weights than a 3x3 convolution between the same channels.
 pointwise = nn.Conv2d(16, 8, kernel_size=1)
 features = torch.randn(2, 16, 5, 5)
 linear = nn.Linear(16, 8)
@@ -341,10 +358,13 @@ with torch.no_grad():
     linear.bias.copy_(pointwise.bias)
     as_conv = pointwise(features)
     as_linear = linear(features.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)  # channels last, Linear, back
-    as_einsum = torch.einsum("oc,nchw->nohw", pointwise.weight[:, :, 0, 0], features) + pointwise.bias[:, None, None]
+    as_einsum = torch.einsum("oc,nchw->nohw", pointwise.weight[:, :, 0, 0], features)
+    as_einsum = as_einsum + pointwise.bias[:, None, None]
+same_linear = torch.allclose(as_conv, as_linear, atol=1e-6)
+same_einsum = torch.allclose(as_conv, as_einsum, atol=1e-6)
 print(f"Conv2d(16, 8, 1): weight {tuple(pointwise.weight.shape)}; equals Linear(16, 8) per pixel: "
-      f"{torch.allclose(as_conv, as_linear, atol=1e-6)}; equals the einsum: {torch.allclose(as_conv, as_einsum, atol=1e-6)}")
-assert torch.allclose(as_conv, as_linear, atol=1e-6) and torch.allclose(as_conv, as_einsum, atol=1e-6)
+      f"{same_linear}; equals the einsum: {same_einsum}")
+assert same_linear and same_einsum
 assert nn.Conv2d(16, 8, 3).weight.numel() == 9 * pointwise.weight.numel()
 
 # %%
@@ -379,25 +399,29 @@ with torch.no_grad():
 depthwise = nn.Conv2d(8, 8, 3, groups=8)
 with torch.no_grad():
     dw_out = depthwise(feat)
-    one_by_one = torch.cat([F.conv2d(feat[:, c : c + 1], depthwise.weight[c : c + 1], depthwise.bias[c : c + 1])
-                            for c in range(8)], dim=1)
+    singles = [F.conv2d(feat[:, c : c + 1], depthwise.weight[c : c + 1], depthwise.bias[c : c + 1])
+               for c in range(8)]
+    one_by_one = torch.cat(singles, dim=1)
 print(f"depthwise weight {tuple(depthwise.weight.shape)}; equals 8 single-channel convolutions: "
       f"{torch.allclose(dw_out, one_by_one, atol=1e-6)}")
 assert torch.allclose(dw_out, one_by_one, atol=1e-6)
 
 # %%
 # A depthwise layer followed by a 1x1 convolution, which does the mixing across channels, is MobileNet's
-# *depthwise separable* convolution: far fewer parameters than one full 3x3 convolution between the same
-# channels. Because groups never exchange information, ShuffleNet interleaves the channels between
-# grouped layers: [Channel shuffle](plot_07_channel_shuffle.md) shows it.
+# *depthwise separable* convolution: the same output shape as one full 3x3 convolution between the same
+# channels, with far fewer parameters. And because groups never exchange information (as the perturbation
+# above showed), ShuffleNet interleaves the channels between grouped layers:
+# [Channel shuffle](plot_07_channel_shuffle.md) shows it.
 separable = nn.Sequential(nn.Conv2d(64, 64, 3, groups=64), nn.Conv2d(64, 64, 1))
 full_conv = nn.Conv2d(64, 64, 3)
 n_separable = sum(p.numel() for p in separable.parameters())
 n_full = sum(p.numel() for p in full_conv.parameters())
-print(f"64 -> 64 channels: depthwise 3x3 + 1x1 has {n_separable:,} parameters, a full 3x3 convolution {n_full:,} "
-      f"({n_full / n_separable:.1f} times more); same output shape: "
-      f"{separable(feat.repeat(1, 8, 1, 1)).shape == full_conv(feat.repeat(1, 8, 1, 1)).shape}")
-assert n_full > 5 * n_separable
+wide = torch.randn(1, 64, 10, 10)
+with torch.no_grad():
+    same_shape = separable(wide).shape == full_conv(wide).shape
+print(f"64 -> 64 channels: depthwise 3x3 + 1x1 has {n_separable:,} parameters, a full 3x3 convolution "
+      f"{n_full:,} ({n_full / n_separable:.1f} times more); same output shape: {same_shape}")
+assert same_shape and n_full > 5 * n_separable
 
 # %%
 # Two meanings of "stride"
@@ -416,16 +440,24 @@ assert t.stride() == (3 * 4 * 5, 4 * 5, 5, 1)
 assert int(t.flatten()[offset]) == int(t[n, c, h, w_])
 
 # %%
-# A **convolution's stride** is about the window: how many pixels it moves between two outputs. Stride 2
-# computes every second output of stride 1 in each direction, so the output is about half as wide; with
-# no padding its size is ``(H - k) // stride + 1``. Down-sampling this way is the subject of
-# [Down-sampling](../02_sampling/plot_01_downsampling.md).
+# A **convolution's stride** is about the window: how many pixels it moves between two outputs, set by
+# ``Conv2d(..., stride=2)``. Stride 2 computes every second output of stride 1 in each direction, so
+# a 7x7 input gives 3x3 outputs instead of 5x5; with no padding the size is ``(H - k) // stride + 1``.
+# Down-sampling this way is the subject of [Down-sampling](../02_sampling/plot_01_downsampling.md).
+# Both strides on one example: the layer's ``stride`` attribute and the memory strides of its input
+# and output, which follow from their shapes alone.
 seven = torch.arange(49.0).view(1, 1, 7, 7)
-conv_s1 = F.conv2d(seven, gx[None, None], stride=1)
-conv_s2 = F.conv2d(seven, gx[None, None], stride=2)
-print(f"7x7 input, 3x3 kernel: stride 1 -> {tuple(conv_s1.shape[-2:])}, stride 2 -> {tuple(conv_s2.shape[-2:])}")
-print(f"the input's memory strides stay {seven.stride()}; the stride-2 output is the stride-1 output "
-      f"[::2, ::2]: {torch.equal(conv_s2, conv_s1[..., ::2, ::2])}")
-assert conv_s1.shape[-1] == (7 - 3) // 1 + 1 == cnnatlas.conv_output_size(7, 3) == 5
-assert conv_s2.shape[-1] == (7 - 3) // 2 + 1 == cnnatlas.conv_output_size(7, 3, stride=2) == 3
-assert torch.equal(conv_s2, conv_s1[..., ::2, ::2])
+every_pixel = nn.Conv2d(1, 1, 3, stride=1, bias=False)
+every_second = nn.Conv2d(1, 1, 3, stride=2, bias=False)
+with torch.no_grad():
+    every_pixel.weight.copy_(gx[None, None])
+    every_second.weight.copy_(gx[None, None])
+    out_s1, out_s2 = every_pixel(seven), every_second(seven)
+print(f"convolution stride {every_second.stride}: input {tuple(seven.shape)} with memory strides "
+      f"{seven.stride()} -> output {tuple(out_s2.shape)} with memory strides {out_s2.stride()}")
+print(f"stride 1 gives {tuple(out_s1.shape[-2:])}; the stride-2 output is the stride-1 output [::2, ::2]: "
+      f"{torch.equal(out_s2, out_s1[..., ::2, ::2])}")
+assert every_second.stride == (2, 2) and seven.stride() == (49, 49, 7, 1) and out_s2.stride() == (9, 9, 3, 1)
+assert out_s1.shape[-1] == (7 - 3) // 1 + 1 == cnnatlas.conv_output_size(7, 3) == 5
+assert out_s2.shape[-1] == (7 - 3) // 2 + 1 == cnnatlas.conv_output_size(7, 3, stride=2) == 3
+assert torch.equal(out_s2, out_s1[..., ::2, ::2])
