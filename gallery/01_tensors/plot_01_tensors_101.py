@@ -16,8 +16,8 @@ import torch
 import cnnatlas
 
 # %%
-# One photo, three ways of holding it
-# -----------------------------------
+# One photo, two ways of holding it
+# ---------------------------------
 # Image libraries hold a colour image as (height, width, channel): **HWC**. matplotlib reading one of
 # its own sample photos shows it:
 with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as file:
@@ -107,8 +107,11 @@ assert batchnorm_failed
 # Every sample, every channel
 # ---------------------------
 # Drag the slider to move along the batch dimension ``n``; the three panels are the channels of
-# ``batch[n]``. Hover to read ``batch[n, c, y, x]``.
-cnnatlas.batch_explorer(batch, title="photos", max_size=64)
+# ``batch[n]``. To keep the page light the 128x128 maps are shown average-pooled to 64x64, so hovering
+# reads the mean of a 2x2 block of ``batch[n, c]``.
+DISPLAY = 64
+assert batch.shape[-1] == 2 * DISPLAY
+cnnatlas.batch_explorer(batch, title="photos", max_size=DISPLAY)
 
 # %%
 # Why the article's random tensors are not enough

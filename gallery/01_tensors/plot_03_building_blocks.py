@@ -98,7 +98,7 @@ assert pooled[0, 0].tolist() == [[6, 8], [14, 16]] and indices[0, 0].tolist() ==
 # ``return_indices`` is what ``MaxUnpool2d`` needs to put the maxima back where they were, with zeros
 # everywhere else. On a 5x5 input a 2x2 window fits twice per row: the default drops the fifth row and
 # column, ``ceil_mode`` keeps a last, partial window for them. ``dilation=2`` spreads the window's four
-# taps two apart, so it spans 3x3:
+# taps two apart, so it spans 3x3; with stride 1 it fits 3 times per row:
 unpooled = nn.MaxUnpool2d(2)(pooled, indices)
 print("unpooled:\n", unpooled[0, 0])
 assert torch.equal(unpooled.flatten()[indices.flatten()], pooled.flatten()) and unpooled.sum() == pooled.sum()
@@ -109,6 +109,7 @@ dilated = nn.MaxPool2d(2, stride=1, dilation=2)(five)[0, 0]
 print(f"5x5, k=2, dilation=2 (window spans 3): {dilated.tolist()}")
 taps = torch.stack([five[0, 0, i : i + 3 : 2, j : j + 3 : 2].max() for i in range(3) for j in range(3)]).view(3, 3)
 assert tuple(floor_size) == (2, 2) and tuple(ceil_size) == (3, 3) and torch.equal(dilated, taps)
+assert torch.equal(nn.MaxPool2d(2)(five), nn.MaxPool2d(2)(five[..., :4, :4])), "the fifth row and column are dropped"
 
 # %%
 # Step through the pooling: each output cell and the window it came from.
