@@ -89,6 +89,7 @@ print("2. 'assert 2 + 2 == 5' compiled as under python -O runs without error")
 print(f"3. out.contiguous() is out: {out.contiguous() is out}; "
       f"nhwc.contiguous() shares memory with nhwc: {nhwc.contiguous().data_ptr() == nhwc.data_ptr()}")
 assert refused and out.contiguous() is out and nhwc.contiguous().data_ptr() != nhwc.data_ptr()
+assert torch.equal(article_safe_reshape(nhwc, (4, 2048)), nhwc.reshape(4, 2048))
 
 # %%
 # So the right "safe reshape" is ``reshape`` itself: it accepts ``-1``, copies only when it must, and
