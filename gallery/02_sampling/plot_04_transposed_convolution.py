@@ -25,8 +25,8 @@ import cnnatlas
 # Interpolation: up-sampling with nothing to learn
 # ------------------------------------------------
 # ``F.interpolate`` enlarges a map by a fixed rule. ``mode="nearest"`` copies every value into an s x s
-# block; ``mode="bilinear"`` blends the nearest input values, weighted by distance. Neither has weights
-# to train. On the article's 2x2 input:
+# block; ``mode="bilinear"`` averages the four nearest input values, with weights that fall linearly
+# with distance along each axis. Neither has weights to train. On the article's 2x2 input:
 small_input = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).view(1, 1, 2, 2)
 nearest = F.interpolate(small_input, scale_factor=2, mode="nearest")
 blocks = small_input.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
@@ -44,11 +44,11 @@ for align in (False, True):
 # outputs):
 #
 # - ``align_corners=True``: ``u = i (n - 1) / (m - 1)``. The first and last samples of both grids
-#   coincide, so the corner values are kept exactly, for any sizes.
+#   coincide, so the corner values are kept exactly, whatever the sizes (checked for 4 -> 2..9).
 # - ``align_corners=False`` (PyTorch's default): ``u = (i + 0.5) n / m - 0.5``. The outer *edges* of the
 #   pixels coincide instead, so every output pixel covers exactly ``n / m`` input pixels. When enlarging,
 #   the outermost samples fall outside ``[0, n - 1]`` and PyTorch clamps them to the edge, so the corners
-#   survive there too; when shrinking (4 samples to 3 below), they do not.
+#   survive there too; when shrinking (4 samples to 3 below, or to 2), they do not.
 #
 # The code computes both formulas, checks them against ``F.interpolate``, and draws where each output
 # sample is read (x: position on the input axis, y: value read).
@@ -84,15 +84,23 @@ for ax, m in zip(axes, (8, 3), strict=True):
                     label="False, before clamping")
     ax.set(title=f"4 samples -> {m}", xlabel="position on the input axis", xticks=range(4))
 axes[0].set_ylabel("value")
+for m in range(2, 10):
+    ends = {align: F.interpolate(signal.view(1, 1, 4), size=m, mode="linear", align_corners=align)[0, 0, [0, -1]]
+            for align in (True, False)}
+    assert torch.equal(ends[True], signal[[0, -1]]), f"align_corners=True keeps the corners, 4 -> {m}"
+    assert torch.equal(ends[False], signal[[0, -1]]) == (m >= 4), f"align_corners=False, 4 -> {m}"
 axes[0].legend(fontsize=8, loc="upper left")
 
 # %%
 # The price of ``align_corners=True``: the step between output samples is ``(n - 1) / (m - 1)`` input
-# pixels (3/7 for 4 -> 8), not ``n / m`` (1/2), so "x2" no longer means two output pixels per input
-# pixel. The two conventions give different values inside the map, so pick one and use it everywhere.
+# pixels (3/7 for 4 -> 8), not ``n / m`` (1/2): the samples are not half an input pixel apart. The two conventions give
+# different values inside the map (the 2x2 example above), so pick one and use it everywhere.
 steps_true = np.diff(sample_positions(4, 8, True))
 steps_false = np.diff((np.arange(8) + 0.5) * 4 / 8 - 0.5)
 assert np.allclose(steps_true, 3 / 7) and np.allclose(steps_false, 0.5)
+bilinear_true, bilinear_false = (F.interpolate(small_input, scale_factor=2, mode="bilinear", align_corners=a)
+                                 for a in (True, False))
+assert not torch.allclose(bilinear_true[..., 1:-1, 1:-1], bilinear_false[..., 1:-1, 1:-1])
 print(f"4 -> 8: step {steps_true[0]:.3f} (align_corners=True), {steps_false[0]:.3f} (False)")
 
 # %%
@@ -101,8 +109,8 @@ print(f"4 -> 8: step {steps_true[0]:.3f} (align_corners=True), {steps_false[0]:.
 # ---------------------------------------------
 # A transposed convolution is up-sampling with weights. Article 001 grows its 2x2 input with an all-ones
 # 3x3 kernel: to 4x4 with stride 1 and to 5x5 with stride 2. The output size is
-# ``(n - 1) s - 2p + k + output_padding`` (``cnnatlas.conv_transpose_output_size``), the inverse of a
-# convolution's ``floor((n + 2p - k) / s) + 1``.
+# ``(n - 1) s - 2p + k + output_padding`` (``cnnatlas.conv_transpose_output_size``), which undoes a
+# convolution's ``floor((n + 2p - k) / s) + 1`` up to that floor (see ``output_padding`` below).
 for stride in (1, 2):
     trans_conv = nn.ConvTranspose2d(1, 1, kernel_size=3, stride=stride, bias=False)
     with torch.no_grad():
@@ -180,19 +188,21 @@ print(f"rank of C: {rank} of 16 columns\nx:\n{x}\nC.T @ C @ x:\n{round_trip}")
 # %%
 # View 2: insert zeros, then convolve
 # -----------------------------------
-# The article's description: put ``s - 1`` zeros between the input values and ``k - 1 - p`` zeros around
-# them, then run an ordinary stride-1 convolution with the kernel *flipped* (rotated 180 degrees). It
-# gives the same numbers; the code builds the zero-inserted grid by hand and checks, with the signed
-# kernel, that the flip is needed. The ringed cells are the real input values, the rest inserted zeros.
+# The article's description, completed: put ``s - 1`` zeros between the input values and ``k - 1 - p``
+# zeros around them, then run an ordinary stride-1 convolution with the kernel *flipped* (rotated 180
+# degrees). It gives the same numbers; the code builds the zero-inserted grid by hand (strides 1 and 2,
+# paddings 0 and 1) and checks, with the signed kernel, that the flip is needed. The ringed cells are the real input values, the rest inserted zeros.
 for stride in (1, 2):
-    grid = torch.zeros((2 - 1) * stride + 1, (2 - 1) * stride + 1)
-    grid[::stride, ::stride] = y
-    grid = F.pad(grid, (2, 2, 2, 2))  # k - 1 - p = 2 zeros around
-    reference = F.conv_transpose2d(y[None, None], kernel[None, None], stride=stride)
-    flipped = F.conv2d(grid[None, None], kernel.flip(0, 1)[None, None])
-    assert torch.allclose(flipped, reference), "zeros + flipped kernel should equal conv_transpose2d"
-    assert not torch.allclose(F.conv2d(grid[None, None], kernel[None, None]), reference), "flip matters"
-print("zeros inserted + flipped kernel == conv_transpose2d, for stride 1 and 2")
+    for padding in (0, 1):
+        grid = torch.zeros((2 - 1) * stride + 1, (2 - 1) * stride + 1)
+        grid[::stride, ::stride] = y
+        border = 3 - 1 - padding
+        grid = F.pad(grid, (border, border, border, border))
+        reference = F.conv_transpose2d(y[None, None], kernel[None, None], stride=stride, padding=padding)
+        flipped = F.conv2d(grid[None, None], kernel.flip(0, 1)[None, None])
+        assert torch.allclose(flipped, reference), "zeros + flipped kernel should equal conv_transpose2d"
+        assert not torch.allclose(F.conv2d(grid[None, None], kernel[None, None]), reference), "flip matters"
+print("zeros inserted + flipped kernel == conv_transpose2d, for strides 1, 2 and paddings 0, 1")
 ones = torch.ones(3, 3)
 cnnatlas.conv_animation(cnnatlas.transposed_steps(y, ones, stride=1), title="ConvTranspose2d k=3, s=1: 2x2 -> 4x4")
 
@@ -208,6 +218,9 @@ cnnatlas.conv_animation(cnnatlas.transposed_steps(y, ones, stride=2), title="Con
 # column receive two stamps, the others one: keep that in mind for the checkerboards below.
 canvases, stamped = cnnatlas.scatter_steps(y, ones, stride=2)
 assert np.allclose(canvases[-1], stamped), "the sum of the stamps should be conv_transpose2d's output"
+stamp_counts = F.conv_transpose2d(torch.ones(1, 1, 2, 2), ones[None, None], stride=2)[0, 0]
+per_axis = torch.tensor([1.0, 1.0, 2.0, 1.0, 1.0])
+assert torch.equal(stamp_counts, torch.outer(per_axis, per_axis)), "middle row and column: two stamps"
 cnnatlas.scatter_animation(y, ones, stride=2)
 
 # %%
@@ -256,18 +269,19 @@ for ax, k in zip(axes, expected_counts, strict=True):
     interior = sorted(set(counts[2:-2, 2:-2].flatten().int().tolist()))
     assert interior == expected_counts[k], f"kernel {k}: interior counts {interior}"
     counts_image = ax.imshow(counts.numpy(), cmap="viridis", vmin=0, vmax=4)
-    ax.set_title(f"kernel {k}, stride 2\nstamps per pixel: {interior}", fontsize=10)
+    ax.set_title(f"kernel {k}, stride 2\ninterior stamps per pixel: {interior}", fontsize=10)
     ax.set_axis_off()
 fig.colorbar(counts_image, ax=axes, shrink=0.8, label="stamps")
 fig.suptitle("constant input, all-ones kernel: how many stamps reach each output pixel", fontsize=10)
 
 # %%
-# **The kernel's own period.** Even overlap is not enough. Output pixel ``(2i + a, 2j + b)`` of a stride-2
-# transposed convolution only ever receives the kernel weights of "phase" ``(a, b)``: with kernel =
+# **The kernel's own period.** Even overlap is not enough. Stamp ``i`` writes kernel row ``t`` to output
+# row ``o = s i + t - p``, so an output row only ever receives kernel rows ``t`` with the same remainder
+# modulo ``s`` (columns likewise): each output "phase" has its own share of the weights. With kernel =
 # stride = 2 each input value becomes its own 2x2 block, ``value * kernel``, so a constant input
 # becomes the kernel tiled, a 2x2 checkerboard unless the four weights are equal. With kernel 4, each
-# phase gets the sum of a different quarter of the weights. A trained kernel has no reason to make those
-# sums equal. Resize-then-convolve has no phases: nearest-neighbour up-sampling makes a constant map a
+# phase gets the sum of a different quarter of the weights, ``w[a::2, b::2]``. Nothing in the layer
+# makes those sums equal. Resize-then-convolve has no phases: nearest-neighbour up-sampling makes a constant map a
 # constant map, and a convolution of a constant map is constant (away from the zero-padded border).
 torch.manual_seed(0)
 k2 = nn.ConvTranspose2d(1, 1, kernel_size=2, stride=2, bias=False)
@@ -292,7 +306,7 @@ print(f"random 4x4 kernel, constant input: four interior values {[round(v, 3) fo
 # is the spread (max - min) of the four means, as a fraction of the map's mean absolute value, on the
 # interior (2 pixels cropped on each side).
 #
-# Now Odena et al.'s experiment: untrained layers with random weights (PyTorch's default initialisation),
+# An experiment: untrained layers with random weights (PyTorch's default initialisation),
 # on a constant input and on a smooth bump, over 20 seeds. Transposed convolutions with kernel 3 and 4
 # (stride 2) against nearest-neighbour x2 followed by a 3x3 convolution.
 
@@ -350,7 +364,7 @@ for ax, (title, image) in zip(axes, drawn.items(), strict=True):
 
 # %%
 # Training could learn to balance the phases; Odena et al. report that in practice networks struggle
-# to remove the pattern completely, while resize-convolution (nearest or bilinear up-sampling, then a
+# to avoid the pattern completely, while resize-convolution (nearest or bilinear up-sampling, then a
 # convolution) avoids it by construction. [The down-up network](plot_06_down_up_network.md) measures
 # this after training.
 #
@@ -359,8 +373,8 @@ for ax, (title, image) in zip(axes, drawn.items(), strict=True):
 # SimpleCNN turns a 32x32 CIFAR-10 image into 32 maps of 8x8; ``ConvTranspose2d(32, 16, kernel_size=2,
 # stride=2)`` doubles them to 16x16. Kernel = stride, so the stamps tile without overlap: output block
 # ``(i, j)`` is ``sum_c features[c, i, j] * weight[c, :, :, :]`` plus the bias, computed by hand below.
-# No uneven overlap, but every block is a weighted copy of the same 2x2 kernels, so the output carries
-# their period-2 pattern: compare the checkerboard measure with nearest-neighbour up-sampling of the same
+# No uneven overlap, but every block is a weighted sum of the same 32 kernels of 2x2, so the output
+# carries their period-2 pattern: compare the checkerboard measure with nearest-neighbour up-sampling of the same
 # map, which has none by construction.
 test = cnnatlas.load_cifar10(train=False)
 torch.manual_seed(0)

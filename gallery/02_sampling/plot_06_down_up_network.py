@@ -7,8 +7,8 @@ resize-then-convolve and the checkerboard measure ([Up-sampling](plot_04_transpo
 ReLU ([Building blocks](../01_tensors/plot_03_building_blocks.md)); and a PyTorch training loop (loss,
 ``backward()``, optimizer step), written out here. Article 001's SimpleUpDownNet shrinks a photograph 4x
 with two stride-2 convolutions and grows it back with two transposed convolutions, one channel
-throughout. Trained to reconstruct its input from this initialisation, it learns nothing: its ReLUs are
-dead. We find out why, fix it with one change, and then train transposed convolution against
+throughout. Trained to reconstruct its input from this initialisation, it learns only a constant: its
+ReLUs are dead. We find out why, fix it with one change, and then train transposed convolution against
 resize-then-convolve on the same budget.
 """
 
@@ -42,13 +42,14 @@ for name, value in pre.items():
     relu_note = f"; after ReLU, {zero_fraction[name]:.0%} zeros" if name in zero_fraction else ""
     print(f"{name:6s} {tuple(value.shape)}: pre-activation in [{value.min():.3f}, {value.max():.3f}]{relu_note}")
 assert zero_fraction["down2"] == 1.0, "with this seed the bottleneck pre-activation is negative everywhere"
+assert torch.all(pre["up1"] == article.up1.bias) and article.up1.bias < 0, "up1 outputs its negative bias"
 assert torch.all(untrained == article.up2.bias), "so the output is up2's bias, one constant value"
 print(f"output: every pixel equals up2.bias = {article.up2.bias.item():.4f}")
 
 # %%
 # The bottleneck's pre-activation is negative at every one of its 128x128 positions, so its ReLU outputs
 # 0 everywhere. ``up1`` then sees only zeros and outputs its (negative) bias, which the next ReLU also
-# zeroes, and ``up2`` outputs its bias: the untrained network maps every image to one grey value.
+# zeroes, and ``up2`` outputs its bias: the untrained network maps the photo to one grey value.
 fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), layout="constrained")
 axes[0].imshow(camera[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("input 512x512", fontsize=10)
@@ -92,7 +93,9 @@ assert dead_bottleneck >= 1
 # ------------------
 # A short training loop, written out: the target is the input itself, the loss the mean squared error
 # (MSE), Adam with learning rate 0.01. Random 128x128 crops keep each step fast; a fixed seed and step
-# count make it repeatable. ``train`` is used for every network on this page, with the same crops.
+# count make it repeatable. ``train`` is used for every network on this page, with the same crops. These
+# one-channel layers are so small that splitting them across CPU threads costs more than it saves, so
+# ``train`` uses one thread and restores the setting afterwards.
 STEPS = 2000 if cnnatlas.build_profile() == "full" else 300
 
 
@@ -100,14 +103,19 @@ def train(net: nn.Module, steps: int = STEPS) -> list[float]:
     optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
     generator = torch.Generator().manual_seed(0)  # the same crops for every network
     losses = []
-    for _ in range(steps):
-        top, left = torch.randint(0, 512 - 128, (2,), generator=generator).tolist()
-        batch = camera[:, :, top : top + 128, left : left + 128]
-        loss = F.mse_loss(net(batch), batch)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(steps):
+            top, left = torch.randint(0, 512 - 128, (2,), generator=generator).tolist()
+            batch = camera[:, :, top : top + 128, left : left + 128]
+            loss = F.mse_loss(net(batch), batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
     return losses
 
 
@@ -128,7 +136,8 @@ print(f"article's network: {STEPS} steps in {time.perf_counter() - started:.1f} 
 # is the photo's variance plus ``(mean - c)^2``: the variance is the best it can ever do.
 variance, mean = camera.var(unbiased=False).item(), camera.mean().item()
 constant = article_out.flatten()[0].item()
-assert torch.equal(article.down1.weight, initial_state["down1.weight"]), "down1 never received a gradient"
+for name, value in article.state_dict().items():
+    assert torch.equal(value, initial_state[name]) == (name != "up2.bias"), f"{name}: only up2.bias moves"
 assert torch.all(article_out == constant), "the output is still a constant"
 assert abs(article_mse - (variance + (mean - constant) ** 2)) < 1e-5
 print(f"output constant {constant:.3f} (photo mean {mean:.3f}); MSE {article_mse:.4f} = variance "
@@ -187,8 +196,8 @@ assert leaky_corr > 0.9, f"the fixed network should reconstruct the photo (corre
 assert not torch.equal(leaky.down1.weight, initial_state["down1.weight"]), "down1 should have learned"
 
 # %%
-# The output correlates with the input above 0.9 (asserted). It is a smoothed copy: a 128x128 single
-# map cannot carry the fine texture of a 512x512 photo. We measure the fine detail as the mean absolute
+# The output correlates with the input above 0.9 (asserted). It is a smoothed copy: fine texture and
+# thin edges did not make it through the single 128x128 map. We measure the fine detail as the mean absolute
 # response to a Laplacian kernel (a second difference: large at edges and texture, 0 on smooth ramps).
 # For scale, a reconstruction with nothing learned: 4x4 average pooling, then bilinear x4.
 laplacian = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
@@ -200,8 +209,9 @@ def detail(image: torch.Tensor) -> float:
 
 fixed = F.interpolate(F.avg_pool2d(camera, 4), scale_factor=4, mode="bilinear", align_corners=False)
 fixed_mse = F.mse_loss(fixed, camera).item()
-assert detail(leaky_out) < 0.5 * detail(camera), "the reconstruction should have lost fine detail"
-print(f"fine detail: input {detail(camera):.4f}, reconstruction {detail(leaky_out):.4f}")
+kept = detail(leaky_out) / detail(camera)
+assert kept < 0.75, f"the reconstruction should have lost fine detail ({kept:.0%} kept)"
+print(f"fine detail: input {detail(camera):.4f}, reconstruction {detail(leaky_out):.4f} ({kept:.0%} of it)")
 verdict = "lower" if leaky_mse < fixed_mse else "higher"
 print(f"MSE: trained network {leaky_mse:.4f}, {verdict} than average-pool + bilinear {fixed_mse:.4f}")
 
@@ -248,7 +258,8 @@ def checkerboard(image: torch.Tensor, border: int = 2) -> float:
 
 torch.manual_seed(0)
 resize = UpDownNet(up="nearest")
-assert torch.equal(resize.down1.weight, initial_state["down1.weight"]), "same down-sampling weights"
+for name in ("down1.weight", "down1.bias", "down2.weight", "down2.bias"):
+    assert torch.equal(resize.state_dict()[name], initial_state[name]), "same down-sampling weights"
 started = time.perf_counter()
 resize_losses = train(resize)
 with torch.no_grad():
