@@ -39,8 +39,11 @@ with torch.no_grad():
     untrained = article(camera)
 zero_fraction = {name: float((pre[name] <= 0).float().mean()) for name in ("down1", "down2", "up1")}
 for name, value in pre.items():
-    relu_note = f"; after ReLU, {zero_fraction[name]:.0%} zeros" if name in zero_fraction else ""
-    print(f"{name:6s} {tuple(value.shape)}: pre-activation in [{value.min():.3f}, {value.max():.3f}]{relu_note}")
+    if name in zero_fraction:
+        note = f"pre-activation in [{value.min():.3f}, {value.max():.3f}]; after ReLU, {zero_fraction[name]:.0%} zeros"
+    else:
+        note = f"output (no ReLU) in [{value.min():.3f}, {value.max():.3f}]"
+    print(f"{name:6s} {tuple(value.shape)}: {note}")
 assert zero_fraction["down2"] == 1.0, "with this seed the bottleneck pre-activation is negative everywhere"
 assert torch.all(pre["up1"] == article.up1.bias) and article.up1.bias < 0, "up1 outputs its negative bias"
 assert torch.all(untrained == article.up2.bias), "so the output is up2's bias, one constant value"
