@@ -159,7 +159,7 @@ for ax, depth in zip(axes, (2, 8, 32), strict=True):
     ax.set_axis_off()
 
 # %%
-# In the shallow stacks the 90% square is the whole box; in the deep ones it is a small part of it. The
+# In the shallowest stack the 90% square is the whole box; in the deep ones it is a small part of it. The
 # ratio only falls with depth:
 for kind in ("ones", "random ReLU"):
     ratios = [measured[kind, d][1] / measured[kind, d][0] for d in depths]

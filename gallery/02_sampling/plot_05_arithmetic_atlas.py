@@ -88,6 +88,14 @@ for i, k, s, p, d in itertools.product(range(5, 10), range(1, 5), range(1, 4), r
         assert out.shape[-1] == cnnatlas.conv_transpose_output_size(i, k, s, p, a, d) == (i - 1) * s - 2 * p + d * (k - 1) + a + 1
         checked += 1
 print(f"{checked} size combinations: both formulas agree with PyTorch")
+for s, d in ((1, 1), (2, 1), (1, 2), (3, 2)):
+    try:
+        F.conv_transpose2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=s, dilation=d, output_padding=max(s, d))
+        accepted = True
+    except RuntimeError:
+        accepted = False
+    assert not accepted, "output_padding must stay below max(stride, dilation)"
+print("output_padding = max(stride, dilation) is refused by PyTorch")
 
 # %%
 # A map of the atlas: output size against input size for each convolution case.
