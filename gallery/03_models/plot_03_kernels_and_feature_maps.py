@@ -77,6 +77,14 @@ flow = cnnatlas.trace(vgg, torch.zeros(1, 3, 224, 224))
 pools = [r for r in flow.records if r.type == "MaxPool2d"]
 sizes = [flow.records[0].input_shapes[0][2]] + [r.output_shape[2] for r in pools]
 print("height x width: " + " -> ".join(str(s) for s in sizes))
+vgg_convs = [m for m in vgg.modules() if isinstance(m, nn.Conv2d)]
+vgg_pools = [m for m in vgg.modules() if isinstance(m, nn.MaxPool2d)]
+vgg_linears = [m for m in vgg.modules() if isinstance(m, nn.Linear)]
+print(f"{len(vgg_convs)} convolutions + {len(vgg_linears)} linear layers = the 16 weight layers of VGG16; "
+      f"{len(vgg_pools)} max poolings")
+assert all(m.kernel_size == (3, 3) and m.padding == (1, 1) and m.stride == (1, 1) for m in vgg_convs)
+assert len(vgg_pools) == 5 and all(m.kernel_size == 2 and m.stride == 2 for m in vgg_pools)
+assert len(vgg_convs) + len(vgg_linears) == 16 and len(vgg_linears) == 3
 assert sizes == [224, 112, 56, 28, 14, 7], sizes
 assert flow.total_params == 138_357_544, flow.total_params
 
@@ -109,7 +117,9 @@ print(f"total: {flow.total_params:,} parameters, {total_bytes / 2**20:.1f} MiB o
       f"{flow.total_macs / 1e9:.1f} GMACs per image")
 
 # %%
-# Three different answers to "where is the cost?":
+# Three different answers to "where is the cost?". The classifier's share of the parameters is why later
+# networks end with global average pooling and one small linear layer instead
+# ([ResNet](plot_04_resnet_blocks.md)).
 by_name = {s["name"]: s for s in stages}
 early = by_name["block 1"]["byte_share"] + by_name["block 2"]["byte_share"]
 fc1 = next(r for r in flow.records if r.type == "Linear")

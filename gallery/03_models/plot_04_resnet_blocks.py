@@ -30,8 +30,8 @@ import cnnatlas
 # al., 2015) computes ``F(x) + x`` instead: its layers learn only the change ``F`` to add to the input,
 # and the input reaches the output unchanged through the shortcut. Backpropagation shows why that
 # helps. Through a plain stack the gradient is multiplied by every layer's Jacobian on its way down;
-# through ``F(x) + x`` the Jacobian is ``I + dF/dx``, so part of the gradient passes every block
-# untouched. Measured: 20 blocks of conv-ReLU-conv (16 channels, PyTorch's default initialisation),
+# through ``F(x) + x`` the Jacobian is ``I + dF/dx``: the gradient also flows along the shortcut, past
+# the block's layers, without being multiplied by their weights. Measured: 20 blocks of conv-ReLU-conv (16 channels, PyTorch's default initialisation),
 # once plain (``h = relu(F(h))``) and once with shortcuts (``h = relu(F(h) + h)``), same weights, same
 # input, and a loss whose gradient with respect to the output is the same fixed tensor in both.
 torch.manual_seed(0)
@@ -128,8 +128,8 @@ cnnatlas.plot_tensor_flow(t, title="ResidualBlock(64, 128, stride=2)")
 # ``BatchNorm2d`` normalises each channel: ``(x - mean) / sqrt(var + eps)``, then scales by a learned
 # gamma and shifts by a learned beta. In train mode mean and var are those of the current batch (over N,
 # H and W), and a running average of them is updated; in eval mode the running averages are used and
-# nothing is updated. So the same input gives different outputs in the two modes, and forgetting
-# ``model.eval()`` at test time changes predictions.
+# nothing is updated. So the same input gives different outputs in the two modes: forgetting
+# ``model.eval()`` at test time changes what the model computes.
 torch.manual_seed(0)
 bn = nn.BatchNorm2d(4)
 batch = 3 + 2 * torch.randn(8, 4, 6, 6)  # per-channel mean about 3, std about 2

@@ -24,7 +24,8 @@ import cnnatlas
 # The only cell to change
 # -----------------------
 # A model and one input batch (N, C, H, W). Here: a small VGG-like stack (3x3 convolutions, ReLU, max
-# pooling, a dilated convolution, global average pooling as in ResNet) on a real photo. It is untrained:
+# pooling, a [dilated convolution](../02_sampling/plot_03_dilated_convolution.md), global average pooling
+# as in [ResNet](plot_04_resnet_blocks.md)) on a real photo. It is untrained:
 # load your weights here (``model.load_state_dict(...)``) to see what a trained model does.
 torch.manual_seed(0)
 model = nn.Sequential(
