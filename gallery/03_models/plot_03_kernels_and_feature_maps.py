@@ -215,8 +215,8 @@ print(f"WEIGHTS SHOWN: {shown}")
 # their 9 taps are drawn independently, so neighbouring taps are uncorrelated. Training changes them by
 # gradient steps, and the gradient of a kernel tap is the correlation of the image, shifted by that tap's
 # offset, with the error signal. Natural images are smooth, so neighbouring taps get similar updates:
-# what training adds is smooth. We measure smoothness as the correlation between horizontally and
-# vertically neighbouring taps over all kernels and colour channels.
+# what training adds is smoother than noise. We measure smoothness as the correlation between
+# horizontally and vertically neighbouring taps over all kernels and colour channels.
 first = features[0]
 trained = first.weight.detach()
 start = start.detach()
@@ -237,15 +237,16 @@ for name, r in smooth.items():
     print(f"{name:26s} neighbour correlation {r:+.2f}")
 assert abs(list(smooth.values())[0]) < 0.2 and smooth["trained"] > list(smooth.values())[0], smooth
 if start_is_exact:
-    assert smooth["change made by training"] > 0.3, smooth
+    assert smooth["change made by training"] > max(0.2, smooth["random start"] + 0.1), smooth
     print(f"training changed the first-layer kernels by {float((trained - start).norm() / start.norm()):.0%} "
           "of their initial norm")
 
 # %%
 # Drawn per colour channel (each kernel is a row of its R, G and B 3x3 slices), blue negative, red
-# positive, white zero, grey gaps, one scale per panel: the change made by training is smooth where the random
-# start is salt and pepper. Then the classic view: each kernel as one colour image, scaled to its own
-# range.
+# positive, white zero, grey gaps, one scale per panel. The change made by training varies more smoothly
+# from tap to tap than the random start does; how much of the trained kernels it makes depends on how
+# long training ran (the line above). Then the classic view: each kernel as one colour image, scaled to
+# its own range.
 
 
 def channel_mosaic(w, ncols):
