@@ -269,6 +269,20 @@ def test_card_summary_is_the_first_sentence_after_the_prerequisites() -> None:
     assert title == "A long title: every word of it is kept"
     assert sentence == "The Conv2d module slides one kernel over every window of a…"
     assert site_hook.summary("T\n=\n\nShort one. Two.") == ("T", "Short one")
+    assert site_hook.summary("T\n=\n\nWhat a unit can see (the theoretical field), drawn.", limit=30) == (
+        "T",
+        "What a unit can see…",
+    )
+
+
+def test_docstring_examples_of_the_site_tooling_run() -> None:
+    import doctest
+
+    import site_hook
+
+    for module in (site_hook, tooling):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__
 
 
 def test_cards_come_from_the_gallery_scripts_and_section_readmes(tmp_path: Path) -> None:

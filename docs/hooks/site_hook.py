@@ -177,7 +177,10 @@ def summary(docstring: str, limit: int = CARD_SUMMARY_CHARS) -> tuple[str, str]:
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", _plain(paragraph))
     first = next((s for s in sentences if not s.startswith(PREREQUISITES)), sentences[0]).rstrip(".")
     if len(first) > limit:
-        first = first[: first.rfind(" ", 0, limit)].rstrip(",;:") + "…"
+        first = first[: first.rfind(" ", 0, limit)]
+        if first.count("(") > first.count(")"):  # do not end inside a parenthesis
+            first = first[: first.rfind("(")]
+        first = first.rstrip(" ,;:") + "…"
     return title.strip(), first
 
 
