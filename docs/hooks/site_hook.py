@@ -105,14 +105,22 @@ def on_pre_build(config, **kwargs) -> None:
     """Runs after mkdocs-gallery's on_pre_build (hooks come after plugins): the examples have run."""
     gallery = _gallery()
     runs = gallery_conf.read_runs(gallery.out_dir)
-    problems = [f"{key} ran in {seconds:.3f} s" for key, seconds in sorted(runs.items()) if seconds < MIN_RUN_SECONDS]
-    if _state["rerun_all"]:
-        keys = [script.relative_to(gallery.examples_dir).as_posix() for script in gallery.scripts()]
-        problems += [f"{key} did not run" for key in keys if key not in runs]
+    expected = [script.relative_to(gallery.examples_dir).as_posix() for script in gallery.scripts()]
+    problems = run_problems(runs, expected if _state["rerun_all"] else [])
     if problems:
         raise PluginError("examples that should have run did not really run: " + "; ".join(problems))
     (gallery.out_dir / gallery_conf.STAMP_FILE).write_text(_state["stamp"], encoding="utf-8")
     _update_report(gallery, runs)
+
+
+def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
+    """Return what is wrong with this build's runs: an example that ran in ~0 s, or an expected one that did not run.
+
+    >>> run_problems({"a/plot_1.py": 2.5, "a/plot_2.py": 0.0}, ["a/plot_1.py", "a/plot_3.py"])
+    ['a/plot_2.py ran in 0.000 s', 'a/plot_3.py did not run']
+    """
+    problems = [f"{key} ran in {seconds:.3f} s" for key, seconds in sorted(runs.items()) if seconds < MIN_RUN_SECONDS]
+    return problems + [f"{key} did not run" for key in expected if key not in runs]
 
 
 def _update_report(gallery: Gallery, runs: dict[str, float]) -> None:
