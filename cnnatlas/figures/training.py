@@ -20,7 +20,10 @@ def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
     """Return a two-panel figure: loss and accuracy per epoch, train vs test.
 
     Examples:
-        >>> len(history_figure(result).axes)  # result as in the module example
+        >>> from cnnatlas.train import EpochStats, TrainResult
+        >>> result = TrainResult("net", "toy", "cpu", "CPU", "2", "0.1.0", "full", 1, 10, 1.0, 20.0, 0.5, 0.7,
+        ...                      (0.0,), (1.0,), [EpochStats(1, 1.0, 0.4, 0.9, 0.45, 0.5)])
+        >>> len(history_figure(result).axes)
         2
     """
     if not isinstance(result, TrainResult):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 import torch
+from plotly.subplots import make_subplots
 
 from ..checks import check_tensor
 from ..display import average_pool, display_values, rescale, shrink_maps
@@ -127,8 +128,8 @@ def layer_explorer(
 
     Examples:
         >>> fig = layer_explorer(cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28)))
-        >>> len(fig.layout.sliders[0].steps)
-        8
+        >>> len(fig.layout.sliders[0].steps)  # one step per leaf module
+        12
     """
     if not outputs:
         raise ValueError("outputs: expected at least one layer output, got an empty mapping")

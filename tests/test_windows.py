@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from cnnatlas.animate import conv_animation, conv_steps, pool_steps, scatter_steps, transposed_steps
+from cnnatlas.widgets.animations import conv_animation
+from cnnatlas.windows import conv_steps, pool_steps, scatter_steps, transposed_steps
 
 SIXTEEN = torch.arange(1.0, 17.0).view(4, 4)
 

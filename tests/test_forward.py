@@ -6,7 +6,9 @@ import torch
 from torch import nn
 
 import cnnatlas
-from cnnatlas.features import capture, layer_outputs, map_limits, plot_feature_maps, run_model
+from cnnatlas.display import map_limits
+from cnnatlas.figures.features import feature_maps_figure
+from cnnatlas.forward import capture, layer_outputs, run_model
 
 
 class Exploding(nn.Module):
@@ -72,7 +74,7 @@ def test_unknown_layer_names_are_listed() -> None:
 def test_constant_maps_are_drawn_flat_not_as_noise() -> None:
     assert map_limits(np.zeros((4, 4))) == (-1.0, 1.0, True)
     maps = torch.stack([torch.zeros(5, 5), torch.rand(5, 5)])
-    fig = plot_feature_maps(maps)
+    fig = feature_maps_figure(maps)
     flat = fig.axes[0].images[0]
     assert np.all(np.isfinite(flat.get_array())) and "constant 0" in fig.axes[0].get_title()
     assert flat.norm(flat.get_array()).min() == pytest.approx(0.5)  # the middle colour, not a stretched range
@@ -80,4 +82,4 @@ def test_constant_maps_are_drawn_flat_not_as_noise() -> None:
 
 def test_feature_grid_rejects_a_batch() -> None:
     with pytest.raises(ValueError, match="expected one sample"):
-        plot_feature_maps(torch.rand(2, 3, 4, 4))
+        feature_maps_figure(torch.rand(2, 3, 4, 4))
