@@ -77,7 +77,9 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     reason = "download not allowed"
     if path.exists():
         try:
-            return LoadedModel(builder(weights=weights).eval(), True, f"ImageNet weights {weights} (torchvision)")
+            return LoadedModel(
+                builder(weights=weights).eval(), True, f"ImageNet weights {weights} (torchvision)"
+            )
         except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as error:
             lines = str(error).strip().splitlines()
             detail = f"{type(error).__name__}: {lines[0][:120] if lines else 'empty or truncated'}"

@@ -20,9 +20,9 @@ import torch
 import torch.fx
 from torch import nn
 
+from .arith import layer_geometry
 from .checks import check_tensor
 from .forward import preserved_state
-from .arith import layer_geometry
 
 # Layers and functions that act on each position separately: the field passes through unchanged.
 _POINTWISE_MODULES = (
@@ -209,7 +209,9 @@ def gradient_field(
     captured: dict[str, torch.Tensor] = {}
     x = x.detach().clone().requires_grad_(True)
     with preserved_state(model) as handles:
-        handles.append(modules[layer].register_forward_hook(lambda _m, _i, out: captured.__setitem__("out", out)))
+        handles.append(
+            modules[layer].register_forward_hook(lambda _m, _i, out: captured.__setitem__("out", out))
+        )
         model.eval()
         for p in model.parameters():
             p.requires_grad_(False)

@@ -180,7 +180,6 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         counted[name] = sum(p.numel() for p in own)
     leaves = {name: m for name, m in model.named_modules() if not list(m.children())}
     current: list[str] = []
-    handles = []
 
     def pre_hook(name):
         def hook(_module, _inputs):

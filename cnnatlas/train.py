@@ -147,7 +147,9 @@ class TrainConfig:
         if not 0 <= self.label_smoothing < 1:
             raise ValueError(f"label_smoothing: expected a value in [0, 1), got {self.label_smoothing}")
         if not isinstance(self.normalize, bool):
-            raise TypeError(f"normalize: expected a bool, got {self.normalize!r} ({type(self.normalize).__name__})")
+            raise TypeError(
+                f"normalize: expected a bool, got {self.normalize!r} ({type(self.normalize).__name__})"
+            )
         if self.train_images is not None:
             check_positive_int(self.train_images, "train_images")
         check_non_negative_int(self.seed, "seed")

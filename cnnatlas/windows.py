@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .checks import check_positive_int, check_tensor
 from .arith import conv_output_size, conv_transpose_output_size, pool_output_size
+from .checks import check_positive_int, check_tensor
 
 
 @dataclass(frozen=True)

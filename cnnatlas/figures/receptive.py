@@ -17,10 +17,9 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-
-from matplotlib.axes import Axes
 
 from ..checks import check_tensor
 from ..display import display_values, rescale
@@ -50,7 +49,9 @@ def receptive_field_figure(
     if field.whole_input:
         raise ValueError(f"field: {field.name} sees the whole input (global); there is no box to draw")
     height, width = image.shape[1:]
-    data = display_values(image) if image.dtype == torch.uint8 else rescale(display_values(image), constant=0.0)
+    data = (
+        display_values(image) if image.dtype == torch.uint8 else rescale(display_values(image), constant=0.0)
+    )
     ax = ax or plt.figure(figsize=(5, 5), layout="constrained").subplots()
     ax.imshow(
         data.transpose(1, 2, 0) if data.shape[0] == 3 else data[0],

@@ -5,7 +5,7 @@ transposed convolution; :func:`scatter_animation` a transposed convolution as sc
 :func:`window_comparison_animation` two window patterns side by side.
 
 Examples:
-    >>> fig = conv_animation(conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
+    >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
     >>> len(fig.frames), len(fig.layout.sliders[0].steps)
     (4, 4)
 """
@@ -18,8 +18,9 @@ import torch
 from plotly.subplots import make_subplots
 
 from ..display import map_limits
-from ..windows import WindowSteps, conv_steps, scatter_steps
+from ..windows import WindowSteps, scatter_steps
 from .controls import frame_slider, play_buttons
+
 
 def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) -> None:
     """Make both panels show whole cells, square, row 0 at the top, without ticks."""
@@ -43,7 +44,7 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
     computed by PyTorch.
 
     Examples:
-        >>> fig = conv_animation(conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
+        >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
         >>> len(fig.frames)
         9
     """
@@ -164,8 +165,8 @@ def window_comparison_animation(
     the same output positions side by side (e.g. a standard vs a dilated 3x3 convolution).
 
     Examples:
-        >>> a = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=1)
-        >>> b = conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=2, dilation=2)
+        >>> a = cnnatlas.conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=1)
+        >>> b = cnnatlas.conv_steps(torch.rand(7, 7), torch.ones(3, 3), padding=2, dilation=2)
         >>> len(window_comparison_animation(a, b, ("standard", "dilated")).frames)
         49
     """
