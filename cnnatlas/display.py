@@ -34,6 +34,16 @@ def map_limits(image: np.ndarray) -> tuple[float, float, bool]:
     return low - 1.0, high + 1.0, True
 
 
+def symmetric_limit(values: np.ndarray) -> float:
+    """Return the largest magnitude in ``values``, the limit of a diverging scale centred on zero (1.0 if all are 0).
+
+    Examples:
+        >>> symmetric_limit(np.array([-3.0, 2.0])), symmetric_limit(np.zeros(4))
+        (3.0, 1.0)
+    """
+    return float(np.abs(values).max()) or 1.0
+
+
 def rescale(
     values: np.ndarray, *, axis: int | tuple[int, ...] | None = None, constant: float = 0.5
 ) -> np.ndarray:

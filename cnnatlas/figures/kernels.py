@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from matplotlib.figure import Figure
 
 from ..checks import check_tensor
+from ..display import symmetric_limit
 from ..kernels import kernels_as_rgb
 
 
@@ -41,11 +41,11 @@ def kernels_figure(
     n_out, n_in = w.shape[:2]
     fig = fig or plt.figure(figsize=(1.1 * n_out + 0.6, 1.1 * n_in + 0.6), layout="constrained")
     axes = fig.subplots(n_in, n_out, squeeze=False)
-    shared = float(np.abs(w).max()) or 1.0
+    shared = symmetric_limit(w)
     image = None
     for i in range(n_in):
         for o in range(n_out):
-            limit = shared if shared_scale else (float(np.abs(w[o, i]).max()) or 1.0)
+            limit = shared if shared_scale else symmetric_limit(w[o, i])
             image = axes[i, o].imshow(w[o, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
             axes[i, o].set_xticks([]), axes[i, o].set_yticks([])
             if i == 0:
