@@ -14,25 +14,21 @@ from pathlib import Path
 
 import nox
 
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+import tooling  # noqa: E402 - settings shared with the tests and benchmarks (docs/hooks/tooling.py)
+
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-ROOT = Path(__file__).resolve().parent
 SHARED_ENV = ROOT / ".nox" / "cnnatlas"
 EXTRAS = "docs,test"
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
 
 def _bin(name: str) -> str:
     """Return the path of ``name`` inside the shared venv (nox would look it up on the outer PATH)."""
     return str(SHARED_ENV / "bin" / name)
-
-
-def _offline_mirror() -> dict[str, str]:
-    """Point CNNATLAS_DATA_MIRROR at a data mirror beside the checkout (../shared/data) unless it is set."""
-    mirror = ROOT.parent / "shared" / "data"
-    if "CNNATLAS_DATA_MIRROR" not in os.environ and mirror.is_dir():
-        return {"CNNATLAS_DATA_MIRROR": str(mirror)}
-    return {}
 
 
 def _shared_env(session: nox.Session) -> dict[str, str]:
@@ -46,13 +42,11 @@ def _shared_env(session: nox.Session) -> dict[str, str]:
         session.run(str(python), "-m", "pip", "install", "--upgrade", "pip", external=True)
         session.run(str(python), "-m", "pip", "install", "-e", f".[{EXTRAS}]", external=True)
         stamp.write_text(wanted)
-    env = {
-        **_offline_mirror(),
+    return {
+        **tooling.tool_env(),  # the data mirror beside the checkout when present, quiet MkDocs
         "VIRTUAL_ENV": str(SHARED_ENV),
         "PATH": f"{SHARED_ENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_MKDOCS_2_WARNING": "1",
     }
-    return env
 
 
 @nox.session(venv_backend="none")
@@ -73,9 +67,16 @@ def serve(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """Unit tests, then a quick-profile site build checked in headless Chromium."""
+    """Every test: unit tests and docstring examples, then a quick-profile site build checked in Chromium."""
     env = _shared_env(session)
     session.run(_bin("python"), "-m", "pytest", *(session.posargs or ["-ra"]), env=env, external=True)
+
+
+@nox.session(venv_backend="none")
+def unit(session: nox.Session) -> None:
+    """The fast path: unit tests and docstring examples, without the site build (``-m "not site"``)."""
+    env = _shared_env(session)
+    session.run(_bin("python"), "-m", "pytest", "-m", "not site", *(session.posargs or ["-ra"]), env=env, external=True)
 
 
 @nox.session(venv_backend="none")
@@ -90,7 +91,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Run ruff on the library, gallery, tests and tooling."""
-    session.install("ruff>=0.6")
+    """Run ruff (the version pinned by pyproject's ``lint`` extra) on the library, gallery, tests and tooling."""
+    session.install(*PYPROJECT["project"]["optional-dependencies"]["lint"])
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", "cnnatlas", "tests")

@@ -1,7 +1,6 @@
 """cnnatlas: see how tensors flow through convolutional networks.
 
 Examples:
-    >>> import cnnatlas
     >>> cnnatlas.LeNet()(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
 """
@@ -11,17 +10,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import recipes  # noqa: E402
-from .animate import (  # noqa: E402
-    Arithmetic,
-    compare_windows,
-    conv_animation,
-    conv_animation_mpl,
-    conv_steps,
-    pool_steps,
-    scatter_animation,
-    scatter_steps,
-    transposed_steps,
-)
 from .arith import conv_output_size, conv_transpose_output_size, output_shape, pool_output_size  # noqa: E402
 from .cache import CacheWarning  # noqa: E402
 from .data import (  # noqa: E402
@@ -32,34 +20,35 @@ from .data import (  # noqa: E402
     load_fashion_mnist,
     load_photo,
 )
-from .evaluation import confusion_matrix, per_class_accuracy, plot_confusion, plot_predictions  # noqa: E402
-from .features import capture, layer_outputs, plot_feature_maps, run_model  # noqa: E402
-from .flow import plot_tensor_flow  # noqa: E402
-from .history import plot_history  # noqa: E402
-from .kernels import kernels_as_rgb, plot_kernels, plot_rgb_kernels  # noqa: E402
+from .display import to_hwc  # noqa: E402
+from .evaluation import confusion_matrix, per_class_accuracy  # noqa: E402
+from .figures import (  # noqa: E402
+    batch_figure,
+    channels_figure,
+    confusion_figure,
+    conv_funcanimation,
+    feature_maps_figure,
+    history_figure,
+    kernels_figure,
+    memory_order_figure,
+    predictions_figure,
+    receptive_field_figure,
+    rgb_kernels_figure,
+)
+from .forward import capture, layer_outputs, run_model  # noqa: E402
+from .kernels import kernels_as_rgb  # noqa: E402
 from .models import (  # noqa: E402
     Cifar10Net,
     LeNet,
     ResidualBlock,
     SimpleCNN,
     SimpleUpDownNet,
-    VGGStyleNet,  # noqa: E402
+    VGGStyleNet,
     init_xavier_,
 )
-from .overlay import plot_receptive_field  # noqa: E402
 from .pretrained import LoadedModel, load_imagenet_model  # noqa: E402
 from .receptive import ReceptiveField, gradient_field, receptive_fields  # noqa: E402
-from .tensors import (  # noqa: E402
-    LayoutInfo,
-    batch_explorer,
-    channel_shuffle,
-    layout_info,
-    memory_order,
-    plot_batch,
-    plot_channels,
-    plot_memory_order,
-    to_hwc,
-)
+from .tensors import LayoutInfo, channel_shuffle, layout_info, memory_order  # noqa: E402
 from .trace import LayerRecord, Trace, trace  # noqa: E402
 from .train import (  # noqa: E402
     TrainConfig,
@@ -72,78 +61,123 @@ from .train import (  # noqa: E402
     seed_everything,
     train_or_load,
 )
-from .widgets import channel_explorer, layer_explorer  # noqa: E402
+from .widgets import (  # noqa: E402
+    batch_explorer,
+    channel_explorer,
+    conv_animation,
+    layer_explorer,
+    scatter_animation,
+    tensor_flow_diagram,
+    window_comparison_animation,
+)
+from .windows import WindowSteps, conv_steps, pool_steps, scatter_steps, transposed_steps  # noqa: E402
 
 __all__ = [
-    "LoadedModel",
-    "channel_explorer",
-    "VGGStyleNet",
-    "confusion_matrix",
-    "load_imagenet_model",
-    "per_class_accuracy",
-    "plot_confusion",
-    "plot_predictions",
-    "Arithmetic",
-    "LayerRecord",
-    "LayoutInfo",
-    "ReceptiveField",
-    "Trace",
-    "batch_explorer",
-    "channel_shuffle",
-    "compare_windows",
-    "conv_animation",
-    "scatter_animation",
-    "conv_animation_mpl",
-    "conv_output_size",
-    "conv_steps",
-    "conv_transpose_output_size",
-    "gradient_field",
-    "kernels_as_rgb",
-    "layout_info",
-    "memory_order",
-    "output_shape",
-    "plot_batch",
-    "plot_channels",
-    "plot_kernels",
-    "plot_memory_order",
-    "plot_receptive_field",
-    "plot_rgb_kernels",
-    "plot_tensor_flow",
-    "pool_output_size",
-    "pool_steps",
-    "receptive_fields",
-    "run_model",
-    "scatter_steps",
-    "to_hwc",
-    "trace",
-    "transposed_steps",
+    # computing
     "CacheWarning",
     "Cifar10Net",
     "DataUnavailableError",
     "ImageDataset",
+    "LayerRecord",
+    "LayoutInfo",
     "LeNet",
+    "LoadedModel",
     "Normalization",
+    "ReceptiveField",
     "ResidualBlock",
     "SimpleCNN",
     "SimpleUpDownNet",
+    "Trace",
     "TrainConfig",
     "TrainResult",
+    "VGGStyleNet",
+    "WindowSteps",
     "__version__",
     "best_device",
     "build_profile",
     "capture",
+    "channel_shuffle",
+    "confusion_matrix",
+    "conv_output_size",
+    "conv_steps",
+    "conv_transpose_output_size",
     "device_name",
     "evaluate",
     "fit",
+    "gradient_field",
     "init_xavier_",
-    "layer_explorer",
+    "kernels_as_rgb",
     "layer_outputs",
+    "layout_info",
     "load_cifar10",
     "load_fashion_mnist",
+    "load_imagenet_model",
     "load_photo",
-    "plot_feature_maps",
-    "plot_history",
+    "memory_order",
+    "output_shape",
+    "per_class_accuracy",
+    "pool_output_size",
+    "pool_steps",
+    "receptive_fields",
     "recipes",
+    "run_model",
+    "scatter_steps",
     "seed_everything",
+    "to_hwc",
+    "trace",
     "train_or_load",
+    "transposed_steps",
+    # matplotlib figures (cnnatlas.figures)
+    "batch_figure",
+    "channels_figure",
+    "confusion_figure",
+    "conv_funcanimation",
+    "feature_maps_figure",
+    "history_figure",
+    "kernels_figure",
+    "memory_order_figure",
+    "predictions_figure",
+    "receptive_field_figure",
+    "rgb_kernels_figure",
+    # Plotly widgets (cnnatlas.widgets)
+    "batch_explorer",
+    "channel_explorer",
+    "conv_animation",
+    "layer_explorer",
+    "scatter_animation",
+    "tensor_flow_diagram",
+    "window_comparison_animation",
 ]
+
+# Old names: the gallery still uses them until the lead renames the calls; removed then.
+OLD_NAMES = {
+    "Arithmetic": "WindowSteps",
+    "compare_windows": "window_comparison_animation",
+    "conv_animation_mpl": "conv_funcanimation",
+    "plot_batch": "batch_figure",
+    "plot_channels": "channels_figure",
+    "plot_confusion": "confusion_figure",
+    "plot_feature_maps": "feature_maps_figure",
+    "plot_history": "history_figure",
+    "plot_kernels": "kernels_figure",
+    "plot_memory_order": "memory_order_figure",
+    "plot_predictions": "predictions_figure",
+    "plot_receptive_field": "receptive_field_figure",
+    "plot_rgb_kernels": "rgb_kernels_figure",
+    "plot_tensor_flow": "tensor_flow_diagram",
+}
+Arithmetic = WindowSteps
+compare_windows = window_comparison_animation
+conv_animation_mpl = conv_funcanimation
+plot_batch = batch_figure
+plot_channels = channels_figure
+plot_confusion = confusion_figure
+plot_feature_maps = feature_maps_figure
+plot_history = history_figure
+plot_kernels = kernels_figure
+plot_memory_order = memory_order_figure
+plot_predictions = predictions_figure
+plot_receptive_field = receptive_field_figure
+plot_rgb_kernels = rgb_kernels_figure
+plot_tensor_flow = tensor_flow_diagram
+__all__ += list(OLD_NAMES)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from ._checks import check_positive_int
+from .checks import check_non_negative_int, check_positive_int
 
 IntOrPair = int | Sequence[int]
 
@@ -25,12 +25,6 @@ SPATIAL_LAYERS = (
     nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d,
     nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d,
 )  # fmt: skip
-
-
-def _non_negative(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{name}: expected a non-negative int, got {value!r}")
-    return value
 
 
 def _checked_output(size: int, out: int, what: str) -> int:
@@ -59,7 +53,7 @@ def conv_output_size(
         if stride != 1:
             raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
         return size
-    pad = 0 if padding == "valid" else _non_negative(padding, "padding")
+    pad = 0 if padding == "valid" else check_non_negative_int(padding, "padding")
     span = dilation * (kernel_size - 1) + 1
     out = (size + 2 * pad - span) // stride + 1
     return _checked_output(size, out, f"a kernel spanning {span} with padding {pad}")
@@ -82,8 +76,8 @@ def conv_transpose_output_size(
     check_positive_int(kernel_size, "kernel_size")
     check_positive_int(stride, "stride")
     check_positive_int(dilation, "dilation")
-    _non_negative(padding, "padding")
-    _non_negative(output_padding, "output_padding")
+    check_non_negative_int(padding, "padding")
+    check_non_negative_int(output_padding, "output_padding")
     if output_padding >= max(stride, dilation):
         raise ValueError(
             f"output_padding must be smaller than stride or dilation, got output_padding {output_padding} "
@@ -114,7 +108,7 @@ def pool_output_size(
     check_positive_int(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else check_positive_int(stride, "stride")
     check_positive_int(dilation, "dilation")
-    _non_negative(padding, "padding")
+    check_non_negative_int(padding, "padding")
     if padding > kernel_size // 2:
         raise ValueError(f"padding should be at most half of kernel_size ({kernel_size}), got {padding}")
     span = dilation * (kernel_size - 1) + 1

@@ -186,8 +186,16 @@ def _unavailable(name: str, error: BaseException | None) -> DataUnavailableError
 
 
 @contextmanager
-def _download_timeout(seconds: float) -> Iterator[None]:
-    """Bound every socket operation while torchvision downloads, so that offline fails fast."""
+def download_timeout(seconds: float = DOWNLOAD_TIMEOUT_S) -> Iterator[None]:
+    """Bound every socket operation inside the block (torchvision's downloads), so that offline fails fast.
+
+    The previous default timeout is restored afterwards, also on error.
+
+    Examples:
+        >>> with download_timeout(5):
+        ...     socket.getdefaulttimeout()
+        5.0
+    """
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(seconds)
     try:
@@ -241,7 +249,7 @@ def load_fashion_mnist(train: bool = True) -> ImageDataset:
         else:
             source = "downloaded by torchvision"
     try:
-        with _download_timeout(DOWNLOAD_TIMEOUT_S):
+        with download_timeout():
             ds = torchvision.datasets.FashionMNIST(str(root), train=train, download=True)
     except (urllib.error.URLError, OSError, RuntimeError) as error:
         raise _unavailable("FashionMNIST", error) from error
@@ -315,7 +323,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
             f"offline JPEG mirror {tar_path} (re-encoded pixels)",
         )
     try:
-        with _download_timeout(DOWNLOAD_TIMEOUT_S):
+        with download_timeout():
             ds = torchvision.datasets.CIFAR10(str(root), train=train, download=not canonical.exists())
     except (urllib.error.URLError, OSError, RuntimeError) as error:
         raise _unavailable("CIFAR-10", error) from error

@@ -2,18 +2,20 @@
 
 Weights come from torch hub's cache (``torch.hub.get_dir()``) or are downloaded through torchvision's
 weights API. Offline, with no cached file, the caller gets randomly initialised weights and a
-``source`` that says so; pages then train a stand-in (see :func:`vgg16_or_fallback`) and say which.
+``source`` that says so; pages then train a stand-in (:class:`~cnnatlas.models.VGGStyleNet` with
+:data:`~cnnatlas.recipes.VGG_STYLE`) and say which. A cached file that cannot be read is reported in a
+:class:`~cnnatlas.cache.CacheWarning` and removed, never silently used as a random initialisation.
 
 Examples:
-    >>> loaded = load_imagenet_model("resnet18", download=False)
-    >>> loaded.pretrained in (True, False)
-    True
+    >>> cached_weights_path("resnet18").name
+    'resnet18-f37072fd.pth'
 """
 
 from __future__ import annotations
 
-import socket
+import pickle
 import urllib.error
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +23,13 @@ import torch
 import torchvision
 from torch import nn
 
-from .data import Normalization
+from .cache import CacheWarning
+from .data import Normalization, download_timeout
 
 _MODELS = {
     "vgg16": (torchvision.models.vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
     "resnet18": (torchvision.models.resnet18, torchvision.models.ResNet18_Weights.IMAGENET1K_V1),
 }
-DOWNLOAD_TIMEOUT_S = 20
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's published preprocessing for these weights
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -72,18 +74,30 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     if builder is None:
         raise ValueError(f"name: expected one of {sorted(_MODELS)}, got {name!r}")
     path = cached_weights_path(name)
-    if path.exists() or download:
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    reason = "download not allowed"
+    if path.exists():
         try:
-            model = builder(weights=weights)
-            return LoadedModel(model.eval(), True, f"ImageNet weights {weights} (torchvision)")
-        except (urllib.error.URLError, OSError, RuntimeError) as error:
-            reason = f"download failed: {type(error).__name__}"
-        finally:
-            socket.setdefaulttimeout(previous)
-    else:
-        reason = "download not allowed"
+            return LoadedModel(
+                builder(weights=weights).eval(), True, f"ImageNet weights {weights} (torchvision)"
+            )
+        except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as error:
+            lines = str(error).strip().splitlines()
+            detail = f"{type(error).__name__}: {lines[0][:120] if lines else 'empty or truncated'}"
+            warnings.warn(
+                f"cnnatlas: the cached ImageNet weights {path} are unreadable ({detail}); removed. "
+                f"{'Downloading them again' if download else 'Falling back to a random initialisation'}.",
+                CacheWarning,
+                stacklevel=2,
+            )
+            path.unlink(missing_ok=True)
+            reason = f"the cached file was corrupted ({type(error).__name__}) and removed"
+    if download:
+        with download_timeout():
+            try:
+                model = builder(weights=weights)
+                return LoadedModel(model.eval(), True, f"ImageNet weights {weights} (torchvision)")
+            except (urllib.error.URLError, OSError, RuntimeError) as error:
+                reason = f"download failed: {type(error).__name__}"
     return LoadedModel(
         builder(weights=None).eval(),
         False,

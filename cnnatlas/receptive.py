@@ -20,8 +20,9 @@ import torch
 import torch.fx
 from torch import nn
 
-from ._checks import check_tensor
 from .arith import layer_geometry
+from .checks import check_tensor
+from .forward import preserved_state
 
 # Layers and functions that act on each position separately: the field passes through unchanged.
 _POINTWISE_MODULES = (
@@ -47,7 +48,7 @@ class ReceptiveField:
     """The receptive field of one layer's units, per spatial dimension (height, width).
 
     ``size``: pixels a unit sees; ``jump``: input pixels between neighbouring units; ``start``: centre of
-    unit 0 in input pixels (negative when padding puts it left of the image); ``global_`` when every unit
+    unit 0 in input pixels (negative when padding puts it left of the image); ``whole_input`` when every unit
     sees the whole input (after flatten, linear or global pooling).
     """
 
@@ -56,7 +57,12 @@ class ReceptiveField:
     size: tuple[int, ...]
     jump: tuple[int, ...]
     start: tuple[float, ...]
-    global_: bool = False
+    whole_input: bool = False
+
+    @property
+    def global_(self) -> bool:
+        """Old name of :attr:`whole_input`; the gallery still uses it until the lead renames the calls."""
+        return self.whole_input
 
     def box(self, index: Sequence[int]) -> tuple[tuple[float, float], ...]:
         """Return the (first, last) input pixel seen by unit ``index`` along each dim (may extend past the image).
@@ -87,7 +93,7 @@ def _apply_window(rf: ReceptiveField, name: str, op: str, geometry) -> Receptive
 
 
 def _union(name: str, op: str, fields: list[ReceptiveField]) -> ReceptiveField:
-    if any(f.global_ for f in fields):
+    if any(f.whole_input for f in fields):
         return ReceptiveField(name, op, fields[0].size, fields[0].jump, fields[0].start, True)
     jumps = {f.jump for f in fields}
     if len(jumps) > 1:
@@ -148,7 +154,7 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int]) -> list[Recep
                 rf = _apply_window(upstream[0], name, op, geometry)
             elif isinstance(module, _POINTWISE_MODULES):
                 rf = ReceptiveField(
-                    name, op, upstream[0].size, upstream[0].jump, upstream[0].start, upstream[0].global_
+                    name, op, upstream[0].size, upstream[0].jump, upstream[0].start, upstream[0].whole_input
                 )
             elif isinstance(module, _GLOBAL_MODULES):
                 rf = ReceptiveField(name, op, whole.size, whole.jump, whole.start, True)
@@ -201,11 +207,11 @@ def gradient_field(
     if layer not in modules:
         raise ValueError(f"layer: {layer!r} is not a module of {type(model).__name__}")
     captured: dict[str, torch.Tensor] = {}
-    handle = modules[layer].register_forward_hook(lambda _m, _i, out: captured.__setitem__("out", out))
-    was_training = model.training
-    flags = [p.requires_grad for p in model.parameters()]
     x = x.detach().clone().requires_grad_(True)
-    try:
+    with preserved_state(model) as handles:
+        handles.append(
+            modules[layer].register_forward_hook(lambda _m, _i, out: captured.__setitem__("out", out))
+        )
         model.eval()
         for p in model.parameters():
             p.requires_grad_(False)
@@ -219,9 +225,4 @@ def gradient_field(
             row, col = unit if unit is not None else (out.shape[2] // 2, out.shape[3] // 2)
             target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
             target.sum().backward()
-    finally:
-        handle.remove()
-        model.train(was_training)
-        for p, flag in zip(model.parameters(), flags, strict=True):
-            p.requires_grad_(flag)
     return x.grad[0].abs().sum(0)

@@ -6,7 +6,7 @@ and output shapes, dtype, parameters (each tensor counted once, even when a modu
 and memory format, plus which earlier record produced each input, so that branches can be drawn.
 
 Examples:
-    >>> t = trace(LeNet(), torch.zeros(1, 1, 28, 28))
+    >>> t = trace(cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28))
     >>> t.records[0].output_shape, t.total_params
     ((1, 6, 28, 28), 61706)
 """
@@ -22,8 +22,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ._checks import check_tensor
-from .features import FORWARD_ERRORS, forward_failure
+from .checks import check_tensor
+from .forward import FORWARD_ERRORS, check_model, forward_failure, preserved_state
 
 _FUNCTIONS = {
     torch.add: "add", torch.Tensor.add: "add", torch.Tensor.__add__: "add", torch.Tensor.__iadd__: "add",
@@ -45,7 +45,7 @@ class LayerRecord:
     index: int
     name: str
     kind: str  # "module" or "function"
-    type: str
+    layer_type: str  # the module's class name ("Conv2d") or the function's name ("add")
     input_shapes: list[tuple[int, ...]]
     output_shape: tuple[int, ...]
     dtype: str
@@ -53,6 +53,11 @@ class LayerRecord:
     macs: int
     memory_format: str
     inputs_from: list[int] = field(default_factory=list)  # record indices; -1 is the model input
+
+    @property
+    def type(self) -> str:
+        """Old name of :attr:`layer_type`; the gallery still uses it until the lead renames the calls."""
+        return self.layer_type
 
 
 @dataclass
@@ -79,7 +84,7 @@ class Trace:
         """
         header = ["#", "name", "type", "input", "output", "params", "MACs"]
         rows = [
-            [str(r.index), r.name, r.type, " + ".join(str(s) for s in r.input_shapes), str(r.output_shape),
+            [str(r.index), r.name, r.layer_type, " + ".join(str(s) for s in r.input_shapes), str(r.output_shape),
              f"{r.params:,}", f"{r.macs:,}"]
             for r in self.records
         ]  # fmt: skip
@@ -143,7 +148,7 @@ class _Tracer:
         index = len(self.records)
         sources = [self.source_of(t) for t in inputs]
         self.records.append(LayerRecord(
-            index=index, name=name, kind=kind, type=type_, input_shapes=[tuple(t.shape) for t in inputs],
+            index=index, name=name, kind=kind, layer_type=type_, input_shapes=[tuple(t.shape) for t in inputs],
             output_shape=tuple(output.shape), dtype=str(output.dtype).removeprefix("torch."), params=params,
             macs=macs, memory_format=_memory_format(output), inputs_from=sources,
         ))  # fmt: skip
@@ -161,11 +166,10 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     forward is re-raised as a ValueError naming the model, the input shape and the layer that failed.
 
     Examples:
-        >>> [r.type for r in trace(ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
+        >>> [r.layer_type for r in trace(cnnatlas.ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
         ['BatchNorm2d', 'add', 'relu']
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    check_model(model)
     check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
     tracer = _Tracer()
     seen: set[int] = set()
@@ -176,7 +180,6 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         counted[name] = sum(p.numel() for p in own)
     leaves = {name: m for name, m in model.named_modules() if not list(m.children())}
     current: list[str] = []
-    handles = []
 
     def pre_hook(name):
         def hook(_module, _inputs):
@@ -196,18 +199,14 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
 
         return hook
 
-    was_training = model.training
-    try:
+    with preserved_state(model) as handles:
         for name, module in leaves.items():
             handles.append(module.register_forward_pre_hook(pre_hook(name)))
             handles.append(module.register_forward_hook(post_hook(name)))
         model.eval()
-        with torch.no_grad(), _Recorder(tracer):
-            model(x)
-    except FORWARD_ERRORS as error:
-        raise forward_failure(model, x, error, current[-1] if current else None) from error
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
+        try:
+            with torch.no_grad(), _Recorder(tracer):
+                model(x)
+        except FORWARD_ERRORS as error:
+            raise forward_failure(model, x, error, current[-1] if current else None) from error
     return Trace(type(model).__name__, tuple(x.shape), tracer.records, sum(counted.values()))

@@ -24,10 +24,17 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .cache import cache_dir, load_checked, save_atomic, stable_hash
+from .checks import check_choice, check_non_negative_int, check_positive_int
 from .data import ImageDataset, Normalization
+from .forward import preserved_state
+from .models import init_xavier_
 
 PROFILE_ENV = "CNNATLAS_PROFILE"
 PROFILES = ("full", "quick")
+OPTIMIZERS = ("adamw", "sgd")
+SCHEDULES = ("onecycle", "constant")
+AUGMENTATIONS = ("none", "flip_crop")
+INITS = ("default", "xavier")
 QUICK_MAX_EPOCHS = 2
 QUICK_TRAIN_IMAGES = 12_000
 _EVAL_BATCH = 1000
@@ -95,9 +102,16 @@ def seed_everything(seed: int) -> None:
 class TrainConfig:
     """A training recipe: optimiser, schedule, epochs, batch size, augmentation and seed.
 
+    Every field is checked when the recipe is made: a value of the wrong type raises TypeError, an
+    unknown choice or a value out of range raises ValueError naming what is allowed.
+
     Examples:
         >>> TrainConfig(epochs=20).quick().epochs
         2
+        >>> TrainConfig(augment="flip-crop")
+        Traceback (most recent call last):
+        ...
+        ValueError: augment: expected one of 'none', 'flip_crop', got 'flip-crop'
     """
 
     epochs: int = 10
@@ -113,6 +127,32 @@ class TrainConfig:
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_choice(self.schedule, "schedule", SCHEDULES)
+        check_choice(self.augment, "augment", AUGMENTATIONS)
+        check_choice(self.init, "init", INITS)
+        for name in ("lr", "momentum", "weight_decay", "label_smoothing"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name}: expected a number, got {value!r} ({type(value).__name__})")
+        if not self.lr > 0:
+            raise ValueError(f"lr: expected a positive learning rate, got {self.lr}")
+        for name in ("momentum", "weight_decay"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: expected a value >= 0, got {getattr(self, name)}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing: expected a value in [0, 1), got {self.label_smoothing}")
+        if not isinstance(self.normalize, bool):
+            raise TypeError(
+                f"normalize: expected a bool, got {self.normalize!r} ({type(self.normalize).__name__})"
+            )
+        if self.train_images is not None:
+            check_positive_int(self.train_images, "train_images")
+        check_non_negative_int(self.seed, "seed")
 
     def quick(self) -> TrainConfig:
         """Return this recipe cut down for the quick profile (at most 2 epochs on 12,000 images)."""
@@ -209,16 +249,12 @@ def _make_optimizer(
         optimizer: torch.optim.Optimizer = torch.optim.SGD(
             model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
         )
-    elif config.optimizer == "adamw":
+    else:  # "adamw": TrainConfig allows no other value
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    else:
-        raise ValueError(f"optimizer: expected 'sgd' or 'adamw', got {config.optimizer!r}")
     if config.schedule == "onecycle":
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
-    elif config.schedule == "constant":
+    else:  # "constant"
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-    else:
-        raise ValueError(f"schedule: expected 'onecycle' or 'constant', got {config.schedule!r}")
     return optimizer, scheduler
 
 
@@ -232,18 +268,15 @@ def evaluate(
         >>> loss, acc, pred = evaluate(model, test, result.normalization)  # doctest: +SKIP
     """
     device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     total_loss, predictions = 0.0, []
-    try:
+    with preserved_state(model):
+        model.eval()
         for start in range(0, len(data), _EVAL_BATCH):
             x = normalization(data.images[start : start + _EVAL_BATCH].to(device))
             y = data.labels[start : start + _EVAL_BATCH].to(device)
             logits = model(x).float()
             total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
             predictions.append(logits.argmax(1).cpu())
-    finally:
-        model.train(was_training)
     predicted = torch.cat(predictions)
     return total_loss / len(data), float((predicted == data.labels).float().mean()), predicted
 
@@ -262,12 +295,15 @@ def fit(
 
     One loop for every page: data preloaded as uint8 tensors (no DataLoader, no per-epoch decoding),
     a seeded shuffle, channels_last memory (faster on CPU and GPU), bfloat16 autocast on CUDA, and a tqdm bar.
+    With ``config.init == "xavier"`` the model is first re-initialised with :func:`~cnnatlas.models.init_xavier_`.
 
     Examples:
         >>> result = fit(LeNet(), train, test, TrainConfig(epochs=1))  # doctest: +SKIP
     """
     device = device or best_device()
     profile = build_profile()
+    if config.init == "xavier":
+        init_xavier_(model)
     if config.train_images is not None:
         train = train.subset(config.train_images)
     channels = train.images.shape[1]
@@ -372,11 +408,7 @@ def train_or_load(
         config = config.quick()
     device = device or best_device()
     seed_everything(config.seed)
-    model = model_factory()
-    if config.init == "xavier":
-        from .models import init_xavier_
-
-        init_xavier_(model)
+    model = model_factory()  # fit() applies config.init; the key depends on shapes only
     key = stable_hash({
         "name": name, "architecture": _architecture(model), "config": asdict(config), "version": __version__,
         "train": train.fingerprint(), "test": test.fingerprint(),

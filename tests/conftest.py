@@ -1,4 +1,5 @@
-"""Shared test settings: offline data from the mirror beside the checkout when present, a private cache."""
+"""Shared test settings: the tool environment of docs/hooks/tooling.py (offline data from the mirror beside
+the checkout when present, a quiet MkDocs), and docs/hooks importable for the site tests."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-_MIRROR = ROOT.parent / "shared" / "data"
-if "CNNATLAS_DATA_MIRROR" not in os.environ and _MIRROR.is_dir():
-    os.environ["CNNATLAS_DATA_MIRROR"] = str(_MIRROR)
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+import tooling  # noqa: E402 - from docs/hooks, put on the path above
+
+for _name, _value in tooling.tool_env().items():
+    os.environ.setdefault(_name, _value)

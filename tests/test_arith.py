@@ -15,6 +15,9 @@ from cnnatlas.arith import (
     output_shape,
     pool_output_size,
 )
+from cnnatlas.checks import check_positive_int, check_tensor
+from cnnatlas.tensors import channel_shuffle
+from cnnatlas.windows import pool_steps
 
 CONFIGS = 1200
 
@@ -116,3 +119,29 @@ def test_bad_arguments_are_explained(call, match) -> None:
 def test_geometry_of_same_padding() -> None:
     assert layer_geometry(nn.Conv2d(1, 1, 5, padding="same", dilation=2)) == ((5, 5), (1, 1), (4, 4), (2, 2))
     assert layer_geometry(nn.ReLU()) is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: conv_output_size(8, 3, padding=1.5), TypeError),
+        (lambda: conv_output_size(8, 3, padding=-1), ValueError),
+        (lambda: conv_output_size(8, "3"), TypeError),
+        (lambda: conv_output_size(8, 0), ValueError),
+        (lambda: conv_transpose_output_size(4, 3, output_padding=True), TypeError),
+        (lambda: conv_transpose_output_size(4, 3, padding=-2), ValueError),
+        (lambda: pool_output_size(8, 2, padding=None), TypeError),
+        (lambda: pool_output_size(8, 2, stride=0), ValueError),
+        (lambda: check_positive_int(2.0, "n"), TypeError),
+        (lambda: check_tensor([1, 2], "x"), TypeError),
+        (lambda: check_tensor(torch.zeros(2, 2), "x", rank=4), ValueError),
+        (lambda: channel_shuffle(torch.zeros(1, 4, 1, 1), 2.0), TypeError),
+        (lambda: channel_shuffle(torch.zeros(1, 4, 1, 1), 3), ValueError),
+        (lambda: pool_steps(torch.zeros(4, 4), "2"), TypeError),
+        (lambda: pool_steps(torch.zeros(4, 4), 2, mode="min"), ValueError),
+    ],
+)
+def test_one_error_type_per_kind_of_mistake(call, error) -> None:
+    """Everywhere: a value of the wrong type raises TypeError, a value out of range ValueError."""
+    with pytest.raises(error):
+        call()

@@ -90,3 +90,13 @@ def test_photo_is_a_real_image() -> None:
     assert photo.shape == (3, 512, 512) and photo.dtype == torch.uint8 and photo.float().std() > 20
     with pytest.raises(ValueError, match="expected one of"):
         cnnatlas.load_photo("lena")
+
+
+def test_download_timeout_is_restored_also_on_error() -> None:
+    import socket
+
+    before = socket.getdefaulttimeout()
+    with pytest.raises(OSError), data.download_timeout():
+        assert socket.getdefaulttimeout() == data.DOWNLOAD_TIMEOUT_S
+        raise OSError("offline")
+    assert socket.getdefaulttimeout() == before

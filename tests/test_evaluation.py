@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import cnnatlas
-from cnnatlas.evaluation import confusion_matrix, per_class_accuracy, plot_confusion, plot_predictions
+from cnnatlas.evaluation import confusion_matrix, per_class_accuracy
+from cnnatlas.figures.evaluation import confusion_figure, predictions_figure
 
 
 def test_confusion_matrix_counts_rows_as_truth() -> None:
@@ -13,7 +14,7 @@ def test_confusion_matrix_counts_rows_as_truth() -> None:
     matrix = confusion_matrix(labels, predicted, 3)
     assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
     assert per_class_accuracy(matrix).tolist() == pytest.approx([0.5, 1.0, 2 / 3])
-    assert "accuracy 0.6667" in plot_confusion(matrix, ["a", "b", "c"]).axes[0].get_title()
+    assert "accuracy 0.6667" in confusion_figure(matrix, ["a", "b", "c"]).axes[0].get_title()
 
 
 def test_bad_labels_are_explained() -> None:
@@ -26,6 +27,6 @@ def test_bad_labels_are_explained() -> None:
 def test_prediction_grid_marks_mistakes() -> None:
     data = cnnatlas.ImageDataset("d", "test", torch.zeros(4, 1, 4, 4, dtype=torch.uint8), torch.tensor([0, 1, 0, 1]),
                                  ("zero", "one"), "made in the test")  # fmt: skip
-    fig = plot_predictions(data, torch.tensor([0, 0, 0, 1]), range(4), ncols=4)
+    fig = predictions_figure(data, torch.tensor([0, 0, 0, 1]), range(4), ncols=4)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[1] == "zero\n(true: one)" and titles[0] == "zero"

@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from cnnatlas.kernels import kernels_as_rgb, plot_kernels, plot_rgb_kernels
+from cnnatlas.figures.kernels import kernels_figure, rgb_kernels_figure
+from cnnatlas.kernels import kernels_as_rgb
 
 
 def test_kernel_grid_is_centred_on_zero() -> None:
     weight = torch.tensor([[[[-2.0, 1.0], [0.0, 0.5]]]])
-    image = plot_kernels(weight).axes[0].images[0]
+    image = kernels_figure(weight).axes[0].images[0]
     assert image.norm.vmin == -2.0 and image.norm.vmax == 2.0
 
 
@@ -21,11 +22,11 @@ def test_rgb_kernels_scaled_each_to_its_own_range() -> None:
     assert np.allclose(rgb[1], 0.5)
     for k in (0, 2, 3):
         assert rgb[k].min() == pytest.approx(0) and rgb[k].max() == pytest.approx(1)
-    assert len(plot_rgb_kernels(weight, ncols=2).axes) == 4
+    assert len(rgb_kernels_figure(weight, ncols=2).axes) == 4
 
 
 def test_bad_kernels_are_explained() -> None:
     with pytest.raises(ValueError, match="3 input channels"):
         kernels_as_rgb(torch.randn(4, 1, 3, 3))
     with pytest.raises(ValueError, match="out_channels, in_channels"):
-        plot_kernels(torch.randn(3, 3))
+        kernels_figure(torch.randn(3, 3))

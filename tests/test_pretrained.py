@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import cnnatlas
@@ -27,3 +29,24 @@ def test_vgg_style_stand_in_is_fully_convolutional() -> None:
     net = cnnatlas.VGGStyleNet()
     assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
     assert net.features(torch.zeros(1, 3, 160, 240)).shape == (1, 128, 10, 15)
+
+
+def test_a_corrupted_checkpoint_is_reported_and_labelled(tmp_path, monkeypatch) -> None:
+    """A cached ImageNet file that cannot be read warns (CacheWarning, as the weights cache does), is
+    removed, and the fallback says so: it never silently becomes a random initialisation."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    path = cached_weights_path("resnet18")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.warns(cnnatlas.CacheWarning, match="unreadable"):
+        loaded = load_imagenet_model("resnet18", download=False)
+    assert not loaded.pretrained and "corrupted" in loaded.source and "random initialisation" in loaded.source
+    assert not path.exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "download not allowed" in load_imagenet_model("resnet18", download=False).source
+
+
+def test_the_download_timeout_is_defined_once() -> None:
+    assert not hasattr(cnnatlas.pretrained, "DOWNLOAD_TIMEOUT_S")
+    assert cnnatlas.pretrained.download_timeout is cnnatlas.data.download_timeout

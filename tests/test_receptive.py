@@ -82,9 +82,9 @@ def test_known_sizes_of_classic_networks() -> None:
     vgg = receptive_fields(torchvision.models.vgg16(), (1, 3, 224, 224))
     assert [f.size[0] for f in vgg if f.op == "MaxPool2d"] == [6, 16, 44, 100, 212]
     resnet = receptive_fields(torchvision.models.resnet18(), (1, 3, 224, 224))
-    last_spatial = [f for f in resnet if not f.global_][-1]
+    last_spatial = [f for f in resnet if not f.whole_input][-1]
     assert last_spatial.size == (435, 435) and last_spatial.jump == (32, 32)
-    assert resnet[-1].global_
+    assert resnet[-1].whole_input
 
 
 def test_branches_are_merged_at_the_add() -> None:

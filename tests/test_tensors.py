@@ -36,13 +36,13 @@ def test_channel_shuffle_matches_a_manual_permutation() -> None:
 def test_hwc_is_detected() -> None:
     photo_hwc = torch.zeros(64, 64, 3)
     with pytest.raises(ValueError, match=r"permute\(2, 0, 1\)"):
-        cnnatlas.plot_batch(photo_hwc)
+        cnnatlas.batch_figure(photo_hwc)
     assert cnnatlas.to_hwc(torch.zeros(3, 4, 5)).shape == (4, 5, 3)
 
 
 def test_figures() -> None:
-    assert len(cnnatlas.plot_channels(torch.rand(3, 8, 8)).axes) == 4
+    assert len(cnnatlas.channels_figure(torch.rand(3, 8, 8)).axes) == 4
     fig = cnnatlas.batch_explorer(torch.rand(4, 3, 8, 8))
     assert len(fig.data) == 12 and len(fig.layout.sliders[0].steps) == 4
     with pytest.raises(ValueError, match="at most 96"):
-        cnnatlas.plot_memory_order(torch.zeros(1, 3, 8, 8))
+        cnnatlas.memory_order_figure(torch.zeros(1, 3, 8, 8))

@@ -43,11 +43,11 @@ def test_torchvision_models(builder, params, gmacs) -> None:
 
 def test_residual_add_and_its_branches_are_recorded() -> None:
     t = trace(torchvision.models.resnet18(), torch.zeros(1, 3, 64, 64))
-    adds = [r for r in t.records if r.type == "add"]
+    adds = [r for r in t.records if r.layer_type == "add"]
     assert len(adds) == 8 and all(len(r.inputs_from) == 2 for r in adds)
     downsample = next(r for r in t.records if r.name == "layer2.0.downsample.0")
     assert downsample.inputs_from[0] != downsample.index - 1  # fed by the block input: a branch
-    assert any(r.type == "flatten" for r in t.records)
+    assert any(r.layer_type == "flatten" for r in t.records)
 
 
 def test_shared_module_parameters_are_counted_once() -> None:
@@ -82,7 +82,7 @@ def test_tables() -> None:
 
 def test_flow_figure_has_a_box_per_record() -> None:
     t = trace(cnnatlas.ResidualBlock(4, 8, stride=2), torch.zeros(1, 4, 8, 8))
-    fig = cnnatlas.plot_tensor_flow(t)
+    fig = cnnatlas.tensor_flow_diagram(t)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == len(t.records) + 1  # plus the input
     assert len(fig.data[0].hovertext) == len(t.records) + 1

@@ -108,6 +108,39 @@ def test_best_device_is_cpu_without_accelerators() -> None:
 
 
 def test_bad_recipe_is_named() -> None:
-    train, test = _tiny_data()
     with pytest.raises(ValueError, match="optimizer"):
-        cnnatlas.fit(cnnatlas.LeNet(), train, test, TrainConfig(optimizer="adam!"), progress=False)
+        TrainConfig(optimizer="adam!")
+
+
+@pytest.mark.parametrize("field", ["optimizer", "schedule", "augment", "init"])
+def test_every_choice_is_checked_at_construction(field: str) -> None:
+    """A misspelled choice raises the same ValueError, naming the allowed values, when the recipe is made."""
+    allowed = {"optimizer": cnnatlas.train.OPTIMIZERS, "schedule": cnnatlas.train.SCHEDULES,
+               "augment": cnnatlas.train.AUGMENTATIONS, "init": cnnatlas.train.INITS}[field]  # fmt: skip
+    with pytest.raises(ValueError, match=f"{field}: expected one of") as raised:
+        TrainConfig(**{field: "xavir"})
+    assert all(repr(value) in str(raised.value) for value in allowed)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [({"epochs": 0}, ValueError), ({"epochs": 2.0}, TypeError), ({"batch_size": -1}, ValueError),
+     ({"lr": 0.0}, ValueError), ({"lr": "0.1"}, TypeError), ({"momentum": -0.1}, ValueError),
+     ({"label_smoothing": 1.0}, ValueError), ({"normalize": 1}, TypeError), ({"train_images": 0}, ValueError),
+     ({"seed": -1}, ValueError), ({"seed": None}, TypeError)],
+)  # fmt: skip
+def test_every_field_is_checked_at_construction(changes: dict, error: type) -> None:
+    with pytest.raises(error, match=next(iter(changes))):
+        TrainConfig(**changes)
+
+
+def test_fit_honours_the_init_of_its_recipe(private_cache, monkeypatch) -> None:
+    """fit() itself applies config.init (not only train_or_load): a Xavier recipe re-initialises the model."""
+    calls = []
+    monkeypatch.setattr(cnnatlas.train, "init_xavier_", lambda model: calls.append(type(model).__name__))
+    train, test = _tiny_data(64)
+    cnnatlas.fit(
+        cnnatlas.LeNet(), train, test, TrainConfig(epochs=1, batch_size=32, init="xavier"), progress=False
+    )
+    cnnatlas.fit(cnnatlas.LeNet(), train, test, TrainConfig(epochs=1, batch_size=32), progress=False)
+    assert calls == ["LeNet"]

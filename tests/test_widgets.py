@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import cnnatlas
-from cnnatlas.widgets import layer_explorer, mosaic
+from cnnatlas.widgets.explorers import layer_explorer, mosaic
 
 
 def test_mosaic_places_every_channel_with_gaps() -> None:
@@ -48,7 +48,7 @@ def test_large_outputs_are_shrunk_and_labelled() -> None:
 
 
 def test_channel_explorer_offers_each_layer_then_its_channels() -> None:
-    from cnnatlas.widgets import channel_explorer
+    from cnnatlas.widgets.explorers import channel_explorer
 
     outputs = cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28))
     fig = channel_explorer(outputs, max_channels=8)

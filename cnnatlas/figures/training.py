@@ -1,7 +1,11 @@
-"""Training curves from a :class:`~cnnatlas.train.TrainResult`.
+"""Matplotlib figures of training: loss and accuracy curves from a :class:`~cnnatlas.train.TrainResult`.
 
 Examples:
-    >>> fig = plot_history(result)  # doctest: +SKIP
+    >>> from cnnatlas.train import EpochStats, TrainResult
+    >>> result = TrainResult("net", "toy", "cpu", "CPU", "2", "0.1.0", "full", 2, 10, 1.0, 20.0, 0.5, 0.7,
+    ...                      (0.0,), (1.0,), [EpochStats(1, 1.0, 0.4, 0.9, 0.45, 0.5), EpochStats(2, 0.8, 0.5, 0.7, 0.5, 0.5)])
+    >>> history_figure(result).axes[0].get_title()
+    'loss'
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from .train import TrainResult
+from ..train import TrainResult
 
 
-def plot_history(result: TrainResult, fig: Figure | None = None) -> Figure:
+def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
     """Return a two-panel figure: loss and accuracy per epoch, train vs test.
 
     Examples:
-        >>> plot_history(result).axes[0].get_title()  # doctest: +SKIP
-        'loss'
+        >>> from cnnatlas.train import EpochStats, TrainResult
+        >>> result = TrainResult("net", "toy", "cpu", "CPU", "2", "0.1.0", "full", 1, 10, 1.0, 20.0, 0.5, 0.7,
+        ...                      (0.0,), (1.0,), [EpochStats(1, 1.0, 0.4, 0.9, 0.45, 0.5)])
+        >>> len(history_figure(result).axes)
+        2
     """
     if not isinstance(result, TrainResult):
         raise TypeError(f"result: expected a TrainResult, got {type(result).__name__}")

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from cnnatlas.animate import conv_animation, conv_steps, pool_steps, scatter_steps, transposed_steps
+import cnnatlas
+from cnnatlas.widgets.animations import conv_animation
+from cnnatlas.windows import conv_steps, pool_steps, scatter_steps, transposed_steps
 
 SIXTEEN = torch.arange(1.0, 17.0).view(4, 4)
 
@@ -57,3 +59,32 @@ def test_bad_input_is_explained() -> None:
         conv_steps(torch.rand(1, 4, 4), torch.ones(3, 3))
     with pytest.raises(ValueError, match="square"):
         conv_steps(torch.rand(4, 4), torch.ones(3, 2))
+
+
+def test_messages_show_their_values() -> None:
+    """animate.py:130 lacked its f prefix and printed '{dilation}'."""
+    with pytest.raises(ValueError, match="got dilation 2"):
+        pool_steps(torch.rand(4, 4), 2, mode="avg", dilation=2)
+
+
+@pytest.mark.parametrize("steps", [conv_steps, transposed_steps, scatter_steps])
+def test_every_step_function_checks_the_kernel_alike(steps) -> None:
+    """conv_steps, transposed_steps and scatter_steps all take square kernels only, with one message."""
+    with pytest.raises(ValueError, match=r"square \(k, k\) kernel, got shape \(2, 3\)"):
+        steps(torch.rand(4, 4), torch.ones(2, 3))
+    with pytest.raises(ValueError, match="kernel: expected a 2D"):
+        steps(torch.rand(4, 4), torch.ones(3))
+
+
+def test_window_comparison_counts_its_taps() -> None:
+    a = conv_steps(torch.rand(7, 7), torch.ones(5, 5), padding=2)
+    b = conv_steps(torch.rand(7, 7), torch.ones(5, 5), padding=4, dilation=2)
+    fig = cnnatlas.window_comparison_animation(a, b, ("standard", "dilated"))
+    assert fig.frames[0].layout.title.text.startswith("output cell (0, 0): 25 taps covering 5x5 vs 9x9")
+
+
+def test_a_constant_output_gets_a_centred_colour_range() -> None:
+    """No '+1e-9': the matplotlib animation of a constant output gets a range centred on its value."""
+    anim = cnnatlas.conv_funcanimation(conv_steps(torch.zeros(4, 4), torch.ones(3, 3)))
+    image = anim._fig.axes[1].images[0]
+    assert image.get_clim() == (-1.0, 1.0)

@@ -1,7 +1,13 @@
-"""Draw where a unit looks: its theoretical receptive field and its gradient-measured effective field on the image.
+"""Matplotlib figures of where a unit looks: its theoretical receptive field and its gradient-measured
+effective field on the image.
 
 Examples:
-    >>> fig = plot_receptive_field(photo, field, unit=(7, 7), gradient=grad)  # doctest: +SKIP
+    >>> net = nn.Sequential(nn.Conv2d(3, 1, 3), nn.Conv2d(1, 1, 3))
+    >>> field = cnnatlas.receptive_fields(net, (1, 3, 16, 16))[-1]
+    >>> grad = cnnatlas.gradient_field(net, torch.rand(1, 3, 16, 16), "1", unit=(6, 6))
+    >>> fig = receptive_field_figure(torch.rand(3, 16, 16), field, (6, 6), gradient=grad)
+    >>> len(fig.axes[0].patches)
+    2
 """
 
 from __future__ import annotations
@@ -11,19 +17,21 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._checks import check_tensor
-from .receptive import ReceptiveField
+from ..checks import check_tensor
+from ..display import display_values, rescale
+from ..receptive import ReceptiveField
 
 
-def plot_receptive_field(
+def receptive_field_figure(
     image: torch.Tensor,
     field: ReceptiveField,
     unit: Sequence[int],
     gradient: torch.Tensor | None = None,
-    ax=None,
+    ax: Axes | None = None,
 ) -> Figure:
     """Draw ``image`` (C, H, W) with the theoretical field of ``unit`` as a box and, if given, the (H, W)
     gradient magnitude as a translucent heat map (the effective receptive field).
@@ -33,23 +41,20 @@ def plot_receptive_field(
     Examples:
         >>> from cnnatlas.receptive import ReceptiveField
         >>> f = ReceptiveField("c", "Conv2d", (5, 5), (2, 2), (2.0, 2.0))
-        >>> fig = plot_receptive_field(torch.rand(3, 16, 16), f, (3, 3))
+        >>> fig = receptive_field_figure(torch.rand(3, 16, 16), f, (3, 3))
     """
     check_tensor(image, "image", rank=3, layout="(C, H, W)")
     if not isinstance(field, ReceptiveField):
         raise TypeError(f"field: expected a ReceptiveField, got {type(field).__name__}")
-    if field.global_:
+    if field.whole_input:
         raise ValueError(f"field: {field.name} sees the whole input (global); there is no box to draw")
     height, width = image.shape[1:]
-    data = image.detach().cpu().float()
     data = (
-        data / 255.0
-        if image.dtype == torch.uint8
-        else (data - data.min()) / (data.max() - data.min() + (data.max() == data.min()))
+        display_values(image) if image.dtype == torch.uint8 else rescale(display_values(image), constant=0.0)
     )
     ax = ax or plt.figure(figsize=(5, 5), layout="constrained").subplots()
     ax.imshow(
-        data.permute(1, 2, 0).numpy() if data.shape[0] == 3 else data[0].numpy(),
+        data.transpose(1, 2, 0) if data.shape[0] == 3 else data[0],
         cmap=None if data.shape[0] == 3 else "gray",
     )
     if gradient is not None:

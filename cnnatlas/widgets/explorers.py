@@ -1,4 +1,4 @@
-"""Interactive Plotly views: explore a model's layers and channels in the browser.
+"""Plotly explorers: sliders and drop-downs over a batch's samples, a model's layers and their channels.
 
 Examples:
     >>> fig = layer_explorer({"conv": torch.rand(1, 4, 8, 8), "fc": torch.rand(1, 10)})
@@ -14,29 +14,15 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 import torch
+from plotly.subplots import make_subplots
 
-from ._checks import check_tensor
-from .features import map_limits
+from ..checks import check_tensor
+from ..display import average_pool, display_values, rescale, shrink_maps
+from .controls import visibility_slider, visibility_step
 
 _GAP = 1  # empty pixels between tiles of a mosaic
 MAX_CELLS = 60_000  # heat-map cells in one explorer, all layers together: keeps a page's figure data small
 MAX_CHANNELS = 32
-
-
-def _shrink(maps: np.ndarray, budget: int, max_channels: int) -> tuple[np.ndarray, str]:
-    """Keep the first ``max_channels`` maps and average-pool them until they fit in ``budget`` cells."""
-    note = ""
-    if maps.shape[0] > max_channels:
-        note = f"first {max_channels} of {maps.shape[0]} channels"
-        maps = maps[:max_channels]
-    factor = 1
-    while maps.shape[0] * math.ceil(maps.shape[1] / factor) * math.ceil(maps.shape[2] / factor) > budget:
-        factor += 1
-    if factor > 1:
-        t = torch.from_numpy(np.ascontiguousarray(maps)).unsqueeze(0)
-        maps = torch.nn.functional.avg_pool2d(t, factor, ceil_mode=True)[0].numpy()
-        note = ", ".join(n for n in (note, f"averaged {factor}x{factor}") if n)
-    return maps, note
 
 
 def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
@@ -75,14 +61,54 @@ def mosaic(
         r, k = divmod(c, ncols)
         tile = maps[c]
         if per_channel:
-            finite = tile[np.isfinite(tile)]
-            low, high, constant = map_limits(finite) if finite.size else (0.0, 1.0, True)
-            tile = np.full_like(tile, 0.5) if constant else (tile - low) / (high - low)
-            tile[~np.isfinite(maps[c])] = np.nan
+            tile = rescale(tile)
         y, x = r * (h + _GAP), k * (w + _GAP)
         image[y : y + h, x : x + w] = tile
         channel[y : y + h, x : x + w] = c
     return image, channel
+
+
+def batch_explorer(
+    batch: torch.Tensor, title: str = "batch", height: int = 380, max_size: int = 96
+) -> go.Figure:
+    """Return a Plotly figure with a slider over the batch; each step shows that sample's channels.
+
+    Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
+    the page light; hover values are then block means.
+
+    Examples:
+        >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
+        4
+    """
+    check_tensor(batch, "batch", rank=4, layout="(N, C, H, W)")
+    n, c = batch.shape[:2]
+    data = display_values(batch)
+    factor = max(1, -(-max(batch.shape[2:]) // max_size))
+    if factor > 1:
+        data = average_pool(data, factor)
+        title = f"{title} (shown averaged {factor}x{factor})"
+    fig = make_subplots(
+        rows=1, cols=c, subplot_titles=[f"x[n, {j}]" for j in range(c)], horizontal_spacing=0.02
+    )
+    scales = ("Reds", "Greens", "Blues") if c == 3 else ("Viridis",) * c
+    for i in range(n):
+        for j in range(c):
+            fig.add_trace(go.Heatmap(z=data[i, j].astype(np.float32), colorscale=scales[j], showscale=False,
+                                     visible=i == 0, hovertemplate=f"n={i} c={j}<br>row %{{y}}, col %{{x}}: %{{z:.3f}}<extra></extra>"),
+                          row=1, col=j + 1)  # fmt: skip
+    steps = [visibility_step(str(i), [k // c == i for k in range(n * c)], f"{title}: sample x[{i}] of shape {tuple(batch.shape[1:])}")
+             for i in range(n)]  # fmt: skip
+    fig.update_layout(
+        title={"text": f"{title}: sample x[0] of shape {tuple(batch.shape[1:])}"}, height=height,
+        sliders=[visibility_slider(steps, "sample n = ", 20)],
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )  # fmt: skip
+    for j in range(c):
+        fig.update_yaxes(
+            autorange="reversed", scaleanchor=f"x{j + 1 if j else ''}", visible=False, row=1, col=j + 1
+        )
+        fig.update_xaxes(visible=False, row=1, col=j + 1)
+    return fig
 
 
 def layer_explorer(
@@ -101,7 +127,9 @@ def layer_explorer(
     the title says when that happened.
 
     Examples:
-        >>> fig = layer_explorer(layer_outputs(LeNet(), torch.rand(1, 1, 28, 28)))  # doctest: +SKIP
+        >>> fig = layer_explorer(cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28)))
+        >>> len(fig.layout.sliders[0].steps)  # one step per leaf module
+        12
     """
     if not outputs:
         raise ValueError("outputs: expected at least one layer output, got an empty mapping")
@@ -110,7 +138,7 @@ def layer_explorer(
     names = list(outputs)
     budget = max(max_cells // len(names), 64)
     for index, name in enumerate(names):
-        maps, note = _shrink(_as_maps(name, outputs[name]), budget, max_channels)
+        maps, note = shrink_maps(_as_maps(name, outputs[name]), budget, max_channels)
         image, channel = mosaic(maps, per_channel=per_channel)
         raw, _ = mosaic(maps, per_channel=False)
         shape = tuple(outputs[name].shape)
@@ -121,16 +149,10 @@ def layer_explorer(
         ))  # fmt: skip
         visible = [i == index for i in range(len(names))]
         label = f"{name} {shape}" + (f" ({note})" if note else "")
-        steps.append(
-            {
-                "method": "update",
-                "label": name,
-                "args": [{"visible": visible}, {"title.text": f"{title}: {label}"}],
-            }
-        )
+        steps.append(visibility_step(name, visible, f"{title}: {label}"))
     fig.update_layout(
         title={"text": steps[0]["args"][1]["title.text"]},
-        sliders=[{"active": 0, "steps": steps, "currentvalue": {"prefix": "layer: "}, "pad": {"t": 30}}],
+        sliders=[visibility_slider(steps, "layer: ", 30)],
         height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"visible": False, "constrain": "domain"},
         yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
@@ -166,7 +188,7 @@ def channel_explorer(
     fig = go.Figure()
     layers: list[tuple[str, int, str]] = []  # name, first trace index, note
     for name, tensor in maps4d.items():
-        maps, note = _shrink(_as_maps(name, tensor), per_layer, max_channels)
+        maps, note = shrink_maps(_as_maps(name, tensor), per_layer, max_channels)
         layers.append((name, len(fig.data), note))
         for c, channel_map in enumerate(maps):
             fig.add_trace(go.Heatmap(z=channel_map.astype(np.float32), colorscale="Viridis", visible=not fig.data,
@@ -181,15 +203,9 @@ def channel_explorer(
 
     def slider_for(index: int) -> dict:
         name, first, note = layers[index]
-        steps = [{"method": "update", "label": str(c - first),
-                  "args": [{"visible": [t == c for t in range(total)]}, {"title.text": title_of(name, c - first, note)}]}
+        steps = [visibility_step(str(c - first), [t == c for t in range(total)], title_of(name, c - first, note))
                  for c in range(first, ends[index])]  # fmt: skip
-        return {
-            "active": 0,
-            "steps": steps,
-            "currentvalue": {"prefix": f"{name}: channel "},
-            "pad": {"t": 30},
-        }
+        return visibility_slider(steps, f"{name}: channel ", 30)
 
     buttons = [{"method": "update", "label": name,
                 "args": [{"visible": [t == first for t in range(total)]}, {"sliders": [slider_for(i)], "title.text": title_of(name, 0, note)}]}

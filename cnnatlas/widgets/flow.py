@@ -5,7 +5,7 @@ with its channels C; lines join each record to the records that fed it, so branc
 shortcut) run on their own lane and meet again at the add.
 
 Examples:
-    >>> fig = plot_tensor_flow(trace(LeNet(), torch.zeros(1, 1, 28, 28)))  # doctest: +SKIP
+    >>> fig = tensor_flow_diagram(cnnatlas.trace(cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28)))
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 
 import plotly.graph_objects as go
 
-from .trace import LayerRecord, Trace
+from ..trace import LayerRecord, Trace
 
 _COLOURS = {"Conv2d": "#4c72b0", "ConvTranspose2d": "#8172b2", "MaxPool2d": "#dd8452", "AvgPool2d": "#dd8452",
             "Linear": "#55a868", "add": "#c44e52", "cat": "#c44e52", "BatchNorm2d": "#937860"}  # fmt: skip
@@ -45,11 +45,12 @@ def _box_size(shape: tuple[int, ...]) -> tuple[float, float]:
     return 0.25 + 0.12 * math.log2(channels + 1), 0.3 + 0.35 * math.log2(spatial + 1) ** 0.9
 
 
-def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460) -> go.Figure:
+def tensor_flow_diagram(result: Trace, title: str | None = None, height: int = 460) -> go.Figure:
     """Return a Plotly figure: one box per recorded tensor, joined to its inputs; hover for details.
 
     Examples:
-        >>> len(plot_tensor_flow(trace(LeNet(), torch.zeros(1, 1, 28, 28))).layout.shapes) > 12  # doctest: +SKIP
+        >>> t = cnnatlas.trace(cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28))
+        >>> len(tensor_flow_diagram(t).layout.shapes) > 12
         True
     """
     if not isinstance(result, Trace):
@@ -70,7 +71,7 @@ def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460)
         x, y = r.index * step, -lane * 2.2
         centres[r.index] = (x, y)
         w, h = _box_size(r.output_shape)
-        colour = _COLOURS.get(r.type, _DEFAULT_COLOUR)
+        colour = _COLOURS.get(r.layer_type, _DEFAULT_COLOUR)
         for source in r.inputs_from:
             sx, sy = centres.get(source, centres[-1])
             shapes.append({"type": "line", "x0": sx, "y0": sy, "x1": x, "y1": y, "layer": "below",
@@ -78,9 +79,9 @@ def plot_tensor_flow(result: Trace, title: str | None = None, height: int = 460)
         shapes.append({"type": "rect", "x0": x - w / 2, "x1": x + w / 2, "y0": y - h / 2, "y1": y + h / 2,
                        "fillcolor": colour, "opacity": 0.85, "line": {"width": 1}})  # fmt: skip
         xs.append(x), ys.append(y), colours.append(colour)
-        labels.append(f"{r.type}<br>{'x'.join(str(s) for s in r.output_shape[1:])}")
+        labels.append(f"{r.layer_type}<br>{'x'.join(str(s) for s in r.output_shape[1:])}")
         texts.append(
-            f"<b>{r.index}: {r.name}</b> ({r.type})<br>in: {' + '.join(str(s) for s in r.input_shapes)}"
+            f"<b>{r.index}: {r.name}</b> ({r.layer_type})<br>in: {' + '.join(str(s) for s in r.input_shapes)}"
             f"<br>out: {r.output_shape}<br>params {r.params:,} · MACs {r.macs:,}<br>{r.dtype}, {r.memory_format}"
         )
     fig = go.Figure([

@@ -1,4 +1,8 @@
-"""Input checks shared by the public functions: say what was expected and what came instead."""
+"""Input checks shared by the public functions: say what was expected and what came instead.
+
+One error type per kind of mistake, everywhere: a value of the wrong type raises TypeError, a value of
+the right type but out of range raises ValueError.
+"""
 
 from __future__ import annotations
 
@@ -72,3 +76,29 @@ def check_positive_int(value: object, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name}: expected a positive int, got {value}")
     return value
+
+
+def check_non_negative_int(value: object, name: str) -> int:
+    """Return ``value`` if it is an int >= 0, else raise TypeError (not an int) or ValueError (negative).
+
+    Examples:
+        >>> check_non_negative_int(0, "padding")
+        0
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected a non-negative int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name}: expected a non-negative int, got {value}")
+    return value
+
+
+def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise a ValueError naming the allowed values.
+
+    Examples:
+        >>> check_choice("sgd", "optimizer", ("adamw", "sgd"))
+        'sgd'
+    """
+    if value not in allowed:
+        raise ValueError(f"{name}: expected one of {', '.join(repr(a) for a in allowed)}, got {value!r}")
+    return value  # type: ignore[return-value]

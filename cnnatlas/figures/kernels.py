@@ -1,0 +1,87 @@
+"""Matplotlib figures of convolution kernels: (out, in) grids on a diverging scale, and RGB first-layer kernels.
+
+Examples:
+    >>> fig = kernels_figure(torch.randn(4, 1, 3, 3))
+    >>> len(fig.axes)  # 4 kernels and the colour bar
+    5
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+
+from ..checks import check_tensor
+from ..display import symmetric_limit
+from ..kernels import kernels_as_rgb
+
+
+def kernels_figure(
+    weight: torch.Tensor,
+    *,
+    shared_scale: bool = True,
+    max_out: int = 16,
+    max_in: int = 8,
+    fig: Figure | None = None,
+) -> Figure:
+    """Draw a conv weight (out, in, kh, kw) as a grid: a row per input channel, a column per output channel.
+
+    Colours are diverging and centred on zero (blue negative, red positive), on one scale for all kernels
+    (``shared_scale``) so that strengths compare, or on each kernel's own.
+
+    Examples:
+        >>> len(kernels_figure(torch.randn(3, 2, 5, 5), shared_scale=False).axes)
+        6
+    """
+    check_tensor(weight, "weight", rank=4, floating=True, layout="(out_channels, in_channels, kh, kw)")
+    w = weight.detach().cpu().float()[:max_out, :max_in].numpy()
+    n_out, n_in = w.shape[:2]
+    fig = fig or plt.figure(figsize=(1.1 * n_out + 0.6, 1.1 * n_in + 0.6), layout="constrained")
+    axes = fig.subplots(n_in, n_out, squeeze=False)
+    shared = symmetric_limit(w)
+    image = None
+    for i in range(n_in):
+        for o in range(n_out):
+            limit = shared if shared_scale else symmetric_limit(w[o, i])
+            image = axes[i, o].imshow(w[o, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+            axes[i, o].set_xticks([]), axes[i, o].set_yticks([])
+            if i == 0:
+                axes[i, o].set_title(f"out {o}", fontsize=8)
+            if o == 0:
+                axes[i, o].set_ylabel(f"in {i}", fontsize=8)
+    if shared_scale and image is not None:
+        fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
+    shown = (
+        f" (first {n_out} x {n_in} of {tuple(weight.shape[:2])})"
+        if (n_out, n_in) != tuple(weight.shape[:2])
+        else ""
+    )
+    fig.suptitle(f"kernels {tuple(weight.shape)}{shown}", fontsize=10)
+    return fig
+
+
+def rgb_kernels_figure(weight: torch.Tensor, ncols: int = 16, fig: Figure | None = None) -> Figure:
+    """Draw first-layer kernels (out, 3, kh, kw) as small colour images.
+
+    Examples:
+        >>> len(rgb_kernels_figure(torch.randn(8, 3, 3, 3), ncols=4).axes)
+        8
+    """
+    images = kernels_as_rgb(weight)
+    count = images.shape[0]
+    ncols = min(ncols, count)
+    nrows = math.ceil(count / ncols)
+    fig = fig or plt.figure(figsize=(0.7 * ncols + 0.4, 0.75 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if index < count:
+            ax.imshow(images[index], interpolation="nearest")
+    fig.suptitle(
+        f"{count} RGB kernels of {weight.shape[2]}x{weight.shape[3]}, each scaled to its own range",
+        fontsize=10,
+    )
+    return fig

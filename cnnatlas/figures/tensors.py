@@ -1,0 +1,112 @@
+"""Matplotlib figures of tensors: an image and its channels, a batch as a grid, elements in memory order.
+
+Examples:
+    >>> len(batch_figure(torch.rand(2, 3, 8, 8)).axes)
+    6
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..checks import check_tensor
+from ..display import display_values, to_hwc
+from ..tensors import layout_info, memory_order
+
+RGB_CMAPS = ("Reds", "Greens", "Blues")
+"""Colour maps for the R, G and B channels of an image."""
+
+
+def channels_figure(
+    image: torch.Tensor, titles: tuple[str, ...] | None = None, fig: Figure | None = None
+) -> Figure:
+    """Draw a (C, H, W) image and each of its channels side by side (RGB channels in red, green, blue).
+
+    Examples:
+        >>> len(channels_figure(torch.rand(3, 8, 8)).axes)
+        4
+    """
+    check_tensor(image, "image", rank=3, layout="(C, H, W)")
+    channels = image.shape[0]
+    data = display_values(image)
+    fig = fig or plt.figure(figsize=(2.6 * (channels + 1), 2.8), layout="constrained")
+    axes = fig.subplots(1, channels + 1)
+    composite = to_hwc(image) if channels == 3 else data[0]
+    axes[0].imshow(
+        np.clip(composite, 0, 1) if channels == 3 else composite, cmap=None if channels == 3 else "gray"
+    )
+    axes[0].set_title(f"image {tuple(image.shape)}", fontsize=9)
+    names = titles or (("R", "G", "B") if channels == 3 else tuple(f"channel {c}" for c in range(channels)))
+    for c in range(channels):
+        cmap = RGB_CMAPS[c] if channels == 3 else "viridis"
+        axes[c + 1].imshow(data[c], cmap=cmap)
+        axes[c + 1].set_title(f"x[{c}]: {names[c]}  {tuple(data[c].shape)}", fontsize=9)
+    for ax in axes:
+        ax.set_axis_off()
+    return fig
+
+
+def batch_figure(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
+    """Draw an (N, C, H, W) batch as a grid: one row per sample, one column per channel.
+
+    Examples:
+        >>> len(batch_figure(torch.rand(2, 3, 8, 8)).axes)
+        6
+    """
+    check_tensor(batch, "batch", rank=4, layout="(N, C, H, W)")
+    n, c = batch.shape[:2]
+    data = display_values(batch)
+    fig = fig or plt.figure(figsize=(1.9 * c + 0.5, 1.9 * n), layout="constrained")
+    axes = fig.subplots(n, c, squeeze=False)
+    for i in range(n):
+        for j in range(c):
+            axes[i, j].imshow(data[i, j], cmap=RGB_CMAPS[j] if c == 3 else "viridis")
+            axes[i, j].set_xticks([]), axes[i, j].set_yticks([])
+            if i == 0:
+                axes[i, j].set_title(f"channel {j}", fontsize=9)
+            if j == 0:
+                axes[i, j].set_ylabel(f"sample {i}", fontsize=9)
+    fig.suptitle(f"batch {tuple(batch.shape)}: x[n, c] is one {tuple(batch.shape[2:])} map", fontsize=10)
+    return fig
+
+
+def memory_order_figure(x: torch.Tensor, title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Draw the elements of a small (N, C, H, W) tensor as a strip in memory order, coloured by channel.
+
+    Draws on ``ax`` when given; returns the Figure holding the strip.
+
+    Examples:
+        >>> fig = memory_order_figure(torch.zeros(1, 3, 2, 2))
+        >>> len(fig.axes[0].patches)
+        12
+    """
+    check_tensor(x, "x", rank=4, layout="(N, C, H, W)", finite=False)
+    if x.numel() > 96:
+        raise ValueError(
+            f"x: expected at most 96 elements to draw one cell each, got {x.numel()} (shape {tuple(x.shape)})"
+        )
+    order = memory_order(x)
+    if ax is None:
+        ax = plt.figure(figsize=(min(0.42 * len(order) + 1, 16), 1.4), layout="constrained").subplots()
+    colours = plt.get_cmap("Set2")
+    for position, (_n, c, h, w) in enumerate(order):
+        ax.add_patch(plt.Rectangle((position, 0), 0.95, 1, color=colours(c % 8)))
+        ax.text(
+            position + 0.47,
+            0.5,
+            f"{'RGB'[c] if x.shape[1] == 3 else c}\n{h}{w}",
+            ha="center",
+            va="center",
+            fontsize=7,
+        )
+    ax.set_xlim(0, len(order))
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.set_xlabel("address (elements from the start of storage)")
+    info = layout_info(x)
+    ax.set_title(title or f"{info.memory_format}: shape {info.shape}, strides {info.strides}", fontsize=9)
+    return ax.figure

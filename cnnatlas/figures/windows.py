@@ -1,0 +1,52 @@
+"""Matplotlib animations of window steps (for notebooks: ``HTML(anim.to_jshtml())``).
+
+Examples:
+    >>> anim = conv_funcanimation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
+    >>> type(anim).__name__
+    'FuncAnimation'
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+from matplotlib.patches import Rectangle
+
+from ..display import map_limits
+from ..windows import WindowSteps
+
+
+def conv_funcanimation(arith: WindowSteps, interval_ms: int = 500) -> FuncAnimation:
+    """Return a matplotlib ``FuncAnimation`` of ``arith`` (for notebooks: ``HTML(anim.to_jshtml())``).
+
+    Examples:
+        >>> anim = conv_funcanimation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4), layout="constrained")
+    left.imshow(np.where(np.isfinite(arith.grid), arith.grid, np.nan), cmap="Greys", alpha=0.4)
+    for i, j in arith.input_cells:
+        left.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#1f77b4", linewidth=1.5))
+    partial = np.full(arith.output.shape, np.nan)
+    finite = arith.output[np.isfinite(arith.output)]
+    low, high, _ = map_limits(finite) if finite.size else (0.0, 1.0, False)
+    image = right.imshow(partial, cmap="viridis", vmin=low, vmax=high)
+    window = [
+        left.add_patch(Rectangle((0, 0), 1, 1, color="#ff7f0e", alpha=0.5)) for _ in arith.steps[0].window
+    ]
+    cell = right.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor="#ff7f0e", linewidth=3))
+    left.set_title(f"{arith.kind}: input {arith.input.shape}")
+    for ax in (left, right):
+        ax.set_xticks([]), ax.set_yticks([])
+
+    def update(n: int):
+        step = arith.steps[n]
+        for patch, (i, j) in zip(window, step.window, strict=False):
+            patch.set_xy((j - 0.5, i - 0.5))
+        partial[step.out_index] = step.value
+        image.set_data(partial)
+        cell.set_xy((step.out_index[1] - 0.5, step.out_index[0] - 0.5))
+        right.set_title(f"output[{step.out_index[0]}, {step.out_index[1]}] = {step.value:.4g}")
+        return [*window, image, cell]
+
+    return FuncAnimation(fig, update, frames=len(arith.steps), interval=interval_ms, blit=False)

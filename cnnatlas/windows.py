@@ -1,0 +1,253 @@
+"""Convolution arithmetic, step by step: which input window makes which output cell, with PyTorch's values.
+
+``conv_steps``, ``pool_steps`` and ``transposed_steps`` return :class:`WindowSteps`; ``scatter_steps``
+the canvases of a transposed convolution done as scatter-adds. Every output value comes from PyTorch
+itself; the window arithmetic is checked against it. The animations that show them live in
+:mod:`cnnatlas.widgets.animations` (Plotly) and :mod:`cnnatlas.figures.windows` (matplotlib).
+
+Examples:
+    >>> steps = conv_steps(torch.arange(1.0, 17.0).view(4, 4), torch.ones(3, 3))
+    >>> steps.output.tolist()
+    [[54.0, 63.0], [90.0, 99.0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .arith import conv_output_size, conv_transpose_output_size, pool_output_size
+from .checks import check_positive_int, check_tensor
+
+
+@dataclass(frozen=True)
+class Step:
+    """One output cell: where it is, which cells of the shown input its window covers, and its value."""
+
+    out_index: tuple[int, int]
+    window: tuple[tuple[int, int], ...]
+    value: float
+
+
+@dataclass(frozen=True)
+class WindowSteps:
+    """The window steps of one convolution/pooling: the grid the kernel slides over and every output cell."""
+
+    kind: str  # "conv", "max pool", "avg pool" or "transposed conv"
+    input: np.ndarray  # the layer's real input
+    grid: np.ndarray  # what the kernel slides over: the input zero-padded (and zero-inserted if transposed)
+    input_cells: tuple[tuple[int, int], ...]  # where the real input values sit in ``grid``
+    kernel: np.ndarray | None
+    output: np.ndarray  # PyTorch's output
+    steps: tuple[Step, ...]
+    params: dict = field(default_factory=dict)
+    formula: str = ""
+
+
+def _as_2d(x: torch.Tensor, name: str) -> torch.Tensor:
+    check_tensor(x, name, rank=2, layout="(H, W)")
+    return x.detach().float().cpu()
+
+
+def _as_kernel(kernel: torch.Tensor) -> torch.Tensor:
+    """The (k, k) kernel as a float CPU tensor; every function here takes square kernels only."""
+    w = _as_2d(kernel, "kernel")
+    if w.shape[0] != w.shape[1]:
+        raise ValueError(f"kernel: expected a square (k, k) kernel, got shape {tuple(w.shape)}")
+    return w
+
+
+def _slide(
+    grid: torch.Tensor, kernel_size: int, stride: int, dilation: int, out_h: int, out_w: int
+) -> list[tuple]:
+    windows = []
+    for r in range(out_h):
+        for c in range(out_w):
+            cells = tuple(
+                (r * stride + a * dilation, c * stride + b * dilation)
+                for a in range(kernel_size)
+                for b in range(kernel_size)
+            )
+            windows.append(((r, c), cells))
+    return windows
+
+
+def _check_against_torch(kind: str, computed: np.ndarray, output: np.ndarray) -> None:
+    if not np.allclose(computed, output, atol=1e-4):
+        raise AssertionError(
+            f"{kind}: window arithmetic disagrees with PyTorch's output"
+        )  # a bug, not bad input
+
+
+def conv_steps(
+    x: torch.Tensor, kernel: torch.Tensor, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> WindowSteps:
+    """Return every step of a 2D convolution of the (H, W) map ``x`` with the (k, k) ``kernel``.
+
+    Examples:
+        >>> conv_steps(torch.arange(1.0, 17.0).view(4, 4), torch.ones(3, 3), stride=2).output.tolist()
+        [[54.0]]
+    """
+    x, w = _as_2d(x, "x"), _as_kernel(kernel)
+    k = w.shape[0]
+    out_h = conv_output_size(x.shape[0], k, stride, padding, dilation)
+    out_w = conv_output_size(x.shape[1], k, stride, padding, dilation)
+    output = F.conv2d(x[None, None], w[None, None], stride=stride, padding=padding, dilation=dilation)[
+        0, 0
+    ].numpy()
+    grid = F.pad(x, (padding,) * 4)
+    steps = []
+    for (r, c), cells in _slide(grid, k, stride, dilation, out_h, out_w):
+        steps.append(Step((r, c), cells, float(output[r, c])))
+    flat_w = w.flatten().numpy()
+    computed = np.array(
+        [sum(grid[i, j].item() * flat_w[n] for n, (i, j) in enumerate(s.window)) for s in steps]
+    )
+    _check_against_torch("conv", computed.reshape(output.shape), output)
+    cells = tuple((i + padding, j + padding) for i in range(x.shape[0]) for j in range(x.shape[1]))
+    formula = "out = floor((i + 2p - d(k-1) - 1) / s) + 1"
+    params = {"kernel_size": k, "stride": stride, "padding": padding, "dilation": dilation}
+    return WindowSteps(
+        "conv", x.numpy(), grid.numpy(), cells, w.numpy(), output, tuple(steps), params, formula
+    )
+
+
+def pool_steps(
+    x: torch.Tensor, kernel_size: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
+    mode: str = "max", ceil_mode: bool = False,
+) -> WindowSteps:  # fmt: skip
+    """Return every step of 2D max or average pooling of the (H, W) map ``x``.
+
+    Examples:
+        >>> pool_steps(torch.arange(1.0, 17.0).view(4, 4), 2).output.tolist()  # article 004's example
+        [[6.0, 8.0], [14.0, 16.0]]
+    """
+    x = _as_2d(x, "x")
+    check_positive_int(kernel_size, "kernel_size")
+    stride = stride or kernel_size
+    if mode not in ("max", "avg"):
+        raise ValueError(f"mode: expected 'max' or 'avg', got {mode!r}")
+    if mode == "avg" and dilation != 1:
+        raise ValueError(f"average pooling has no dilation in PyTorch; got dilation {dilation}")
+    out_h = pool_output_size(x.shape[0], kernel_size, stride, padding, dilation, ceil_mode)
+    out_w = pool_output_size(x.shape[1], kernel_size, stride, padding, dilation, ceil_mode)
+    batch = x[None, None]
+    if mode == "max":
+        output = F.max_pool2d(batch, kernel_size, stride, padding, dilation, ceil_mode=ceil_mode)[
+            0, 0
+        ].numpy()
+    else:
+        output = F.avg_pool2d(batch, kernel_size, stride, padding, ceil_mode=ceil_mode)[0, 0].numpy()
+    fill = float("-inf") if mode == "max" else 0.0
+    extra = kernel_size * dilation  # room for ceil_mode windows that run past the edge
+    grid = F.pad(x, (padding, padding + extra, padding, padding + extra), value=fill)
+    steps = [Step(rc, tuple((i, j) for i, j in cells if i < x.shape[0] + 2 * padding and j < x.shape[1] + 2 * padding),
+                  float(output[rc])) for rc, cells in _slide(grid, kernel_size, stride, dilation, out_h, out_w)]  # fmt: skip
+    if mode == "max":
+        computed = np.array([max(grid[i, j].item() for i, j in s.window) for s in steps])
+        _check_against_torch("max pool", computed.reshape(output.shape), output)
+    shown = F.pad(x, (padding,) * 4).numpy()
+    cells = tuple((i + padding, j + padding) for i in range(x.shape[0]) for j in range(x.shape[1]))
+    params = {
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": ceil_mode,
+    }
+    formula = "out = " + ("ceil" if ceil_mode else "floor") + "((i + 2p - d(k-1) - 1) / s) + 1"
+    return WindowSteps(f"{mode} pool", x.numpy(), shown, cells, None, output, tuple(steps), params, formula)
+
+
+def transposed_steps(
+    x: torch.Tensor,
+    kernel: torch.Tensor,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> WindowSteps:
+    """Return a transposed convolution as the equivalent direct convolution (conv_arithmetic's view).
+
+    The input gets ``stride - 1`` zeros between its values and ``d(k-1) - p`` zeros around it (plus
+    ``output_padding`` at the bottom and right); the flipped kernel then slides with stride 1.
+
+    Examples:
+        >>> transposed_steps(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).output.shape
+        (5, 5)
+    """
+    x, w = _as_2d(x, "x"), _as_kernel(kernel)
+    k = w.shape[0]
+    h, wd = x.shape
+    out_h = conv_transpose_output_size(h, k, stride, padding, output_padding, dilation)
+    out_w = conv_transpose_output_size(wd, k, stride, padding, output_padding, dilation)
+    output = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=padding,
+                                output_padding=output_padding, dilation=dilation)[0, 0].numpy()  # fmt: skip
+    border = dilation * (k - 1) - padding
+    if border < 0:
+        raise ValueError(
+            f"padding {padding} exceeds dilation*(kernel_size-1) = {dilation * (k - 1)}: this view needs p <= d(k-1)"
+        )
+    inserted = torch.zeros((h - 1) * stride + 1, (wd - 1) * stride + 1)
+    inserted[::stride, ::stride] = x
+    grid = F.pad(inserted, (border, border + output_padding, border, border + output_padding))
+    flipped = torch.flip(w, (0, 1))
+    steps = [Step(rc, cells, float(output[rc])) for rc, cells in _slide(grid, k, 1, dilation, out_h, out_w)]
+    flat = flipped.flatten().numpy()
+    computed = np.array(
+        [sum(grid[i, j].item() * flat[n] for n, (i, j) in enumerate(s.window)) for s in steps]
+    )
+    _check_against_torch("transposed conv", computed.reshape(output.shape), output)
+    cells = tuple((border + i * stride, border + j * stride) for i in range(h) for j in range(wd))
+    params = {
+        "kernel_size": k,
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "dilation": dilation,
+    }
+    formula = "out = (i - 1)s - 2p + d(k-1) + output_padding + 1"
+    return WindowSteps(
+        "transposed conv",
+        x.numpy(),
+        grid.numpy(),
+        cells,
+        flipped.numpy(),
+        output,
+        tuple(steps),
+        params,
+        formula,
+    )
+
+
+def scatter_steps(
+    x: torch.Tensor, kernel: torch.Tensor, stride: int = 1, padding: int = 0, output_padding: int = 0
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Return a transposed convolution as scatter-adds: the running canvas after each input value is added.
+
+    Each input value ``x[i, j]`` adds ``x[i, j] * kernel`` at rows ``i*s .. i*s+k-1`` of a full canvas;
+    cropping ``padding`` from each side (and keeping ``output_padding`` extra) gives PyTorch's output.
+
+    Examples:
+        >>> canvases, out = scatter_steps(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3))
+        >>> len(canvases), out.shape, float(out.sum())
+        (4, (4, 4), 90.0)
+    """
+    x, w = _as_2d(x, "x"), _as_kernel(kernel)
+    k = w.shape[0]
+    h, wd = x.shape
+    full_h, full_w = (h - 1) * stride + k + output_padding, (wd - 1) * stride + k + output_padding
+    canvas = np.zeros((full_h, full_w))
+    canvases = []
+    for i in range(h):
+        for j in range(wd):
+            canvas[i * stride : i * stride + k, j * stride : j * stride + k] += x[i, j].item() * w.numpy()
+            canvases.append(canvas.copy())
+    output = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=padding,
+                                output_padding=output_padding)[0, 0].numpy()  # fmt: skip
+    cropped = canvas[padding : full_h - padding, padding : full_w - padding]
+    _check_against_torch("scatter-add", cropped, output)
+    return canvases, output

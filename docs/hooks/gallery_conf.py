@@ -1,0 +1,121 @@
+"""mkdocs-gallery configuration (``conf_script`` in mkdocs.yml): how the examples run, and what is recorded.
+
+Importing this module only defines things. mkdocs-gallery executes the file once per build (from its
+``on_config``) and keeps ``conf``; the work happens when mkdocs-gallery calls back into ``conf``:
+
+- before each example it runs, the ``reset_modules`` callable ``CLOCK.start`` makes :class:`AtlasRenderer`
+  the default Plotly renderer and notes the start time;
+- after each code block, the ``image_scrapers`` callable ``CLOCK.lap`` (which scrapes no image) writes the
+  example's run time so far to ``.example-runs.json`` in the gallery output folder.
+
+The MkDocs hook ``site_hook.py`` imports this module too (its directory is on ``sys.path`` while MkDocs loads
+it): it clears the record at the start of a build, reads it afterwards for the build report, and keeps
+``.build-stamp`` there to re-run every example when the cnnatlas library, the build profile or this file
+changed. A Plotly figure that ends a cell is embedded as ``<div class="cnnatlas-plotly"
+data-figure="{json}">``: no CDN script and no inline script (Material re-creates inline scripts on
+instant navigation and drops their ``type``); ``javascripts/figures.js`` draws it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import time
+from pathlib import Path
+
+import plotly.io as pio
+from plotly.io.base_renderers import MimetypeRenderer
+
+import cnnatlas
+
+RENDERER_NAME = "cnnatlas"
+DEFAULT_HEIGHT = 480  # px, for a figure whose layout sets no height
+RUNS_FILE = ".example-runs.json"
+STAMP_FILE = ".build-stamp"
+
+
+class AtlasRenderer(MimetypeRenderer):
+    """Emit a figure as a div holding its JSON; the site's figures.js turns it into a Plotly plot."""
+
+    def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
+        payload = pio.to_json(fig_dict, validate=False, remove_uids=True)
+        height = (fig_dict.get("layout") or {}).get("height") or DEFAULT_HEIGHT
+        attribute = html.escape(payload, quote=True)
+        return {
+            "text/html": (
+                f'<div class="cnnatlas-plotly" style="width:100%;height:{int(height)}px" '
+                f'data-figure="{attribute}"></div>'
+            )
+        }
+
+
+def use_atlas_renderer() -> None:
+    """Register :class:`AtlasRenderer` with plotly.io and make it the default renderer."""
+    if RENDERER_NAME not in pio.renderers:
+        pio.renderers[RENDERER_NAME] = AtlasRenderer()
+    pio.renderers.default = RENDERER_NAME
+
+
+def runs_file(gallery_dir: Path) -> Path:
+    """Return where the examples run in the current build are recorded."""
+    return Path(gallery_dir) / RUNS_FILE
+
+
+def read_runs(gallery_dir: Path) -> dict[str, float]:
+    """Return ``{script path relative to the examples folder: seconds}`` for the examples run in this build."""
+    path = runs_file(gallery_dir)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+class ExampleClock:
+    """Time each example mkdocs-gallery runs, from its ``reset_modules`` call to its last code block."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._current: tuple[str, float, Path] | None = None
+
+    def start(self, gallery_conf: dict, file: Path) -> None:
+        """``reset_modules`` callable: mkdocs-gallery calls it before running the example ``file``."""
+        use_atlas_renderer()
+        examples_dir = next(Path(d) for d in gallery_conf["examples_dirs"] if Path(file).is_relative_to(d))
+        gallery_dir = Path(gallery_conf["gallery_dirs"][list(gallery_conf["examples_dirs"]).index(examples_dir)])
+        key = Path(file).relative_to(examples_dir).as_posix()
+        self._current = (key, time.perf_counter(), gallery_dir)
+        self._record(0.0)
+
+    def lap(self, block: tuple, script: object) -> str:
+        """``image_scrapers`` callable: called after each code block; records the time and adds no image."""
+        if self._current is not None:
+            self._record(time.perf_counter() - self._current[1])
+        return ""
+
+    def _record(self, seconds: float) -> None:
+        key, _, gallery_dir = self._current
+        self.seconds[key] = seconds
+        path = runs_file(gallery_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.seconds, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def library_stamp() -> str:
+    """Hash what every page depends on besides its own script: the build profile, cnnatlas, this file."""
+    digest = hashlib.sha256(cnnatlas.build_profile().encode())
+    package = Path(cnnatlas.__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+CLOCK = ExampleClock()
+
+conf = {
+    "image_scrapers": ("matplotlib", CLOCK.lap),
+    "reset_modules": ("matplotlib", CLOCK.start),
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "ignore_repr_types": r"matplotlib|torch\.nn|NoneType",
+    "remove_config_comments": True,
+    "abort_on_example_error": True,
+}

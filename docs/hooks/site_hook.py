@@ -1,0 +1,265 @@
+"""MkDocs hook for the cnnatlas site (``hooks:`` in mkdocs.yml).
+
+- Every page's footer names the cnnatlas and torch versions it was built with; every example page gets
+  a "Run it yourself" box; pages built with the quick profile say so at the top.
+- Examples re-run when the cnnatlas library, the build profile or the gallery configuration changed
+  (mkdocs-gallery's ``run_stale_examples``, set before mkdocs-gallery reads its options).
+- The landing page's cards are generated from the gallery: one per example script (its title, the first
+  sentence of its description, its thumbnail), grouped under each section README's heading.
+- The build report page lists every example's run time and device (as recorded by the example clock of
+  ``gallery_conf.py``) and every trained model's numbers; an example that ran in (almost) zero seconds,
+  or that did not run when every example had to, fails the build.
+- plotly.js is written into the site from ``plotly.offline.get_plotlyjs()``, so the JS always matches
+  the Python package that wrote the figures, and nothing is fetched from a CDN.
+
+Where the gallery lives is read from the gallery plugin's options in mkdocs.yml, nowhere else.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
+import plotly.offline
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+import cnnatlas
+from cnnatlas.train import QUICK_MAX_EPOCHS, QUICK_TRAIN_IMAGES
+
+HOME_PAGE = "index.md"
+REPORT_PAGE = "build-report.md"
+REPORT_STORE = ".build-report.json"  # in the gallery output folder; rows keep the date of their last run
+CARDS_MARKER = "<!-- gallery cards -->"
+CARD_SUMMARY_CHARS = 90
+PREREQUISITES = "Assumes:"  # a page's opening sentence that lists what it builds on: not a summary
+MIN_RUN_SECONDS = 0.01  # an example that ran for less did not really run
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """Where mkdocs-gallery reads the example scripts and writes their pages (from mkdocs.yml)."""
+
+    examples_dir: Path  # absolute: gallery/
+    out_dir: Path  # absolute: docs/generated/gallery/
+    prefix: str  # the pages' docs-relative folder, with a trailing slash
+    source: str  # examples_dir relative to the project root, for the "Run it yourself" box
+    pattern: str  # mkdocs-gallery's filename_pattern: the scripts that it executes
+
+    @classmethod
+    def from_config(cls, config) -> Gallery:
+        options = config.plugins["gallery"].config
+        (examples_dir,) = (Path(p) for p in options["examples_dirs"])
+        (out_dir,) = (Path(p) for p in options["gallery_dirs"])
+        root = Path(config.config_file_path).resolve().parent
+        prefix = out_dir.relative_to(Path(config["docs_dir"])).as_posix() + "/"
+        return cls(examples_dir, out_dir, prefix, examples_dir.relative_to(root).as_posix(),
+                   options["filename_pattern"] or "/plot_")  # fmt: skip
+
+    def scripts(self) -> list[Path]:
+        """Every example script that mkdocs-gallery executes, in gallery order."""
+        return [p for p in sorted(self.examples_dir.glob("*/*.py")) if re.search(self.pattern, str(p))]
+
+    def page(self, script: Path) -> str:
+        """Return the docs-relative .md path of an example script's page."""
+        return self.prefix + script.relative_to(self.examples_dir).with_suffix(".md").as_posix()
+
+
+_state: dict[str, object] = {}
+
+
+def _gallery() -> Gallery:
+    return _state["gallery"]
+
+
+def _versions() -> str:
+    import torch
+
+    return f"cnnatlas {cnnatlas.__version__} and torch {torch.__version__}"
+
+
+@event_priority(50)  # before mkdocs-gallery's on_config, which reads run_stale_examples
+def on_config(config, **kwargs):
+    gallery = Gallery.from_config(config)
+    stamp = gallery_conf.library_stamp()
+    stamp_file = gallery.out_dir / gallery_conf.STAMP_FILE
+    rerun_all = not stamp_file.exists() or stamp_file.read_text(encoding="utf-8") != stamp
+    if rerun_all:
+        config.plugins["gallery"].config["run_stale_examples"] = True
+    gallery_conf.runs_file(gallery.out_dir).unlink(missing_ok=True)  # this build's runs only
+    _state.update(gallery=gallery, stamp=stamp, rerun_all=rerun_all)
+    config["copyright"] = (
+        f"Built with {_versions()} ({cnnatlas.build_profile()} profile). "
+        "Code MIT; data sets and photos under their own licences."
+    )
+    return config
+
+
+def on_pre_build(config, **kwargs) -> None:
+    """Runs after mkdocs-gallery's on_pre_build (hooks come after plugins): the examples have run."""
+    gallery = _gallery()
+    runs = gallery_conf.read_runs(gallery.out_dir)
+    expected = [script.relative_to(gallery.examples_dir).as_posix() for script in gallery.scripts()]
+    problems = run_problems(runs, expected if _state["rerun_all"] else [])
+    if problems:
+        raise PluginError("examples that should have run did not really run: " + "; ".join(problems))
+    (gallery.out_dir / gallery_conf.STAMP_FILE).write_text(_state["stamp"], encoding="utf-8")
+    _update_report(gallery, runs)
+
+
+def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
+    """Return what is wrong with this build's runs: an example that ran in ~0 s, or an expected one that did not run.
+
+    >>> run_problems({"a/plot_1.py": 2.5, "a/plot_2.py": 0.0}, ["a/plot_1.py", "a/plot_3.py"])
+    ['a/plot_2.py ran in 0.000 s', 'a/plot_3.py did not run']
+    """
+    problems = [f"{key} ran in {seconds:.3f} s" for key, seconds in sorted(runs.items()) if seconds < MIN_RUN_SECONDS]
+    return problems + [f"{key} did not run" for key in expected if key not in runs]
+
+
+def _update_report(gallery: Gallery, runs: dict[str, float]) -> None:
+    import torch
+
+    store = gallery.out_dir / REPORT_STORE
+    report = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {"examples": {}, "models": {}}
+    current = {gallery.page(script) for script in gallery.scripts()}
+    report["examples"] = {key: row for key, row in report["examples"].items() if key in current}
+    device = cnnatlas.device_name(cnnatlas.best_device())
+    for key, seconds in runs.items():
+        report["examples"][gallery.page(gallery.examples_dir / key)] = {
+            "seconds": seconds, "device": device, "torch": str(torch.__version__),
+            "profile": cnnatlas.build_profile(), "built": datetime.date.today().isoformat(),
+        }  # fmt: skip
+    for result in cnnatlas.train.results_this_process():  # cached weights carry their training run's numbers
+        report["models"][result.model_name] = result.to_dict() | {"history": len(result.history)}
+    store.write_text(json.dumps(report, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _report_markdown(gallery: Gallery) -> str:
+    report = json.loads((gallery.out_dir / REPORT_STORE).read_text(encoding="utf-8"))
+    examples = ["| example | run time (s) | device | torch | profile | built |", "|---|---:|---|---|---|---|"]
+    for key, row in sorted(report["examples"].items()):  # a docs-relative .md link: MkDocs checks and rewrites it
+        title = Path(key).stem.removeprefix("plot_")
+        examples.append(f"| [{title}]({key}) | {row['seconds']:.1f} | {row['device']} | {row['torch']} | {row['profile']} | {row['built']} |")  # fmt: skip
+    models = ["| model | data | device | profile | epochs x images | training s | images/s | test accuracy |",
+              "|---|---|---|---|---|---:|---:|---:|"]  # fmt: skip
+    for name, r in sorted(report["models"].items()):
+        models.append(f"| {name} | {r['data_name']} | {r['device_name']} | {r['profile']} | {r['epochs']} x {r['train_images']:,} | "
+                      f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {r['test_accuracy']:.4f} |")  # fmt: skip
+    total = sum(row["seconds"] for row in report["examples"].values())
+    return (
+        f"\n\nThis site was built with {_versions()}, {cnnatlas.build_profile()} profile. Examples are re-run only "
+        "when their script, the cnnatlas library, the gallery configuration or the profile changes; rows keep "
+        f"the date of their last run.\n\n## Examples\n\nTotal run time of the last runs: {total:.0f} s.\n\n"
+        + "\n".join(examples)
+        + "\n\n## Trained models\n\nTraining times are those of the run that trained the cached weights.\n\n"
+        + "\n".join(models) + "\n"
+    )  # fmt: skip
+
+
+def _md_text(text: str) -> str:
+    """Escape text for Markdown link text: HTML special characters, then Markdown's."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text, quote=False))
+
+
+def _plain(text: str) -> str:
+    """Markdown/reST inline markup to plain text: links keep their text, code loses its backticks."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"`+([^`]*)`+", r"\1", " ".join(text.split()))
+
+
+def summary(docstring: str, limit: int = CARD_SUMMARY_CHARS) -> tuple[str, str]:
+    """Return a gallery script's title and the first sentence of its description, cut at a word.
+
+    >>> summary("Title: more\\n===========\\n\\nAssumes: [A](a.md). The ``x`` tensor. More.")
+    ('Title: more', 'The x tensor')
+    """
+    title, _, body = docstring.strip().partition("\n")
+    paragraph = body.strip().lstrip("=").strip().split("\n\n")[0]
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", _plain(paragraph))
+    first = next((s for s in sentences if not s.startswith(PREREQUISITES)), sentences[0]).rstrip(".")
+    if len(first) > limit:
+        first = first[: first.rfind(" ", 0, limit)]
+        if first.count("(") > first.count(")"):  # do not end inside a parenthesis
+            first = first[: first.rfind("(")]
+        first = first.rstrip(" ,;:") + "…"
+    return title.strip(), first
+
+
+def _thumbnail(section_out: Path, stem: str) -> Path:
+    found = sorted(section_out.rglob(f"*_{stem}_thumb.*"))
+    if len(found) != 1:
+        raise PluginError(f"expected one thumbnail named *_{stem}_thumb.* under {section_out}, found {found}")
+    return found[0]
+
+
+def cards_markdown(gallery: Gallery, docs_dir: Path) -> str:
+    """Markdown for the landing page's card grid: a heading per gallery section, a card per example."""
+    by_section: dict[Path, list[Path]] = {}
+    for script in gallery.scripts():
+        by_section.setdefault(script.parent, []).append(script)
+    parts = []
+    for section, scripts in by_section.items():
+        readme = (section / "README.md").read_text(encoding="utf-8")
+        heading = next(line.lstrip("#").strip() for line in readme.splitlines() if line.startswith("#"))
+        cards = []
+        for script in scripts:
+            title, sentence = summary(ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or "")
+            thumb = _thumbnail(gallery.out_dir / section.name, script.stem).relative_to(docs_dir).as_posix()
+            text = f"<strong>{_md_text(title)}</strong><span>{_md_text(sentence)}</span>"
+            cards.append(f"[![{_md_text(title)}]({thumb}){text}]({gallery.page(script)}){{ .cnnatlas-card }}")
+        parts.append(f"## {heading}\n\n<div class=\"cnnatlas-cards\" markdown=\"span\">\n" + "\n".join(cards) + "\n</div>")
+    return "\n\n".join(parts)
+
+
+def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
+    if page.file.src_uri == REPORT_PAGE:
+        return markdown + _report_markdown(_gallery())
+    if page.file.src_uri == HOME_PAGE:
+        if CARDS_MARKER not in markdown:
+            raise PluginError(f"{HOME_PAGE} lacks the marker {CARDS_MARKER!r} where the gallery cards go")
+        return markdown.replace(CARDS_MARKER, cards_markdown(_gallery(), Path(config["docs_dir"])))
+    return markdown
+
+
+def _run_box(gallery: Gallery, page) -> str:
+    script = Path(page.file.src_uri).relative_to(gallery.prefix).with_suffix(".py").as_posix()
+    return (
+        '<div class="admonition example cnnatlas-run-box"><p class="admonition-title">Run it yourself</p>'
+        f"<p>This page was built with {_versions()}. From a checkout of the cnnatlas repository:</p>"
+        f"<pre><code>pip install -e .\npython {gallery.source}/{script}</code></pre>"
+        "<p>Without internet, point <code>CNNATLAS_DATA_MIRROR</code> at a copy of the data mirror first; "
+        f"<code>CNNATLAS_PROFILE=quick</code> trains for at most {QUICK_MAX_EPOCHS} epochs. The .py and .ipynb downloads are at the bottom.</p></div>"
+    )
+
+
+def on_page_content(html: str, page, config, files, **kwargs) -> str:
+    gallery = _gallery()
+    if not page.file.src_uri.startswith(gallery.prefix):
+        return html
+    # mkdocs-gallery's thumbnail links lack the trailing slash of directory URLs, so a click on one
+    # did a full reload instead of Material's instant navigation: add it.
+    html = re.sub(r'(href=")((?:\.\./|[\w-]+/)*plot_[\w-]+)(")', r"\1\2/\3", html)
+    if Path(page.file.src_uri).name.startswith("plot_"):
+        html = re.sub(r"(</h1>)", r"\1" + _run_box(gallery, page).replace("\\", "\\\\"), html, count=1)
+    if cnnatlas.build_profile() == "quick":
+        banner = (
+            '<div class="admonition warning cnnatlas-quick-profile"><p class="admonition-title">Quick build</p>'
+            "<p>This page was built with <code>CNNATLAS_PROFILE=quick</code>: models were trained for at most "
+            f"{QUICK_MAX_EPOCHS} epochs on {QUICK_TRAIN_IMAGES:,} images, so accuracies and pictures are not those of the full build "
+            "(<code>nox -s docs</code>).</p></div>"
+        )
+        html = banner + html
+    return html
+
+
+def on_post_build(config, **kwargs) -> None:
+    target = Path(config["site_dir"]) / "javascripts" / "plotly.min.js"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
