@@ -148,36 +148,3 @@ __all__ = [
     "tensor_flow_diagram",
     "window_comparison_animation",
 ]
-
-# Old names: the gallery still uses them until the lead renames the calls; removed then.
-OLD_NAMES = {
-    "Arithmetic": "WindowSteps",
-    "compare_windows": "window_comparison_animation",
-    "conv_animation_mpl": "conv_funcanimation",
-    "plot_batch": "batch_figure",
-    "plot_channels": "channels_figure",
-    "plot_confusion": "confusion_figure",
-    "plot_feature_maps": "feature_maps_figure",
-    "plot_history": "history_figure",
-    "plot_kernels": "kernels_figure",
-    "plot_memory_order": "memory_order_figure",
-    "plot_predictions": "predictions_figure",
-    "plot_receptive_field": "receptive_field_figure",
-    "plot_rgb_kernels": "rgb_kernels_figure",
-    "plot_tensor_flow": "tensor_flow_diagram",
-}
-Arithmetic = WindowSteps
-compare_windows = window_comparison_animation
-conv_animation_mpl = conv_funcanimation
-plot_batch = batch_figure
-plot_channels = channels_figure
-plot_confusion = confusion_figure
-plot_feature_maps = feature_maps_figure
-plot_history = history_figure
-plot_kernels = kernels_figure
-plot_memory_order = memory_order_figure
-plot_predictions = predictions_figure
-plot_receptive_field = receptive_field_figure
-plot_rgb_kernels = rgb_kernels_figure
-plot_tensor_flow = tensor_flow_diagram
-__all__ += list(OLD_NAMES)

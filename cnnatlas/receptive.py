@@ -59,10 +59,6 @@ class ReceptiveField:
     start: tuple[float, ...]
     whole_input: bool = False
 
-    @property
-    def global_(self) -> bool:
-        """Old name of :attr:`whole_input`; the gallery still uses it until the lead renames the calls."""
-        return self.whole_input
 
     def box(self, index: Sequence[int]) -> tuple[tuple[float, float], ...]:
         """Return the (first, last) input pixel seen by unit ``index`` along each dim (may extend past the image).

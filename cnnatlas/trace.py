@@ -54,10 +54,6 @@ class LayerRecord:
     memory_format: str
     inputs_from: list[int] = field(default_factory=list)  # record indices; -1 is the model input
 
-    @property
-    def type(self) -> str:
-        """Old name of :attr:`layer_type`; the gallery still uses it until the lead renames the calls."""
-        return self.layer_type
 
 
 @dataclass

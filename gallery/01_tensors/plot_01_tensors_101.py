@@ -45,7 +45,7 @@ assert tuple(chw[0].shape) == (512, 512)
 suit = chw[:, 350:450, 60:160].float().mean(dim=(1, 2))  # a patch of the suit, per channel
 print(f"mean of a suit patch per channel (R, G, B): {[round(v) for v in suit.tolist()]}")
 assert suit[0] > 2 * suit[2], "the orange suit is much brighter in red than in blue"
-fig = cnnatlas.plot_channels(chw)
+fig = cnnatlas.channels_figure(chw)
 
 # %%
 # matplotlib draws HWC. Handing it a CHW tensor fails; convert back with ``permute(1, 2, 0)``
@@ -81,7 +81,7 @@ assert torch.equal(batch[:, 0], torch.stack([s[0] for s in small]))
 
 # %%
 # The whole batch as a grid: rows are samples ``n``, columns channels ``c``; each cell is ``batch[n, c]``.
-fig = cnnatlas.plot_batch(batch)
+fig = cnnatlas.batch_figure(batch)
 
 # %%
 # ``Conv2d`` accepts a batch (N, C, H, W), and also a single (C, H, W) image, which it treats as

@@ -57,17 +57,17 @@ t = cnnatlas.trace(cifar_net, torch.randn(1, 3, 32, 32))
 print(t.table())
 kinds = {"Conv2d": [], "MaxPool2d": []}
 for r in t.records:
-    if r.type in kinds:
-        kinds[r.type].append((r.input_shapes[0][-1], r.output_shape[-1]))
+    if r.layer_type in kinds:
+        kinds[r.layer_type].append((r.input_shapes[0][-1], r.output_shape[-1]))
 assert len(kinds["Conv2d"]) == 3 and all(i == o for i, o in kinds["Conv2d"])
 assert [o for _, o in kinds["MaxPool2d"]] == [16, 8, 4]
-flatten = next(r for r in t.records if r.type == "Flatten")
+flatten = next(r for r in t.records if r.layer_type == "Flatten")
 assert flatten.input_shapes[0] == (1, 64, 4, 4) and flatten.output_shape == (1, 1024)
 
 # %%
 # The same trace as a diagram: a box per tensor, taller for larger maps, wider for more channels.
 # Hover a box for its shapes, parameters and MACs; drag to pan.
-flow = cnnatlas.plot_tensor_flow(t, title="Cifar10Net: tensor flow")
+flow = cnnatlas.tensor_flow_diagram(t, title="Cifar10Net: tensor flow")
 boxes = [shape for shape in flow.layout.shapes if shape.type == "rect"][1:]  # one per record, after the input
 size = {r.name: (box.x1 - box.x0, box.y1 - box.y0) for r, box in zip(t.records, boxes, strict=True)}
 assert size["model1.0"][1] > size["model1.1"][1], "32x32 maps are drawn taller than 16x16 maps"
@@ -97,18 +97,18 @@ for record in t.records:
 # convolutions do nearly all the work.
 named = [r for r in t.records if r.params or r.macs]
 biggest = max(named, key=lambda r: r.params)
-conv_macs = sum(r.macs for r in named if r.type == "Conv2d")
-print(f"{biggest.name} ({biggest.type}) holds {biggest.params:,} of {t.total_params:,} parameters "
+conv_macs = sum(r.macs for r in named if r.layer_type == "Conv2d")
+print(f"{biggest.name} ({biggest.layer_type}) holds {biggest.params:,} of {t.total_params:,} parameters "
       f"({biggest.params / t.total_params:.0%}) and does {biggest.macs / t.total_macs:.1%} of the MACs; "
       f"the convolutions do {conv_macs / t.total_macs:.1%} of the MACs.")
-assert biggest.type == "Linear" and biggest is next(r for r in named if r.type == "Linear")
+assert biggest.layer_type == "Linear" and biggest is next(r for r in named if r.layer_type == "Linear")
 assert 0.4 < biggest.params / t.total_params < 0.5 and biggest.macs / t.total_macs < 0.01
 assert conv_macs / t.total_macs > 0.99
 for r in named:  # MACs = weights x output positions: 1 position for a Linear layer, H x W for a convolution
-    positions = r.output_shape[2] * r.output_shape[3] if r.type == "Conv2d" else 1
+    positions = r.output_shape[2] * r.output_shape[3] if r.layer_type == "Conv2d" else 1
     assert r.macs == layers[r.name].weight.numel() * positions
 fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
-labels = [f"{r.name} {r.type}" for r in named]
+labels = [f"{r.name} {r.layer_type}" for r in named]
 left.barh(labels, [r.params for r in named], color="#4c72b0")
 left.set_title(f"parameters (total {t.total_params:,})", fontsize=10)
 right.barh(labels, [r.macs / 1e6 for r in named], color="#dd8452")

@@ -42,8 +42,8 @@ cl_channels = [index[1] for index in cnnatlas.memory_order(one.to(memory_format=
 print(f"channel of each element in memory, NCHW:          {nchw_channels}")
 print(f"channel of each element in memory, channels_last: {cl_channels}")
 assert nchw_channels == [0] * 6 + [1] * 6 + [2] * 6 and cl_channels == [0, 1, 2] * 6
-cnnatlas.plot_memory_order(one, title="NCHW (contiguous): channel planes one after another", ax=axes[0])
-cnnatlas.plot_memory_order(one.to(memory_format=torch.channels_last), title="channels_last (NHWC order)", ax=axes[1])
+cnnatlas.memory_order_figure(one, title="NCHW (contiguous): channel planes one after another", ax=axes[0])
+cnnatlas.memory_order_figure(one.to(memory_format=torch.channels_last), title="channels_last (NHWC order)", ax=axes[1])
 
 # %%
 # ``permute`` changes the shape, not the memory

@@ -61,14 +61,14 @@ print(f"weight {tuple(grouped.weight.shape)}; output channels changed by the red
       f"{changed.nonzero().flatten().tolist()}")
 assert tuple(grouped.weight.shape) == (12, 1, 5, 5) and changed.tolist() == [True] * 4 + [False] * 8
 labels = [f"ch {c} (group {c // 4}: {'RGB'[c // 4]})" for c in range(12)]
-fig = cnnatlas.plot_feature_maps(maps, ncols=4, labels=labels, title="grouped conv output: groups in order")
+fig = cnnatlas.feature_maps_figure(maps, ncols=4, labels=labels, title="grouped conv output: groups in order")
 
 # %%
 # After the shuffle, every run of 3 consecutive channels holds one channel from each group: one made
 # from red, one from green, one from blue.
 shuffled_maps = cnnatlas.channel_shuffle(maps, groups=3)
 slot_labels = [f"slot {i} <- ch {c} ({'RGB'[c // k]})" for i, c in enumerate(order)]
-fig = cnnatlas.plot_feature_maps(shuffled_maps, ncols=3, labels=slot_labels,
+fig = cnnatlas.feature_maps_figure(shuffled_maps, ncols=3, labels=slot_labels,
                                  title="after channel_shuffle(groups=3): groups interleaved")
 assert all(torch.equal(shuffled_maps[0, i], maps[0, c]) for i, c in enumerate(order))
 assert all(sorted(c // k for c in order[run : run + 3]) == [0, 1, 2] for run in range(0, 12, 3))

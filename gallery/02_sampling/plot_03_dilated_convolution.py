@@ -53,7 +53,7 @@ for steps, span in ((standard, 3), (dilated, 5)):
     for step in steps.steps:
         rows, cols = [i for i, _ in step.window], [j for _, j in step.window]
         assert len(set(step.window)) == 9 and max(rows) - min(rows) + 1 == max(cols) - min(cols) + 1 == span
-cnnatlas.compare_windows(standard, dilated, ("standard 3x3, padding 1", "dilated 3x3 (rate 2), padding 2"))
+cnnatlas.window_comparison_animation(standard, dilated, ("standard 3x3, padding 1", "dilated 3x3 (rate 2), padding 2"))
 
 # %%
 # Every output cell of the dilated convolution with the value PyTorch computed:

@@ -61,7 +61,7 @@ with torch.no_grad():
     by_hand = float((patch * conv_layer.weight[k, 0]).sum() + conv_layer.bias[k])
 print(f"feature map {k} at ({row}, {col}): by hand {by_hand:.5f}, by Conv2d {float(feature_maps[0, k, row, col]):.5f}")
 assert math.isclose(by_hand, float(feature_maps[0, k, row, col]), abs_tol=1e-5)
-fig = cnnatlas.plot_kernels(conv_layer.weight)
+fig = cnnatlas.kernels_figure(conv_layer.weight)
 fig = plot_signed_maps(feature_maps[0], "4 feature maps of a random Conv2d(1, 4, 3)")
 
 # %%
@@ -74,7 +74,7 @@ fig = plot_signed_maps(feature_maps[0], "4 feature maps of a random Conv2d(1, 4,
 torch.manual_seed(0)
 vgg = torchvision.models.vgg16(weights=None)
 flow = cnnatlas.trace(vgg, torch.zeros(1, 3, 224, 224))
-pools = [r for r in flow.records if r.type == "MaxPool2d"]
+pools = [r for r in flow.records if r.layer_type == "MaxPool2d"]
 sizes = [flow.records[0].input_shapes[0][2]] + [r.output_shape[2] for r in pools]
 print("height x width: " + " -> ".join(str(s) for s in sizes))
 vgg_convs = [m for m in vgg.modules() if isinstance(m, nn.Conv2d)]
@@ -102,9 +102,9 @@ stage = 0
 for r in flow.records:
     stages[stage]["params"] += r.params
     stages[stage]["macs"] += r.macs
-    stages[stage]["bytes"] += 4 * math.prod(r.output_shape) if r.type in WRITES else 0
+    stages[stage]["bytes"] += 4 * math.prod(r.output_shape) if r.layer_type in WRITES else 0
     stages[stage]["shape"] = r.output_shape
-    stage += r.type == "MaxPool2d"  # a pooling closes its block
+    stage += r.layer_type == "MaxPool2d"  # a pooling closes its block
 total_bytes = sum(s["bytes"] for s in stages)
 assert sum(s["params"] for s in stages) == flow.total_params and sum(s["macs"] for s in stages) == flow.total_macs
 print(f"{'stage':11s} {'output':>18s} {'params':>12s} {'share':>6s} {'activations':>12s} {'share':>6s} {'MACs share':>10s}")
@@ -122,7 +122,7 @@ print(f"total: {flow.total_params:,} parameters, {total_bytes / 2**20:.1f} MiB o
 # ([ResNet](plot_04_resnet_blocks.md)).
 by_name = {s["name"]: s for s in stages}
 early = by_name["block 1"]["byte_share"] + by_name["block 2"]["byte_share"]
-fc1 = next(r for r in flow.records if r.type == "Linear")
+fc1 = next(r for r in flow.records if r.layer_type == "Linear")
 print(f"- parameters: the classifier holds {by_name['classifier']['param_share']:.1%} of them; its first linear "
       f"layer alone ({fc1.input_shapes[0][1]:,} -> {fc1.output_shape[1]:,}) holds {fc1.params / flow.total_params:.1%}.")
 print(f"- activation memory: blocks 1 and 2, at 224x224 and 112x112, write {early:.1%} of it while holding "
@@ -341,7 +341,7 @@ assert all(a[2] > b[2] and a[1] <= b[1] for a, b in pairwise(shapes)), shapes
 assert all(fields[a].size[0] < fields[b].size[0] for a, b in pairwise(block_ends))
 assert all(float(outputs[name].min()) >= 0 for name in block_ends)
 for name in block_ends[1::2]:
-    fig = cnnatlas.plot_feature_maps(outputs[name][0, :8].cpu(), ncols=4,
+    fig = cnnatlas.feature_maps_figure(outputs[name][0, :8].cpu(), ncols=4,
                                      title=f"features[{name}] after ReLU: {tuple(outputs[name].shape)}, first 8 maps")
 
 # %%

@@ -118,9 +118,9 @@ for stride, width in ((1, 64), (2, 128)):
 block = cnnatlas.ResidualBlock(64, 128, stride=2)
 t = cnnatlas.trace(block, x)
 print(t.table())
-add = next(r for r in t.records if r.type == "add")
+add = next(r for r in t.records if r.layer_type == "add")
 assert len(add.inputs_from) == 2 and t.records[add.inputs_from[1]].name.startswith("shortcut")
-cnnatlas.plot_tensor_flow(t, title="ResidualBlock(64, 128, stride=2)")
+cnnatlas.tensor_flow_diagram(t, title="ResidualBlock(64, 128, stride=2)")
 
 # %%
 # BatchNorm: batch statistics in training, running statistics in evaluation
@@ -203,7 +203,7 @@ fields = cnnatlas.receptive_fields(resnet, (1, 3, 224, 224))
 adds = [f for f in fields if f.op == "add"]
 stage_fields = {"stem (conv1 + maxpool)": next(f for f in fields if f.name == "maxpool")}
 stage_fields.update({f"layer{i + 1}": adds[2 * i + 1] for i in range(4)})  # two blocks, so two adds, a stage
-trace_adds = [r for r in trace.records if r.type == "add"]
+trace_adds = [r for r in trace.records if r.layer_type == "add"]
 stage_shapes = [next(r for r in trace.records if r.name == "maxpool").output_shape]
 stage_shapes += [trace_adds[2 * i + 1].output_shape for i in range(4)]
 for (name, f), shape in zip(stage_fields.items(), stage_shapes, strict=True):
@@ -214,7 +214,7 @@ assert [s[2] for s in stage_shapes] == [56, 56, 28, 14, 7] and [s[1] for s in st
 # %%
 # The whole graph: the shortcut branches (1x1 downsampling convolutions) run on their own lane and
 # rejoin at each add. Drag to pan along the network; hover for shapes.
-cnnatlas.plot_tensor_flow(trace, title="resnet18: tensor flow", height=420)
+cnnatlas.tensor_flow_diagram(trace, title="resnet18: tensor flow", height=420)
 
 # %%
 # The receptive field along the main path
@@ -264,7 +264,7 @@ assert trace_adds[-1].output_shape == (1, 512, 7, 7) and by_name["flatten"].outp
 assert by_name["fc"].params == 512 * 1000 + 1000
 for side in (160, 256):
     other = cnnatlas.trace(resnet, torch.zeros(1, 3, side, side))
-    last_map = [r for r in other.records if r.type == "add"][-1].output_shape
+    last_map = [r for r in other.records if r.layer_type == "add"][-1].output_shape
     logits = other.records[-1].output_shape
     print(f"{side}x{side} input: layer4 {last_map}, logits {logits}")
     assert last_map == (1, 512, side // 32, side // 32) and logits == (1, 1000)

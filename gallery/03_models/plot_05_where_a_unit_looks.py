@@ -62,7 +62,7 @@ print(f"gradient outside the box: {outside}; inside its central half ({centre_pi
       f"{centre_pixels / box_pixels:.0%} of the area): {share_centre:.0%}, a concentration of "
       f"{share_centre / (centre_pixels / box_pixels):.1f} (1 would be uniform)")
 assert outside == 0 and share_centre > 1.5 * centre_pixels / box_pixels
-fig = cnnatlas.plot_receptive_field(test.images[0], conv2, unit, gradient)
+fig = cnnatlas.receptive_field_figure(test.images[0], conv2, unit, gradient)
 
 # %%
 # A VGG-style network on a photograph
@@ -106,5 +106,5 @@ for ax, layer in zip(axes, chosen, strict=True):
           f"{share_centre / (centre_pixels / box_pixels):.1f}")
     assert outside == 0
     concentration.append(share_centre / (centre_pixels / box_pixels))
-    cnnatlas.plot_receptive_field(photo, vgg_fields[layer], unit, grad, ax=ax)
+    cnnatlas.receptive_field_figure(photo, vgg_fields[layer], unit, grad, ax=ax)
 assert all(a < b for a, b in pairwise(concentration)) and concentration[-1] > 1.5, concentration

@@ -45,7 +45,7 @@ t = cnnatlas.trace(model, x)
 print(t.table())
 assert t.records[0].input_shapes[0] == tuple(x.shape)
 assert t.total_params == sum(p.numel() for p in model.parameters())
-cnnatlas.plot_tensor_flow(t, title="your model: tensor flow")
+cnnatlas.tensor_flow_diagram(t, title="your model: tensor flow")
 
 # %%
 # The first convolution's kernels: as colour images when it reads RGB (each scaled to its own range),
@@ -53,8 +53,8 @@ cnnatlas.plot_tensor_flow(t, title="your model: tensor flow")
 # noise of the initialisation (the kernels page measures the difference training makes).
 first_conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
 if first_conv.in_channels == 3:
-    fig = cnnatlas.plot_rgb_kernels(first_conv.weight, ncols=4)
-fig = cnnatlas.plot_kernels(first_conv.weight, max_out=4, max_in=3)
+    fig = cnnatlas.rgb_kernels_figure(first_conv.weight, ncols=4)
+fig = cnnatlas.kernels_figure(first_conv.weight, max_out=4, max_in=3)
 
 # %%
 # Feature maps of the photo after every convolution (first 8 channels each, before the ReLU, so signed:
@@ -96,8 +96,8 @@ cnnatlas.layer_explorer({f"{k}: {type(dict(model.named_modules())[k]).__name__}"
 # the unit: the gradient there is zero.
 fields = cnnatlas.receptive_fields(model, tuple(x.shape))
 for f in fields:
-    print(f"{f.name:4s} {f.op:18s} " + ("global (whole input)" if f.global_ else f"size {f.size}, jump {f.jump}"))
-last = next(f for f in reversed(fields) if not f.global_ and f.name in convs)
+    print(f"{f.name:4s} {f.op:18s} " + ("global (whole input)" if f.whole_input else f"size {f.size}, jump {f.jump}"))
+last = next(f for f in reversed(fields) if not f.whole_input and f.name in convs)
 centre = (outputs[last.name].shape[2] // 2, outputs[last.name].shape[3] // 2)
 gradient = cnnatlas.gradient_field(model, x, last.name, centre)
 (top, bottom), (left, right) = last.box(centre)
@@ -105,7 +105,7 @@ rows, cols = torch.nonzero(gradient, as_tuple=True)
 print(f"layer {last.name}, unit {centre}: theoretical box rows {top:g}..{bottom:g}, columns {left:g}..{right:g}; "
       f"non-zero gradient in rows {int(rows.min())}..{int(rows.max())}, columns {int(cols.min())}..{int(cols.max())}")
 assert top <= rows.min() and rows.max() <= bottom and left <= cols.min() and cols.max() <= right
-fig = cnnatlas.plot_receptive_field(x[0], last, centre, gradient)
+fig = cnnatlas.receptive_field_figure(x[0], last, centre, gradient)
 
 # %%
 # When the model and the input do not fit
