@@ -144,7 +144,7 @@ with torch.no_grad():
     assert torch.equal(fresh.train()(x), fresh.eval()(x)), "LeNet has no train/eval-dependent layer"
 
 # %%
-# The epoch: plain SGD with momentum, learning rate 0.05, on a fresh LeNet. The cross-entropy on the
+# The epoch: SGD with momentum 0.9 and learning rate 0.05, on a fresh LeNet. The cross-entropy on the
 # whole test set is measured before and after.
 quick = cnnatlas.build_profile() == "quick"
 subset = train.subset(cnnatlas.TrainConfig().quick().train_images) if quick else train  # quick: 12,000, balanced
@@ -188,20 +188,23 @@ ax.legend(fontsize=8)
 # speed and test accuracy. It trains on the best device present (CUDA, then Apple's MPS, then the CPU).
 # The recipe differs from the article's; the two, field by field, as the library stores them:
 article_recipe, recipe = cnnatlas.recipes.ARTICLE_003, cnnatlas.recipes.LENET
-fields = ["epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "schedule", "init", "normalize"]
+used = recipe.quick() if quick else recipe  # the quick profile cuts the recipe to 2 epochs on 12,000 images
+fields = ["epochs", "train_images", "batch_size", "optimizer", "lr", "weight_decay", "schedule", "init", "normalize"]
 print(f"{'':13s} {'article 003':>12s} {'this page':>12s}")
 for key in fields:
-    print(f"{key:13s} {getattr(article_recipe, key)!s:>12s} {getattr(recipe, key)!s:>12s}")
+    mine, theirs = getattr(used, key), getattr(article_recipe, key)
+    print(f"{key:13s} {'all' if theirs is None else theirs!s:>12s} {'all' if mine is None else mine!s:>12s}")
 
 # %%
-# AdamW scales each parameter's step by a running estimate of its gradient's size; the one-cycle
-# schedule raises the learning rate and then anneals it towards zero; ``normalize`` standardises the
-# inputs as above, where the article feeds pixels in [0, 1]. The article reports no accuracy, so there is
+# The article uses plain SGD, without momentum. AdamW steps along a running average of each parameter's
+# gradient, divided by a running estimate of that gradient's size; the one-cycle schedule raises the
+# learning rate and then anneals it towards zero; ``normalize`` standardises the inputs as above, where
+# the article feeds pixels in [0, 1]. The article reports no accuracy, so there is
 # no number of its to compare with.
 model, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, recipe, progress=False)
 print(result.summary())
 print(f"test accuracy after the hand-written epoch: {accuracy_after:.4f}")
-fig = cnnatlas.plot_history(result)
+fig = cnnatlas.history_figure(result)
 
 # %%
 # Read the two curves with care: the training loss of an epoch is the mean over its batches while the
@@ -257,8 +260,8 @@ finally:
     handle.remove()
 print(f"conv1 output: {tuple(saved['conv1'].shape)}")
 assert tuple(saved["conv1"].shape) == (1, 6, 28, 28)
-fig = cnnatlas.plot_kernels(model[0].weight.detach().cpu())
-fig = cnnatlas.plot_feature_maps(saved["conv1"], ncols=6, title="conv1: 6 maps of 28x28")
+fig = cnnatlas.kernels_figure(model[0].weight.detach().cpu())
+fig = cnnatlas.feature_maps_figure(saved["conv1"], ncols=6, title="conv1: 6 maps of 28x28")
 
 # %%
 # The article says the first layer extracts "outline information at different levels". One way to
@@ -296,7 +299,7 @@ print(f"{len(copies)} of 6 maps follow the brightness more than either edge dire
 # The confusion matrix on all 10,000 test images: row = true class, column = predicted class.
 _, _, predicted = cnnatlas.evaluate(model, test, result.normalization)
 matrix = cnnatlas.confusion_matrix(test.labels, predicted, 10)
-fig = cnnatlas.plot_confusion(matrix, test.classes)
+fig = cnnatlas.confusion_figure(matrix, test.classes)
 per_class = cnnatlas.per_class_accuracy(matrix).tolist()
 for name, acc in sorted(zip(test.classes, per_class, strict=True), key=lambda t: t[1]):
     print(f"{name:12s} {acc:.3f}")
@@ -331,8 +334,8 @@ with torch.no_grad():
         print(f"layer {depth}: {type(model[depth - 1]).__name__:10s} output shape {tuple(stages[depth].shape)}")
 expected = {1: (6, 28, 28), 2: (6, 28, 28), 3: (6, 14, 14), 4: (16, 10, 10), 5: (16, 10, 10), 6: (16, 5, 5)}
 assert {d: tuple(s.shape) for d, s in stages.items()} == expected
-fig = cnnatlas.plot_feature_maps(stages[3], ncols=6, title="layers 1-3: conv1 -> ReLU -> AvgPool, 6 maps of 14x14")
-fig = cnnatlas.plot_feature_maps(stages[6], ncols=8, title="layers 4-6: conv2 -> ReLU -> AvgPool, 16 maps of 5x5")
+fig = cnnatlas.feature_maps_figure(stages[3], ncols=6, title="layers 1-3: conv1 -> ReLU -> AvgPool, 6 maps of 14x14")
+fig = cnnatlas.feature_maps_figure(stages[6], ncols=8, title="layers 4-6: conv2 -> ReLU -> AvgPool, 16 maps of 5x5")
 
 # %%
 # The article's observations, checked
