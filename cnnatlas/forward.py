@@ -22,22 +22,10 @@ import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
-from .checks import check_tensor
+from .checks import check_model, check_tensor
 
 FORWARD_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
 """The exceptions a forward on a wrong input raises in PyTorch; re-raised with context by :func:`forward_failure`."""
-
-
-def check_model(model: object) -> nn.Module:
-    """Return ``model`` if it is a ``torch.nn.Module``, else raise a TypeError.
-
-    Examples:
-        >>> type(check_model(nn.ReLU())).__name__
-        'ReLU'
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    return model
 
 
 @contextmanager
