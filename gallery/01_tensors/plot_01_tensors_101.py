@@ -2,10 +2,12 @@
 Tensors 101: an image is (C, H, W), a batch is (N, C, H, W)
 ===========================================================
 
-Assumes: Python and a little PyTorch (making a tensor, reading its ``.shape``, indexing it). A real
-photograph becomes a 3D tensor with its colour channels first; four photographs stacked become a 4D
-batch. Explore the batch sample by sample, channel by channel. Next, [The convolution](plot_02_convolution.md)
-shows what a layer computes on such a tensor.
+A real photograph becomes a 3D tensor with its colour channels first; four photographs stacked become a
+4D batch. Explore the batch sample by sample, channel by channel.
+
+**Assumes:** Python and a little PyTorch (making a tensor, reading its ``.shape``, indexing it).
+
+Next, [The convolution](plot_02_convolution.md) shows what a layer computes on such a tensor.
 """
 
 # mkdocs_gallery_thumbnail_number = 1

@@ -2,11 +2,13 @@
 What a convolution computes
 ===========================
 
-Assumes: Python, a little PyTorch, and images as (C, H, W) tensors stacked into (N, C, H, W) batches
-([Tensors 101](plot_01_tensors_101.md)). One output value computed by hand, then the whole sliding window;
-why PyTorch's "convolution" does not flip the kernel; a Sobel edge kernel on a real photo, then a
-``Conv2d`` that learns the same kernel by gradient descent; locality and weight sharing counted against a
-fully connected layer; 1x1 and grouped convolutions; and the two meanings of the word "stride".
+One output value computed by hand, then the whole sliding window; why PyTorch's "convolution" does not
+flip the kernel; a Sobel edge kernel on a real photo, then a ``Conv2d`` that learns the same kernel by
+gradient descent; locality and weight sharing counted against a fully connected layer; 1x1 and grouped
+convolutions; and the two meanings of the word "stride".
+
+**Assumes:** Python, a little PyTorch, and images as (C, H, W) tensors stacked into (N, C, H, W) batches
+([Tensors 101](plot_01_tensors_101.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

@@ -2,11 +2,12 @@
 Building blocks: Sequential, Conv2d, MaxPool2d, Flatten, Linear
 ===============================================================
 
-Assumes: tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)) and what a convolution
-computes ([The convolution](plot_02_convolution.md)). Article 004 explains the modules of its CIFAR-10
-model. Here each one runs on real numbers: the multi-channel convolution as a sum over input channels,
-max pooling on the article's 4x4 example, Flatten's dimensions, and every stated formula checked
-against PyTorch when the page is built.
+Article 004 explains the modules of its CIFAR-10 model. Here each one runs on real numbers: the
+multi-channel convolution as a sum over input channels, max pooling on the article's 4x4 example,
+Flatten's dimensions, and every stated formula checked against PyTorch when the page is built.
+
+**Assumes:** tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)) and what a convolution
+computes ([The convolution](plot_02_convolution.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

@@ -2,12 +2,13 @@
 Shape flow through a CNN
 ========================
 
-Assumes: tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)), what a convolution computes
+Follow the shape of a batch through article 000's SimpleCNN and article 004's CIFAR-10 CNN: a table of
+every layer, an interactive flow diagram, the output-size formula checked against every layer, and where
+the parameters and the work sit.
+
+**Assumes:** tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)), what a convolution computes
 ([The convolution](plot_02_convolution.md)) and the modules Conv2d, MaxPool2d, Flatten and Linear with
-their output-size formula ([Building blocks](plot_03_building_blocks.md)). Follow the shape of a batch
-through article 000's SimpleCNN and article 004's CIFAR-10 CNN: a table of every layer, an interactive
-flow diagram, the output-size formula checked against every layer, and where the parameters and the
-work sit.
+their output-size formula ([Building blocks](plot_03_building_blocks.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

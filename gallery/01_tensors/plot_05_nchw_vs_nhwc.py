@@ -2,11 +2,12 @@
 NCHW vs NHWC: the same tensor, two memory layouts
 =================================================
 
-Assumes: tensors as (N, C, H, W) and images as HWC arrays ([Tensors 101](plot_01_tensors_101.md)),
-and what a memory stride is ([The convolution](plot_02_convolution.md#two-meanings-of-stride)).
 PyTorch indexes images as (N, C, H, W) whatever their memory layout. ``channels_last`` stores the
-channels of each pixel next to each other (NHWC order) without changing the shape. See both orders,
-their strides, and how fast a convolution runs on each, measured on the machine that built this page.
+channels of each pixel next to each other (NHWC order) without changing the shape. See both orders, their
+strides, and how fast a convolution runs on each, measured on the machine that built this page.
+
+**Assumes:** tensors as (N, C, H, W) and images as HWC arrays ([Tensors 101](plot_01_tensors_101.md)),
+and what a memory stride is ([The convolution](plot_02_convolution.md#two-meanings-of-stride)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

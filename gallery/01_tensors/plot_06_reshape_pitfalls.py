@@ -2,12 +2,14 @@
 Reshape pitfalls: view, reshape, flatten, permute
 =================================================
 
-Assumes: tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)), strides and the NCHW and
+``view`` needs memory it can reinterpret, ``reshape`` copies when it must, ``flatten`` is a reshape, and
+a flatten in the wrong order silently scrambles features: a linear classifier fitted on real CIFAR-10
+images falls to near chance when its input is flattened in the wrong order. See each failure happen and
+its fix.
+
+**Assumes:** tensors as (N, C, H, W) ([Tensors 101](plot_01_tensors_101.md)), strides and the NCHW and
 NHWC memory layouts ([NCHW vs NHWC](plot_05_nchw_vs_nhwc.md)), and ``Flatten`` feeding ``Linear``
-([Building blocks](plot_03_building_blocks.md)). ``view`` needs memory it can reinterpret, ``reshape``
-copies when it must, ``flatten`` is a reshape, and a flatten in the wrong order silently scrambles
-features: a linear classifier fitted on real CIFAR-10 images falls to near chance when its input is
-flattened in the wrong order. See each failure happen and its fix.
+([Building blocks](plot_03_building_blocks.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2

@@ -2,12 +2,13 @@
 Channel shuffle on real feature maps
 ====================================
 
-Assumes: grouped convolution ([The convolution](plot_02_convolution.md)) and view, reshape and
-transpose on channel dimensions ([Reshape pitfalls](plot_06_reshape_pitfalls.md)). Article 000 names
-the channel shuffle (section 4) but never shows it. A grouped convolution only mixes channels inside
-its group, so a stack of them keeps the groups apart; ShuffleNet's channel shuffle interleaves the
-groups so the next layer sees all of them. Watch the channel order change on real feature maps, and
-measure which input each output sees.
+Article 000 names the channel shuffle (section 4) but never shows it. A grouped convolution only mixes
+channels inside its group, so a stack of them keeps the groups apart; ShuffleNet's channel shuffle
+interleaves the groups so the next layer sees all of them. Watch the channel order change on real feature
+maps, and measure which input each output sees.
+
+**Assumes:** grouped convolution ([The convolution](plot_02_convolution.md)) and view, reshape and
+transpose on channel dimensions ([Reshape pitfalls](plot_06_reshape_pitfalls.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2

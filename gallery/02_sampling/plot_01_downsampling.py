@@ -2,11 +2,13 @@
 Down-sampling: stride and pooling
 =================================
 
-Assumes: what a convolution computes and what stride means ([The convolution](../01_tensors/plot_02_convolution.md)),
-and ``MaxPool2d`` ([Building blocks](../01_tensors/plot_03_building_blocks.md)). Article 001's 4x4 input
-with an all-ones 3x3 kernel: stride 1 gives 2x2, stride 2 gives 1x1 and never reads the last row and
-column. Step through every output cell and the window it sums, then compare max pooling, average pooling
-and a strided convolution on a real photograph.
+Article 001's 4x4 input with an all-ones 3x3 kernel: stride 1 gives 2x2, stride 2 gives 1x1 and never
+reads the last row and column. Step through every output cell and the window it sums, then compare max
+pooling, average pooling and a strided convolution on a real photograph.
+
+**Assumes:** what a convolution computes and what stride means ([The
+convolution](../01_tensors/plot_02_convolution.md)), and ``MaxPool2d`` ([Building
+blocks](../01_tensors/plot_03_building_blocks.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

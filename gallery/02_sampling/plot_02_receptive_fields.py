@@ -2,12 +2,13 @@
 Receptive fields: theoretical vs effective
 ==========================================
 
-Assumes: what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)) and how
-stride and pooling shrink a map ([Down-sampling](plot_01_downsampling.md)). This page defines the three
-terms the later pages use (the receptive field, the jump and the effective receptive field), computes
-the first two layer by layer, and measures the third with gradients on a shallow and a deep stack: in a
-shallow stack the effective field fills the theoretical box; in a deep one it gathers in the middle of
-the box, growing only like the square root of the depth.
+This page defines the three terms the later pages use (the receptive field, the jump and the effective
+receptive field), computes the first two layer by layer, and measures the third with gradients on a
+shallow and a deep stack: in a shallow stack the effective field fills the theoretical box; in a deep one
+it gathers in the middle of the box, growing only like the square root of the depth.
+
+**Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)) and
+how stride and pooling shrink a map ([Down-sampling](plot_01_downsampling.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2

@@ -2,12 +2,14 @@
 Dilated convolution and receptive fields
 ========================================
 
-Assumes: what a convolution computes and how padding keeps a map's size
-([The convolution](../01_tensors/plot_02_convolution.md)), and the receptive field of a unit
-([Receptive fields](plot_02_receptive_fields.md)). A 3x3 kernel with dilation 2 samples every other
-pixel and spans 5x5 with the same nine weights. Article 001's 7x7 example, its coverage compared with a
-standard 3x3 kernel position by position, the receptive field of stacked dilated convolutions growing
-exponentially with depth, and the gridding artefact when every layer uses the same dilation.
+A 3x3 kernel with dilation 2 samples every other pixel and spans 5x5 with the same nine weights. Article
+001's 7x7 example, its coverage compared with a standard 3x3 kernel position by position, the receptive
+field of stacked dilated convolutions growing exponentially with depth, and the gridding artefact when
+every layer uses the same dilation.
+
+**Assumes:** what a convolution computes and how padding keeps a map's size ([The
+convolution](../01_tensors/plot_02_convolution.md)), and the receptive field of a unit ([Receptive
+fields](plot_02_receptive_fields.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

@@ -2,14 +2,17 @@
 Up-sampling: interpolation and transposed convolution
 =====================================================
 
-Assumes: what a convolution computes, with its stride and padding ([The convolution](../01_tensors/plot_02_convolution.md)),
-and how a strided convolution shrinks a map ([Down-sampling](plot_01_downsampling.md)). This page goes
-back up: nearest and bilinear interpolation and what ``align_corners`` changes; article 001's transposed
-convolution (2x2 to 4x4, and to 5x5) seen as a matrix, as inserted zeros and as stamped kernels; why it
-is called *transposed* and why "deconvolution" is the wrong name; and the checkerboard artefacts it
-makes, with resize-then-convolve as the cure. Every case of its size arithmetic follows in
-[the arithmetic atlas](plot_05_arithmetic_atlas.md); [a down-up network](plot_06_down_up_network.md)
-then trains both kinds of up-sampling.
+This page goes back up: nearest and bilinear interpolation and what ``align_corners`` changes; article
+001's transposed convolution (2x2 to 4x4, and to 5x5) seen as a matrix, as inserted zeros and as stamped
+kernels; why it is called *transposed* and why "deconvolution" is the wrong name; and the checkerboard
+artefacts it makes, with resize-then-convolve as the cure.
+
+**Assumes:** what a convolution computes, with its stride and padding ([The
+convolution](../01_tensors/plot_02_convolution.md)), and how a strided convolution shrinks a map
+([Down-sampling](plot_01_downsampling.md)).
+
+Every case of its size arithmetic follows in [the arithmetic atlas](plot_05_arithmetic_atlas.md); [a
+down-up network](plot_06_down_up_network.md) then trains both kinds of up-sampling.
 """
 
 # mkdocs_gallery_thumbnail_number = 4

@@ -2,14 +2,16 @@
 The convolution-arithmetic atlas
 ================================
 
-Assumes: what a convolution computes, with padding and stride ([The convolution](../01_tensors/plot_02_convolution.md),
-[Down-sampling](plot_01_downsampling.md)), dilation ([Dilated convolution](plot_03_dilated_convolution.md))
-and transposed convolution ([Up-sampling](plot_04_transposed_convolution.md)). The cases of Dumoulin and
-Visin's "A guide to convolution arithmetic", drawn from PyTorch's own numbers: no, half, full and
-arbitrary padding, strides, dilation and their transposed counterparts; then what the guide leaves out
-and PyTorch users meet: ``padding="same"`` with an even kernel, and the four padding modes. Each
-animation rings the real input values (padding and inserted zeros are plain) and shows the output cell
-each window writes; each formula is checked against PyTorch when the page is built.
+The cases of Dumoulin and Visin's "A guide to convolution arithmetic", drawn from PyTorch's own numbers:
+no, half, full and arbitrary padding, strides, dilation and their transposed counterparts; then what the
+guide leaves out and PyTorch users meet: ``padding="same"`` with an even kernel, and the four padding
+modes. Each animation rings the real input values (padding and inserted zeros are plain) and shows the
+output cell each window writes; each formula is checked against PyTorch when the page is built.
+
+**Assumes:** what a convolution computes, with padding and stride ([The
+convolution](../01_tensors/plot_02_convolution.md), [Down-sampling](plot_01_downsampling.md)), dilation
+([Dilated convolution](plot_03_dilated_convolution.md)) and transposed convolution
+([Up-sampling](plot_04_transposed_convolution.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 1

@@ -2,14 +2,15 @@
 A down-up network on a real image: dead ReLUs, then up-sampling compared
 ========================================================================
 
-Assumes: strided convolutions ([Down-sampling](plot_01_downsampling.md)); transposed convolution,
+Article 001's SimpleUpDownNet shrinks a photograph 4x with two stride-2 convolutions and grows it back
+with two transposed convolutions, one channel throughout. Trained to reconstruct its input from this
+initialisation, it learns only a constant: its ReLUs are dead. We find out why, fix it with one change,
+and then train transposed convolution against resize-then-convolve on the same budget.
+
+**Assumes:** strided convolutions ([Down-sampling](plot_01_downsampling.md)); transposed convolution,
 resize-then-convolve and the checkerboard measure ([Up-sampling](plot_04_transposed_convolution.md));
 ReLU ([Building blocks](../01_tensors/plot_03_building_blocks.md)); and a PyTorch training loop (loss,
-``backward()``, optimizer step), written out here. Article 001's SimpleUpDownNet shrinks a photograph 4x
-with two stride-2 convolutions and grows it back with two transposed convolutions, one channel
-throughout. Trained to reconstruct its input from this initialisation, it learns only a constant: its
-ReLUs are dead. We find out why, fix it with one change, and then train transposed convolution against
-resize-then-convolve on the same budget.
+``backward()``, optimizer step), written out here.
 """
 
 # mkdocs_gallery_thumbnail_number = 2

@@ -2,15 +2,16 @@
 LeNet on FashionMNIST, layer by layer
 =====================================
 
-Assumes: what a convolution computes and the training loop (zero the gradients, forward, loss,
+Reference article 003 trains LeNet on FashionMNIST, then looks at what each layer does to one image.
+Here: the data and the model, what the ten numbers the model outputs mean (logits, softmax,
+cross-entropy), one training epoch written out, the full training, where the trained model errs, and one
+test image followed through every layer, with the article's observations measured.
+
+**Assumes:** what a convolution computes and the training loop (zero the gradients, forward, loss,
 backward, step) ([The convolution](../01_tensors/plot_02_convolution.md)), the modules Conv2d, pooling,
-Flatten and Linear ([Building blocks](../01_tensors/plot_03_building_blocks.md)), how a shape flows through
-them ([Shape flow](../01_tensors/plot_04_shape_flow.md)) and average pooling
-([Down-sampling](../02_sampling/plot_01_downsampling.md)). Reference article 003 trains LeNet on
-FashionMNIST, then looks at what each layer does to one image. Here: the data and the model, what the ten
-numbers the model outputs mean (logits, softmax, cross-entropy), one training epoch written out, the full
-training, where the trained model errs, and one test image followed through every layer, with the
-article's observations measured.
+Flatten and Linear ([Building blocks](../01_tensors/plot_03_building_blocks.md)), how a shape flows
+through them ([Shape flow](../01_tensors/plot_04_shape_flow.md)) and average pooling
+([Down-sampling](../02_sampling/plot_01_downsampling.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 6

@@ -2,15 +2,17 @@
 The CIFAR-10 CNN of article 004
 ===============================
 
-Assumes: what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
-modules Sequential, Conv2d, MaxPool2d, Flatten and Linear ([Building blocks](../01_tensors/plot_03_building_blocks.md)),
-this model's shapes layer by layer ([Shape flow](../01_tensors/plot_04_shape_flow.md)), max pooling
+Article 004 builds a CIFAR-10 classifier from those modules and trains it, with two flaws it does not
+mention: it trains on the test split, and it has no activation function between its layers. Here: why
+each is wrong, both measured in a short experiment, then the model trained properly, its accuracy per
+class, sample predictions and the feature maps of each stage.
+
+**Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
+modules Sequential, Conv2d, MaxPool2d, Flatten and Linear ([Building
+blocks](../01_tensors/plot_03_building_blocks.md)), this model's shapes layer by layer ([Shape
+flow](../01_tensors/plot_04_shape_flow.md)), max pooling
 ([Down-sampling](../02_sampling/plot_01_downsampling.md)) and the training loop with softmax and
-cross-entropy ([LeNet on FashionMNIST](plot_01_lenet_fashion_mnist.md)). Article 004 builds a CIFAR-10
-classifier from those modules and trains it, with two flaws it does not mention: it trains on the test
-split, and it has no activation function between its layers. Here: why each is wrong, both measured in a
-short experiment, then the model trained properly, its accuracy per class, sample predictions and the
-feature maps of each stage.
+cross-entropy ([LeNet on FashionMNIST](plot_01_lenet_fashion_mnist.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 3

@@ -2,14 +2,15 @@
 Kernels and feature maps: from a fresh Conv2d to VGG16
 ======================================================
 
-Assumes: what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
-conv, pooling and linear modules ([Building blocks](../01_tensors/plot_03_building_blocks.md)),
-receptive fields ([Receptive fields](../02_sampling/plot_02_receptive_fields.md)) and how a CNN is
-trained ([The CIFAR-10 CNN](plot_02_cifar10_cnn.md)). Article 002 separates a model's "eyes" (its
-kernels) from "what it sees" (its feature maps). Here: a fresh ``Conv2d(1, 4, 3)`` on a real photo, then
-torchvision's VGG16 as a design (its shape flow, where its parameters, memory and compute go, and why
-it stacks 3x3 kernels), then trained first-layer kernels next to random ones, and feature maps through
-a forward hook. The page says which weights it shows.
+Article 002 separates a model's "eyes" (its kernels) from "what it sees" (its feature maps). Here: a
+fresh ``Conv2d(1, 4, 3)`` on a real photo, then torchvision's VGG16 as a design (its shape flow, where
+its parameters, memory and compute go, and why it stacks 3x3 kernels), then trained first-layer kernels
+next to random ones, and feature maps through a forward hook. The page says which weights it shows.
+
+**Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
+conv, pooling and linear modules ([Building blocks](../01_tensors/plot_03_building_blocks.md)), receptive
+fields ([Receptive fields](../02_sampling/plot_02_receptive_fields.md)) and how a CNN is trained ([The
+CIFAR-10 CNN](plot_02_cifar10_cnn.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 4

@@ -2,14 +2,15 @@
 ResNet: residual blocks and the whole flow
 ==========================================
 
-Assumes: what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), shapes
-through a network ([Shape flow](../01_tensors/plot_04_shape_flow.md)), receptive fields
-([Receptive fields](../02_sampling/plot_02_receptive_fields.md)) and VGG's stacked 3x3 design
-([Kernels and feature maps](plot_03_kernels_and_feature_maps.md)). Why a residual block computes
-``F(x) + x``, measured on gradients; article 000's block at stride 1 and 2 with both paths drawn;
-BatchNorm in train and eval mode and why the convolution before it has no bias; the 1x1 projection
-shortcut; torchvision's resnet18 stage by stage with its receptive field along the main path; and
-global average pooling, which lets it take images of other sizes.
+Why a residual block computes ``F(x) + x``, measured on gradients; article 000's block at stride 1 and 2
+with both paths drawn; BatchNorm in train and eval mode and why the convolution before it has no bias;
+the 1x1 projection shortcut; torchvision's resnet18 stage by stage with its receptive field along the
+main path; and global average pooling, which lets it take images of other sizes.
+
+**Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)),
+shapes through a network ([Shape flow](../01_tensors/plot_04_shape_flow.md)), receptive fields
+([Receptive fields](../02_sampling/plot_02_receptive_fields.md)) and VGG's stacked 3x3 design ([Kernels
+and feature maps](plot_03_kernels_and_feature_maps.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2

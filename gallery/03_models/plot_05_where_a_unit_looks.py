@@ -2,12 +2,14 @@
 Where a unit looks: receptive fields on real images
 ===================================================
 
-Assumes: receptive fields, theoretical and effective ([Receptive fields](../02_sampling/plot_02_receptive_fields.md)),
-the trained LeNet ([LeNet on FashionMNIST](plot_01_lenet_fashion_mnist.md)) and the VGG-style network and
-its weights ([Kernels and feature maps](plot_03_kernels_and_feature_maps.md)). For chosen units of LeNet and
-of a VGG-style network: the input region each can see (the theoretical receptive field, a box) and the
-pixels that actually move it (the magnitude of the gradient of the unit with respect to the input), drawn
-on the image and measured.
+For chosen units of LeNet and of a VGG-style network: the input region each can see (the theoretical
+receptive field, a box) and the pixels that actually move it (the magnitude of the gradient of the unit
+with respect to the input), drawn on the image and measured.
+
+**Assumes:** receptive fields, theoretical and effective ([Receptive
+fields](../02_sampling/plot_02_receptive_fields.md)), the trained LeNet ([LeNet on
+FashionMNIST](plot_01_lenet_fashion_mnist.md)) and the VGG-style network and its weights ([Kernels and
+feature maps](plot_03_kernels_and_feature_maps.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2

@@ -2,13 +2,15 @@
 Your own model: shapes, kernels, feature maps and receptive fields
 ==================================================================
 
-Assumes: the whole path so far. Tracing shapes ([Shape flow](../01_tensors/plot_04_shape_flow.md)), kernels
-and feature maps ([Kernels and feature maps](plot_03_kernels_and_feature_maps.md)), receptive fields
-([Receptive fields](../02_sampling/plot_02_receptive_fields.md),
-[Where a unit looks](plot_05_where_a_unit_looks.md)). The pages before each looked at a network chosen
-for you. This one is a template for yours: change the first cell (any ``nn.Module`` and any input) and
-run the script. It traces the model, draws its shape flow, its first kernels, the feature maps of a real
-photo and the receptive fields of its layers, and says clearly when the model and the input do not fit.
+The pages before each looked at a network chosen for you. This one is a template for yours: change the
+first cell (any ``nn.Module`` and any input) and run the script. It traces the model, draws its shape
+flow, its first kernels, the feature maps of a real photo and the receptive fields of its layers, and
+says clearly when the model and the input do not fit.
+
+**Assumes:** the whole path so far. Tracing shapes ([Shape flow](../01_tensors/plot_04_shape_flow.md)),
+kernels and feature maps ([Kernels and feature maps](plot_03_kernels_and_feature_maps.md)), receptive
+fields ([Receptive fields](../02_sampling/plot_02_receptive_fields.md), [Where a unit
+looks](plot_05_where_a_unit_looks.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 6
