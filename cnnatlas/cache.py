@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -13,7 +14,10 @@ from typing import Any
 
 import torch
 
+from .checks import check_file_name
+
 CACHE_ENV = "CNNATLAS_CACHE"
+_SUFFIX = re.compile(r"[A-Za-z0-9._-]*")
 
 
 class CacheWarning(UserWarning):
@@ -23,15 +27,44 @@ class CacheWarning(UserWarning):
 def cache_dir(kind: str) -> Path:
     """Return the folder for cached ``kind`` files (``$CNNATLAS_CACHE/kind`` or ``~/.cache/cnnatlas/kind``).
 
+    ``kind`` is a plain name (:func:`~cnnatlas.checks.check_file_name`), never a path.
+
     Examples:
         >>> cache_dir("models").name
         'models'
     """
+    check_file_name(kind, "kind")
     base = os.environ.get(CACHE_ENV)
     root = Path(base).expanduser() if base else Path.home() / ".cache" / "cnnatlas"
     folder = root / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def cache_file(kind: str, name: str, suffix: str = "") -> Path:
+    """Return the path of the file ``name + suffix`` in :func:`cache_dir` ``(kind)``: never outside that folder.
+
+    ``name`` (a user's string) must be a plain file name (:func:`~cnnatlas.checks.check_file_name`: no
+    separator, no ``..``, no absolute path); ``suffix`` (the library's) letters, digits, ``.``, ``_`` and
+    ``-`` only. The resolved path, symbolic links followed, must still lie inside the folder.
+
+    Examples:
+        >>> cache_file("models", "lenet", "-0123.pt").name
+        'lenet-0123.pt'
+        >>> cache_file("models", "../escape", ".pt")
+        Traceback (most recent call last):
+        ...
+        ValueError: name: expected a plain file name (letters, digits, '.', '_', '-'; no path), got '../escape'
+    """
+    check_file_name(name, "name")
+    if not isinstance(suffix, str) or _SUFFIX.fullmatch(suffix) is None or ".." in suffix:
+        raise ValueError(f"suffix: expected letters, digits, '.', '_' and '-' only, got {suffix!r}")
+    folder = cache_dir(kind)
+    path = folder / f"{name}{suffix}"
+    resolved, inside = path.resolve(), folder.resolve()
+    if resolved.parent != inside:
+        raise ValueError(f"{path.name}: expected a file inside the cache folder {inside}, got {resolved}")
+    return path
 
 
 def stable_hash(payload: Any) -> str:

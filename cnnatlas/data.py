@@ -34,11 +34,22 @@ import torchvision
 from PIL import Image
 
 from .cache import load_checked, save_atomic
+from .checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_positive_int,
+    check_str,
+    check_tensor,
+    describe,
+)
 
 DATA_ENV = "CNNATLAS_DATA"
 MIRROR_ENV = "CNNATLAS_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 20
 _STATS_CHUNK = 10_000  # images per chunk when computing mean/std (bounded memory on CIFAR-10)
+PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")
+"""The scikit-image photographs :func:`load_photo` can return."""
 
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -65,18 +76,57 @@ class DataUnavailableError(RuntimeError):
 class Normalization:
     """Per-channel mean and standard deviation of images scaled to [0, 1], computed from data.
 
-    Calling it turns uint8 (N, C, H, W) images into normalised float32 tensors.
+    Calling it turns uint8 (N, C, H, W) images (or float ones already in [0, 1]) into normalised float32
+    tensors. ``mean`` and ``std`` are checked when it is made: one finite number per channel, every std > 0
+    (a zero std would divide by zero and turn every image into NaN).
 
     Examples:
         >>> norm = Normalization(mean=(0.5,), std=(0.25,))
         >>> norm(torch.full((2, 1, 4, 4), 255, dtype=torch.uint8)).unique()
         tensor([2.])
+        >>> Normalization(mean=(0.5,), std=(0.0,))
+        Traceback (most recent call last):
+        ...
+        ValueError: std[0]: expected a number > 0, got 0.0
     """
 
     mean: tuple[float, ...]
     std: tuple[float, ...]
 
+    def __post_init__(self) -> None:
+        for field_name in ("mean", "std"):
+            values = getattr(self, field_name)
+            if isinstance(values, (str, bytes, torch.Tensor)) or not isinstance(values, (tuple, list)):
+                raise TypeError(
+                    f"{field_name}: expected a tuple of numbers, one per channel, got {describe(values)}"
+                )
+            if not values:
+                raise ValueError(
+                    f"{field_name}: expected one number per channel, got an empty {type(values).__name__}"
+                )
+            above = 0.0 if field_name == "std" else None
+            numbers = tuple(check_float(v, f"{field_name}[{i}]", above=above) for i, v in enumerate(values))
+            object.__setattr__(self, field_name, numbers)
+        if len(self.mean) != len(self.std):
+            raise ValueError(
+                f"mean and std: expected one value per channel in each, got {len(self.mean)} and {len(self.std)}"
+            )
+
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        channels = len(self.mean)
+        check_tensor(images, "images", rank=4, layout="(N, C, H, W)")
+        if images.shape[1] != channels:
+            hwc = images.shape[3] == channels and images.shape[1] not in (1, 3, 4)
+            hint = "; this looks like NHWC: try images.permute(0, 3, 1, 2)" if hwc else ""
+            raise ValueError(
+                f"images: expected {channels} channel(s) on the C axis of (N, C, H, W) (this normalisation's "
+                f"mean and std have {channels}), got shape {tuple(images.shape)}{hint}"
+            )
+        if images.dtype != torch.uint8 and not images.is_floating_point():
+            raise TypeError(
+                f"images: expected uint8 (0-255) or floating-point (0-1) images, got dtype {images.dtype}; "
+                "convert with x.to(torch.uint8) for 0-255 values or x.float() / 255"
+            )
         x = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
         shape = (1, len(self.mean), 1, 1)
         mean = torch.tensor(self.mean, device=x.device).view(shape)
@@ -87,6 +137,9 @@ class Normalization:
 @dataclass(frozen=True)
 class ImageDataset:
     """Images as a uint8 (N, C, H, W) tensor with int64 labels, plus where they came from.
+
+    Every field is checked when the data set is made: at least one image, uint8 (N, C, H, W) images (an
+    NHWC tensor is named as such), one int64 label per image, each in [0, number of classes).
 
     Examples:
         >>> ds = ImageDataset("demo", "test", torch.zeros(4, 1, 2, 2, dtype=torch.uint8),
@@ -102,11 +155,50 @@ class ImageDataset:
     classes: tuple[str, ...]
     source: str
 
+    def __post_init__(self) -> None:
+        check_str(self.name, "name")
+        check_str(self.split, "split")
+        check_str(self.source, "source", non_empty=False)
+        classes = self.classes
+        if isinstance(classes, str) or not isinstance(classes, (tuple, list)):
+            raise TypeError(f"classes: expected a tuple of class names, got {describe(classes)}")
+        if not classes or not all(isinstance(c, str) for c in classes):
+            raise ValueError(f"classes: expected at least one class name, all strings, got {classes!r}")
+        object.__setattr__(self, "classes", tuple(classes))
+        images = self.images
+        if isinstance(images, torch.Tensor) and images.dim() == 3:
+            raise ValueError(
+                f"images: expected a 4D (N, C, H, W) tensor, got shape {tuple(images.shape)}; this looks like "
+                "(N, H, W) images without a channel axis: try images.unsqueeze(1)"
+            )
+        check_tensor(images, "images", rank=4, layout="(N, C, H, W)", dtypes=(torch.uint8,))
+        if images.shape[3] in (1, 3) and images.shape[1] not in (1, 3, 4):
+            raise ValueError(
+                f"images: expected a 4D (N, C, H, W) tensor, got shape {tuple(images.shape)}; this looks like "
+                "NHWC: try images.permute(0, 3, 1, 2)"
+            )
+        labels = self.labels
+        check_tensor(labels, "labels", rank=1, dtypes=(torch.int64,))
+        if labels.shape[0] != images.shape[0]:
+            raise ValueError(
+                f"labels: expected one label per image ({images.shape[0]}), got {labels.shape[0]}"
+            )
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= len(self.classes):
+            raise ValueError(
+                f"labels: expected class indices in [0, {len(self.classes)}) (one per name in classes), "
+                f"got values from {low} to {high}"
+            )
+
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 
     def subset(self, count: int) -> ImageDataset:
-        """Return the first ``count`` images of every class interleaved, so that classes stay balanced."""
+        """Return the first ``count`` images of every class interleaved, so that classes stay balanced.
+
+        A ``count`` of at least ``len(self)`` returns the data set itself.
+        """
+        check_positive_int(count, "count")
         if count >= len(self):
             return self
         order = torch.argsort(self._rank_within_class(), stable=True)[:count]
@@ -135,8 +227,18 @@ class ImageDataset:
             total += x.sum(dim=(0, 2, 3))
             squares += x.square().sum(dim=(0, 2, 3))
         count = self.images.numel() // self.images.shape[1]
+        if count < 2:
+            raise ValueError(
+                f"images: expected at least 2 pixels per channel to compute a std, got shape {tuple(self.images.shape)}"
+            )
         mean = total / count
         std = ((squares - count * mean.square()) / (count - 1)).clamp(min=0).sqrt()
+        constant = [c for c, s in enumerate(std.tolist()) if not s > 0]
+        if constant:
+            raise ValueError(
+                f"images: expected every channel to vary, got channel(s) {constant} constant (std 0), so "
+                "normalising would divide by zero; train without it (TrainConfig(normalize=False))"
+            )
         return Normalization(tuple(mean.tolist()), tuple(std.tolist()))
 
     def fingerprint(self) -> str:
@@ -146,8 +248,8 @@ class ImageDataset:
     @functools.cached_property
     def _digest(self) -> str:
         digest = hashlib.blake2b(digest_size=12)
-        digest.update(self.images.contiguous().numpy().tobytes())
-        digest.update(self.labels.numpy().tobytes())
+        digest.update(self.images.detach().cpu().contiguous().numpy().tobytes())
+        digest.update(self.labels.detach().cpu().numpy().tobytes())
         return digest.hexdigest()
 
 
@@ -232,20 +334,38 @@ def _seed_fashion_mnist(raw: Path) -> bool:
     return True
 
 
+def _check_split(train: object) -> bool:
+    """``train`` must be True or False: a string such as "test" is refused, never read as True."""
+    if isinstance(train, str):
+        fix = (
+            "train=False"
+            if train.strip().lower() in ("test", "val", "valid", "eval")
+            else "train=True or False"
+        )
+        raise TypeError(
+            f"train: expected True (the training split) or False (the test split), got {train!r}; pass {fix}"
+        )
+    return check_bool(train, "train")
+
+
 def load_fashion_mnist(train: bool = True) -> ImageDataset:
     """Return FashionMNIST's train (60,000) or test (10,000) split as uint8 (N, 1, 28, 28) images.
+
+    ``train`` is True or False; anything else (``"test"``, 0, None) is a TypeError.
+    ``source`` says where the files came from in words (no path of this machine).
 
     Examples:
         >>> test = load_fashion_mnist(train=False)  # doctest: +SKIP
         >>> test.images.shape, test.images.dtype    # doctest: +SKIP
         (torch.Size([10000, 1, 28, 28]), torch.uint8)
     """
+    train = _check_split(train)
     root = data_root()
     raw = root / "FashionMNIST" / "raw"
-    source = f"torchvision files in {root}"
+    source = f"torchvision files in the data root (${DATA_ENV})"
     if not all((raw / stem).exists() for stem in _FASHION_RAW):
         if _seed_fashion_mnist(raw):
-            source = f"offline mirror {os.environ[MIRROR_ENV]}"
+            source = f"offline mirror (${MIRROR_ENV})"
         else:
             source = "downloaded by torchvision"
     try:
@@ -291,12 +411,14 @@ def load_cifar10(train: bool = True) -> ImageDataset:
 
     The canonical torchvision files are used when present or downloadable; offline, the JPEG mirror is
     decoded once into a tensor cache in the data root (its pixels differ slightly: the source says which).
+    ``train`` is True or False; anything else (``"test"``, 0, None) is a TypeError.
 
     Examples:
         >>> test = load_cifar10(train=False)     # doctest: +SKIP
         >>> test.images.shape                    # doctest: +SKIP
         torch.Size([10000, 3, 32, 32])
     """
+    train = _check_split(train)
     root = data_root()
     split = "train" if train else "test"
     canonical = root / "cifar-10-batches-py"
@@ -320,7 +442,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
             payload["images"],
             payload["labels"],
             CIFAR10_CLASSES,
-            f"offline JPEG mirror {tar_path} (re-encoded pixels)",
+            f"offline JPEG mirror (${MIRROR_ENV}/{_CIFAR_TAR}, re-encoded pixels)",
         )
     try:
         with download_timeout():
@@ -334,12 +456,14 @@ def load_cifar10(train: bool = True) -> ImageDataset:
         images,
         torch.tensor(ds.targets, dtype=torch.long),
         CIFAR10_CLASSES,
-        f"torchvision files in {root}",
+        f"torchvision files in the data root (${DATA_ENV})",
     )
 
 
 def load_photo(name: str = "astronaut") -> torch.Tensor:
     """Return one of scikit-image's real photographs as a uint8 (3, H, W) tensor (grayscale ones as (1, H, W)).
+
+    ``name`` is one of :data:`PHOTOS`.
 
     Examples:
         >>> load_photo("camera").shape
@@ -347,9 +471,7 @@ def load_photo(name: str = "astronaut") -> torch.Tensor:
     """
     import skimage.data
 
-    names = ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")
-    if name not in names:
-        raise ValueError(f"photo: expected one of {names}, got {name!r}")
+    check_choice(name, "name", PHOTOS)
     array = getattr(skimage.data, name)()
     tensor = torch.from_numpy(array.copy())
     return tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1).contiguous()

@@ -24,6 +24,7 @@ import torchvision
 from torch import nn
 
 from .cache import CacheWarning
+from .checks import check_bool, check_choice
 from .data import Normalization, download_timeout
 
 _MODELS = {
@@ -32,11 +33,16 @@ _MODELS = {
 }
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's published preprocessing for these weights
 IMAGENET_STD = (0.229, 0.224, 0.225)
+IMAGENET_MODELS = tuple(_MODELS)
+"""The names :func:`load_imagenet_model` accepts."""
 
 
 @dataclass
 class LoadedModel:
-    """A model, a sentence saying which weights it holds, and the input normalisation those weights expect."""
+    """A model, a sentence saying which weights it holds, and the input normalisation those weights expect.
+
+    ``source`` is written for a reader: it says where the weights came from in words, never a path.
+    """
 
     model: nn.Module
     pretrained: bool
@@ -51,12 +57,14 @@ class LoadedModel:
 def cached_weights_path(name: str) -> Path:
     """Return where torch hub keeps ``name``'s ImageNet weights (the file may not exist).
 
+    ``name`` is one of :data:`IMAGENET_MODELS`; the file name comes from torchvision's weights URL, never
+    from the caller.
+
     Examples:
         >>> cached_weights_path("vgg16").name
         'vgg16-397923af.pth'
     """
-    if name not in _MODELS:
-        raise ValueError(f"name: expected one of {sorted(_MODELS)}, got {name!r}")
+    check_choice(name, "name", IMAGENET_MODELS)
     url = _MODELS[name][1].url
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
 
@@ -64,15 +72,16 @@ def cached_weights_path(name: str) -> Path:
 def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     """Return torchvision's ``name`` ("vgg16" or "resnet18") with ImageNet weights if cached or downloadable.
 
-    Otherwise the weights are torchvision's random initialisation and ``source`` says so.
+    Otherwise the weights are torchvision's random initialisation and ``source`` says so, ending with the
+    reason after the last ``"; "``.
 
     Examples:
         >>> load_imagenet_model("vgg16", download=False).source  # doctest: +SKIP
-        'random initialisation (ImageNet weights not cached ...)'
+        "random initialisation (ImageNet weights not in torch hub's cache; download not allowed)"
     """
-    builder, weights = _MODELS[name] if name in _MODELS else (None, None)
-    if builder is None:
-        raise ValueError(f"name: expected one of {sorted(_MODELS)}, got {name!r}")
+    check_choice(name, "name", IMAGENET_MODELS)
+    download = check_bool(download, "download")
+    builder, weights = _MODELS[name]
     path = cached_weights_path(name)
     reason = "download not allowed"
     if path.exists():
@@ -84,7 +93,7 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
             lines = str(error).strip().splitlines()
             detail = f"{type(error).__name__}: {lines[0][:120] if lines else 'empty or truncated'}"
             warnings.warn(
-                f"cnnatlas: the cached ImageNet weights {path} are unreadable ({detail}); removed. "
+                f"cnnatlas: the cached ImageNet weights {path.name} in torch hub's cache are unreadable ({detail}); removed. "
                 f"{'Downloading them again' if download else 'Falling back to a random initialisation'}.",
                 CacheWarning,
                 stacklevel=2,
@@ -101,5 +110,5 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     return LoadedModel(
         builder(weights=None).eval(),
         False,
-        f"random initialisation (ImageNet weights not in {path.parent}; {reason})",
+        f"random initialisation (ImageNet weights not in torch hub's cache; {reason})",
     )

@@ -13,6 +13,7 @@ import math
 import os
 import platform
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -23,10 +24,22 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import __version__
-from .cache import cache_dir, load_checked, save_atomic, stable_hash
-from .checks import check_choice, check_non_negative_int, check_positive_int
+from .cache import cache_file, load_checked, save_atomic, stable_hash
+from .checks import (
+    check_bool,
+    check_choice,
+    check_device,
+    check_factory,
+    check_file_name,
+    check_float,
+    check_int,
+    check_model,
+    check_positive_int,
+    check_str,
+    describe,
+)
 from .data import ImageDataset, Normalization
-from .forward import preserved_state
+from .forward import FORWARD_ERRORS, forward_failure, preserved_state
 from .models import init_xavier_
 
 PROFILE_ENV = "CNNATLAS_PROFILE"
@@ -40,6 +53,7 @@ QUICK_TRAIN_IMAGES = 12_000
 _EVAL_BATCH = 1000
 _RESULTS: list[TrainResult] = []
 _CROP_PAD = 4
+SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed accepts
 
 
 def build_profile() -> str:
@@ -80,6 +94,7 @@ def device_name(device: torch.device) -> str:
         >>> device_name(torch.device("cpu")).startswith("CPU")
         True
     """
+    device = check_device(device)
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
@@ -90,10 +105,13 @@ def device_name(device: torch.device) -> str:
 def seed_everything(seed: int) -> None:
     """Seed Python's, PyTorch's (and CUDA's) random generators.
 
+    ``seed`` is an int that torch accepts (from -2**63 to 2**64 - 1).
+
     Examples:
         >>> seed_everything(0); a = torch.rand(1); seed_everything(0); bool(a == torch.rand(1))
         True
     """
+    seed = check_int(seed, "seed", minimum=-(2**63), maximum=SEED_MAX)
     random.seed(seed)
     torch.manual_seed(seed)
 
@@ -111,7 +129,7 @@ class TrainConfig:
         >>> TrainConfig(augment="flip-crop")
         Traceback (most recent call last):
         ...
-        ValueError: augment: expected one of 'none', 'flip_crop', got 'flip-crop'
+        ValueError: augment: expected one of 'none', 'flip_crop', got 'flip-crop'; did you mean 'flip_crop'?
     """
 
     epochs: int = 10
@@ -135,24 +153,18 @@ class TrainConfig:
         check_choice(self.schedule, "schedule", SCHEDULES)
         check_choice(self.augment, "augment", AUGMENTATIONS)
         check_choice(self.init, "init", INITS)
-        for name in ("lr", "momentum", "weight_decay", "label_smoothing"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name}: expected a number, got {value!r} ({type(value).__name__})")
-        if not self.lr > 0:
-            raise ValueError(f"lr: expected a positive learning rate, got {self.lr}")
-        for name in ("momentum", "weight_decay"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}: expected a value >= 0, got {getattr(self, name)}")
-        if not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"label_smoothing: expected a value in [0, 1), got {self.label_smoothing}")
-        if not isinstance(self.normalize, bool):
-            raise TypeError(
-                f"normalize: expected a bool, got {self.normalize!r} ({type(self.normalize).__name__})"
-            )
+        check_float(self.lr, "lr", above=0)
+        check_float(self.weight_decay, "weight_decay", minimum=0)
+        for name in ("momentum", "label_smoothing"):  # both in [0, 1): 1 would never forget / learn nothing
+            value = check_float(getattr(self, name), name, minimum=0)
+            if value >= 1:
+                raise ValueError(f"{name}: expected a number in [0, 1), got {value}")
+        if isinstance(self.normalize, str):
+            raise TypeError(f"normalize: expected True or False, got {describe(self.normalize)}")
+        object.__setattr__(self, "normalize", check_bool(self.normalize, "normalize"))
         if self.train_images is not None:
             check_positive_int(self.train_images, "train_images")
-        check_non_negative_int(self.seed, "seed")
+        check_int(self.seed, "seed", minimum=0, maximum=SEED_MAX, limit_name="SEED_MAX")
 
     def quick(self) -> TrainConfig:
         """Return this recipe cut down for the quick profile (at most 2 epochs on 12,000 images)."""
@@ -218,6 +230,11 @@ class TrainResult:
     @classmethod
     def from_dict(cls, data: dict) -> TrainResult:
         """Rebuild a result saved with :meth:`to_dict`."""
+        if not isinstance(data, dict):
+            raise TypeError(f"data: expected a dict made by TrainResult.to_dict(), got {describe(data)}")
+        missing = [f for f in ("mean", "std") if f not in data]
+        if missing:
+            raise ValueError(f"data: expected the keys of TrainResult.to_dict(), got none for {missing}")
         values = dict(data)
         values["history"] = [EpochStats(**h) for h in values.get("history", [])]
         values["mean"], values["std"] = tuple(values["mean"]), tuple(values["std"])
@@ -258,27 +275,150 @@ def _make_optimizer(
     return optimizer, scheduler
 
 
+def _interactive() -> bool:
+    """Whether a progress bar has a reader: stderr is a terminal, or this runs in a Jupyter notebook.
+
+    Logs, CI and page builds (stderr redirected) get no bar: a bar there is only noise.
+    """
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        pass
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _check_dataset(data: object, name: str) -> ImageDataset:
+    """``data`` must be a non-empty ImageDataset (its images and labels were checked when it was made)."""
+    if not isinstance(data, ImageDataset):
+        raise TypeError(
+            f"{name}: expected an ImageDataset (e.g. load_fashion_mnist(train=False)), got {describe(data)}"
+        )
+    if len(data) == 0:
+        raise ValueError(f"{name}: expected at least one image, got an empty data set")
+    return data
+
+
+def _check_config(config: object) -> TrainConfig:
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config: expected a TrainConfig (e.g. recipes.LENET), got {describe(config)}")
+    return config
+
+
+def _check_same_images(train: ImageDataset, test: ImageDataset) -> None:
+    """The test images must fit the model trained on the training images: same (C, H, W)."""
+    if tuple(test.images.shape[1:]) != tuple(train.images.shape[1:]):
+        raise ValueError(
+            f"test: expected images of the training images' (C, H, W) = {tuple(train.images.shape[1:])}, "
+            f"got {tuple(test.images.shape[1:])}"
+        )
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    """Where the model's parameters (or buffers) are; the CPU for a model without any."""
+    tensor = next(model.parameters(), None)
+    if tensor is None:
+        tensor = next(model.buffers(), None)
+    return tensor.device if tensor is not None else torch.device("cpu")
+
+
+def _class_scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Run ``model`` on ``x``; a failing forward or an output that is not (N, classes) is one clear ValueError."""
+    try:
+        logits = model(x)
+    except FORWARD_ERRORS as error:
+        raise forward_failure(model, x, error) from error
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 2 or logits.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"model: expected class scores of shape ({x.shape[0]}, classes) for an input of shape "
+            f"{tuple(x.shape)}, got {describe(logits)}"
+        )
+    return logits
+
+
+def _check_labels(data: ImageDataset, name: str, classes: int) -> None:
+    """Every label must index one of the model's ``classes`` outputs."""
+    high = int(data.labels.max())
+    if high >= classes:
+        raise ValueError(
+            f"{name}: expected labels in [0, {classes}) (the model outputs {classes} class scores), "
+            f"got labels up to {high}"
+        )
+
+
+def _check_model_fits(model: nn.Module, train: ImageDataset, test: ImageDataset) -> None:
+    """Before any training: one training image through the model (eval mode, no gradient, state restored)
+    must give (1, classes) scores with every label of both splits below ``classes``."""
+    x = train.images[:1].float().div(255.0).to(_model_device(model))
+    with preserved_state(model), torch.no_grad():
+        model.eval()
+        classes = _class_scores(model, x).shape[1]
+    _check_labels(train, "train", classes)
+    _check_labels(test, "test", classes)
+
+
+def _check_normalization(normalization: object, data: ImageDataset) -> Normalization:
+    if not isinstance(normalization, Normalization):
+        raise TypeError(
+            f"normalization: expected a Normalization (e.g. result.normalization), got {describe(normalization)}"
+        )
+    if len(normalization.mean) != data.images.shape[1]:
+        raise ValueError(
+            f"normalization: expected one mean and std per channel of the images ({data.images.shape[1]}), "
+            f"got {len(normalization.mean)}"
+        )
+    return normalization
+
+
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, data: ImageDataset, normalization: Normalization, device: torch.device | None = None
+    model: nn.Module,
+    data: ImageDataset,
+    normalization: Normalization,
+    device: torch.device | str | None = None,
 ) -> tuple[float, float, torch.Tensor]:
     """Return (mean loss, accuracy, predicted labels) of ``model`` on ``data``, in eval mode.
+
+    Every submodule's mode, each ``requires_grad`` and the grad mode are restored afterwards
+    (:func:`~cnnatlas.forward.preserved_state`), also when the forward fails. ``device`` (a
+    ``torch.device`` or a string such as ``"cpu"``) defaults to where the model's parameters are, and must
+    be that device. A forward that fails, or labels beyond the model's outputs, raise one ValueError.
 
     Examples:
         >>> loss, acc, pred = evaluate(model, test, result.normalization)  # doctest: +SKIP
     """
-    device = device or next(model.parameters()).device
+    check_model(model)
+    _check_dataset(data, "data")
+    _check_normalization(normalization, data)
+    where = _model_device(model)
+    if device is None:
+        device = where
+    else:
+        device = check_device(device)
+        if device.type != where.type or (device.index is not None and device.index != where.index):
+            raise ValueError(
+                f"device: expected the device of the model's parameters ({where}), got {device}; "
+                "move the model with model.to(device) first"
+            )
+    high = int(data.labels.max())
     total_loss, predictions = 0.0, []
     with preserved_state(model):
         model.eval()
         for start in range(0, len(data), _EVAL_BATCH):
             x = normalization(data.images[start : start + _EVAL_BATCH].to(device))
             y = data.labels[start : start + _EVAL_BATCH].to(device)
-            logits = model(x).float()
+            logits = _class_scores(model, x).float()
+            if high >= logits.shape[1]:
+                raise ValueError(
+                    f"data: expected labels in [0, {logits.shape[1]}) (the model outputs {logits.shape[1]} "
+                    f"class scores), got labels up to {high}"
+                )
             total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
             predictions.append(logits.argmax(1).cpu())
     predicted = torch.cat(predictions)
-    return total_loss / len(data), float((predicted == data.labels).float().mean()), predicted
+    return total_loss / len(data), float((predicted == data.labels.cpu()).float().mean()), predicted
 
 
 def fit(
@@ -288,26 +428,47 @@ def fit(
     config: TrainConfig,
     *,
     name: str | None = None,
-    device: torch.device | None = None,
+    device: torch.device | str | None = None,
     progress: bool = True,
 ) -> TrainResult:
     """Train ``model`` in place on tensors already on the device; return a :class:`TrainResult`.
 
     One loop for every page: data preloaded as uint8 tensors (no DataLoader, no per-epoch decoding),
-    a seeded shuffle, channels_last memory (faster on CPU and GPU), bfloat16 autocast on CUDA, and a tqdm bar.
+    a seeded shuffle, channels_last memory (faster on CPU and GPU), bfloat16 autocast on CUDA, and a tqdm bar
+    (shown only when ``progress`` and stderr is a terminal or a notebook runs it, never in logs).
     With ``config.init == "xavier"`` the model is first re-initialised with :func:`~cnnatlas.models.init_xavier_`.
+
+    Everything is checked before any training: ``model`` an ``nn.Module`` instance with trainable
+    parameters (a class is refused: build it first), ``train``/``test`` non-empty :class:`ImageDataset`
+    of one image shape, one training image through the model giving (1, classes) scores with every label
+    below ``classes``, ``config`` a :class:`TrainConfig`, ``device`` a ``torch.device`` or a string such
+    as ``"cpu"`` (normalised to a ``torch.device``; None: :func:`best_device`) present here, and a
+    normalisation with no constant channel.
 
     Examples:
         >>> result = fit(LeNet(), train, test, TrainConfig(epochs=1))  # doctest: +SKIP
     """
-    device = device or best_device()
+    check_model(model)
+    _check_dataset(train, "train")
+    _check_dataset(test, "test")
+    _check_same_images(train, test)
+    _check_config(config)
+    if name is not None:
+        check_str(name, "name")
+    device = best_device() if device is None else check_device(device)
+    progress = check_bool(progress, "progress")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(
+            f"model: expected trainable parameters, got {type(model).__name__} with none requiring a gradient"
+        )
+    _check_model_fits(model, train, test)
     profile = build_profile()
-    if config.init == "xavier":
-        init_xavier_(model)
     if config.train_images is not None:
         train = train.subset(config.train_images)
     channels = train.images.shape[1]
     normalization = train.normalization() if config.normalize else _identity_normalization(channels)
+    if config.init == "xavier":
+        init_xavier_(model)
     generator = torch.Generator().manual_seed(config.seed)
     on_cuda = device.type == "cuda"
     memory_format = torch.channels_last  # measured faster on CPU too (oneDNN): LeNet 2x, the CIFAR CNN 1.4x
@@ -319,7 +480,10 @@ def fit(
     train_seconds = 0.0
     started = time.perf_counter()
     bar = tqdm(
-        total=batches * config.epochs, disable=not progress, desc=name or type(model).__name__, unit="batch"
+        total=batches * config.epochs,
+        disable=not (progress and _interactive()),
+        desc=name or type(model).__name__,
+        unit="batch",
     )
     try:
         for epoch in range(config.epochs):
@@ -343,8 +507,8 @@ def fit(
                 scheduler.step()
                 loss_sum += loss.detach() * len(index)
                 correct += (logits.argmax(1) == y).sum()
-                if progress and (b % 20 == 0 or b == batches - 1):
-                    bar.set_postfix(epoch=epoch + 1, loss=f"{float(loss):.3f}")
+                if not bar.disable and (b % 20 == 0 or b == batches - 1):
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
                 bar.update(1)
             if on_cuda:
                 torch.cuda.synchronize()
@@ -392,7 +556,7 @@ def train_or_load(
     test: ImageDataset,
     config: TrainConfig,
     *,
-    device: torch.device | None = None,
+    device: torch.device | str | None = None,
     progress: bool = True,
 ) -> tuple[nn.Module, TrainResult]:
     """Return a trained model and its result, training only when no valid cached weights exist.
@@ -401,19 +565,34 @@ def train_or_load(
     cached under ``$CNNATLAS_CACHE/models`` keyed by the name, the architecture, the data, the recipe (as cut
     by the build profile) and the cnnatlas version; written atomically and loaded with ``weights_only=True``.
 
+    ``name`` is a plain file name (letters, digits, ``.``, ``_``, ``-``; never a path: ``"../x"`` is
+    refused), ``model_factory`` a class or function that builds the model (an instance is refused: pass
+    the class, or ``lambda: model``); the rest is checked as :func:`fit` checks it, before any training
+    and before the cache is read.
+
     Examples:
         >>> model, result = train_or_load("lenet", LeNet, train, test, recipes.LENET)  # doctest: +SKIP
     """
+    check_file_name(name, "name")
+    check_factory(model_factory, "model_factory")
+    _check_dataset(train, "train")
+    _check_dataset(test, "test")
+    _check_same_images(train, test)
+    _check_config(config)
+    device = best_device() if device is None else check_device(device)
+    progress = check_bool(progress, "progress")
     if build_profile() == "quick":
         config = config.quick()
-    device = device or best_device()
     seed_everything(config.seed)
     model = model_factory()  # fit() applies config.init; the key depends on shapes only
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model_factory: expected it to build an nn.Module, got {describe(model)}")
+    _check_model_fits(model, train, test)
     key = stable_hash({
         "name": name, "architecture": _architecture(model), "config": asdict(config), "version": __version__,
         "train": train.fingerprint(), "test": test.fingerprint(),
     })  # fmt: skip
-    path = cache_dir("models") / f"{name}-{key[:16]}.pt"
+    path = cache_file("models", name, f"-{key[:16]}.pt")
     payload = load_checked(path, key)
     if payload is not None:
         model.load_state_dict(payload["state_dict"])

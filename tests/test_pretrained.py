@@ -17,9 +17,8 @@ def test_weights_path_is_torch_hubs() -> None:
 def test_without_cached_weights_the_source_says_so(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     loaded = load_imagenet_model("resnet18", download=False)
-    assert (
-        not loaded.pretrained and "random initialisation" in loaded.source and str(tmp_path) in loaded.source
-    )
+    assert not loaded.pretrained and "random initialisation" in loaded.source
+    assert "torch hub's cache" in loaded.source and str(tmp_path) not in loaded.source, "words, not a path"
     assert sum(p.numel() for p in loaded.model.parameters()) == 11_689_512 and not loaded.model.training
 
 
@@ -45,6 +44,23 @@ def test_a_corrupted_checkpoint_is_reported_and_labelled(tmp_path, monkeypatch) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "download not allowed" in load_imagenet_model("resnet18", download=False).source
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("alexnet", ValueError), ("../vgg16", ValueError), ("/etc/passwd", ValueError), ("", ValueError),
+     ("VGG16", ValueError), (None, TypeError), (["vgg16"], TypeError)],
+)  # fmt: skip
+def test_a_model_name_is_one_of_the_known_ones_never_a_path(name, error) -> None:
+    for call in (cached_weights_path, load_imagenet_model):
+        with pytest.raises(error, match="name: expected one of 'vgg16', 'resnet18'"):
+            call(name)
+
+
+@pytest.mark.parametrize("download", ["no", 0, None])
+def test_download_is_a_bool(download) -> None:
+    with pytest.raises(TypeError, match="download: expected True or False"):
+        load_imagenet_model("resnet18", download=download)
 
 
 def test_the_download_timeout_is_defined_once() -> None:
