@@ -455,6 +455,36 @@ def check_names(
     return names
 
 
+def check_shape(value: object, name: str, *, rank: int | None = None, layout: str = "") -> tuple[int, ...]:
+    """Return ``value`` as a tuple of positive ints (a tensor shape), else raise saying why.
+
+    A tensor where its shape is expected is refused with the fix (``x.shape``).
+
+    Examples:
+        >>> check_shape(torch.Size([1, 3, 32, 32]), "input_shape", rank=4)
+        (1, 3, 32, 32)
+        >>> check_shape((32, 32), "input_shape", rank=4, layout="(N, C, H, W)")
+        Traceback (most recent call last):
+        ...
+        ValueError: input_shape: expected a shape of 4 sizes (N, C, H, W), got (32, 32)
+    """
+    what = f"a shape of {rank} sizes" if rank is not None else "a shape"
+    what += f" {layout}" if layout else ""
+    if isinstance(value, torch.Tensor):
+        raise TypeError(f"{name}: expected {what}, got {describe(value)}; pass x.shape")
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name}: expected {what} (a tuple of ints), got {describe(value)}")
+    sizes = tuple(value)
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+            raise TypeError(f"{name}: expected {what} (a tuple of ints), got {sizes!r}")
+    if rank is not None and len(sizes) != rank:
+        raise ValueError(f"{name}: expected {what}, got {sizes}")
+    if any(size < 1 for size in sizes):
+        raise ValueError(f"{name}: expected {what} with every size >= 1, got {sizes}")
+    return tuple(int(size) for size in sizes)
+
+
 def check_model(model: object, name: str = "model") -> nn.Module:
     """Return ``model`` if it is a ``torch.nn.Module`` instance, else raise a TypeError saying what came.
 
@@ -593,7 +623,9 @@ DRAWABLE_DTYPES = (torch.uint8, torch.float16, torch.bfloat16, torch.float32, to
 integer dtype has no agreed range (an int64 image of 0..255 would be drawn saturated white): refused."""
 
 
-def check_instance(value: object, name: str, kind: type | tuple[type, ...], *, optional: bool = False) -> object:
+def check_instance(
+    value: object, name: str, kind: type | tuple[type, ...], *, optional: bool = False
+) -> object:
     """Return ``value`` if it is an instance of ``kind`` (or None when ``optional``), else raise a TypeError.
 
     Examples:
@@ -611,3 +643,27 @@ def check_instance(value: object, name: str, kind: type | tuple[type, ...], *, o
         wanted = " or ".join(k.__name__ for k in kinds) + (" or None" if optional else "")
         raise TypeError(f"{name}: expected a {wanted}, got {describe(value)}")
     return value
+
+
+def check_drawable(x: object, name: str, *, rank: int, layout: str) -> torch.Tensor:
+    """Return ``x`` if it is a tensor that can be drawn as an image (uint8 or float, layout checked), else raise.
+
+    uint8 is shown divided by 255 and floats as they are; another integer dtype is refused with the fix,
+    as are HWC images where CHW is expected, NaN/Inf and empty tensors.
+
+    Examples:
+        >>> check_drawable(torch.zeros(3, 4, 4, dtype=torch.uint8), "image", rank=3, layout="(C, H, W)").dtype
+        torch.uint8
+        >>> check_drawable(torch.full((3, 4, 4), 200), "image", rank=3, layout="(C, H, W)")
+        Traceback (most recent call last):
+        ...
+        TypeError: image: expected a uint8 (0..255) or floating-point image, got dtype torch.int64; convert with x.to(torch.uint8) if its values are 0..255, else x.float()
+    """
+    check_tensor(x, name, rank=rank, layout=layout)
+    assert isinstance(x, torch.Tensor)
+    if x.dtype not in DRAWABLE_DTYPES:
+        raise TypeError(
+            f"{name}: expected a uint8 (0..255) or floating-point image, got dtype {x.dtype}; "
+            "convert with x.to(torch.uint8) if its values are 0..255, else x.float()"
+        )
+    return x

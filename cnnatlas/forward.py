@@ -22,19 +22,21 @@ import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
-from .checks import check_model, check_tensor
+from .checks import check_model, check_names, check_tensor
 
-FORWARD_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
-"""The exceptions a forward on a wrong input raises in PyTorch; re-raised with context by :func:`forward_failure`."""
+FORWARD_ERRORS = (Exception,)
+"""What a forward may raise and is re-raised with context by :func:`forward_failure`: anything (a RuntimeError on
+a shape mismatch, the AssertionError of ``torch._assert``, ...); :func:`reported_forward` does it for you."""
 
 
 @contextmanager
 def preserved_state(model: nn.Module) -> Iterator[list[RemovableHandle]]:
-    """Inside the block, change modes, ``requires_grad`` and hooks freely; afterwards all are restored.
+    """Inside the block, change modes, ``requires_grad``, grad mode and hooks freely; afterwards all are restored.
 
     Yields a list: append each hook handle registered inside, and it is removed when the block ends. Each
     submodule gets back its own training flag (a frozen BatchNorm in eval mode inside a model in training
-    mode stays in eval mode), each parameter its ``requires_grad``; also when the block raises.
+    mode stays in eval mode), each parameter its ``requires_grad``, and autograd its grad mode
+    (``torch.is_grad_enabled()``); also when the block raises.
 
     Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.BatchNorm2d(1)).train()
@@ -47,6 +49,7 @@ def preserved_state(model: nn.Module) -> Iterator[list[RemovableHandle]]:
     check_model(model)
     modes = [(module, module.training) for module in model.modules()]
     grads = [(parameter, parameter.requires_grad) for parameter in model.parameters()]
+    grad_enabled = torch.is_grad_enabled()
     handles: list[RemovableHandle] = []
     try:
         yield handles
@@ -57,10 +60,14 @@ def preserved_state(model: nn.Module) -> Iterator[list[RemovableHandle]]:
             module.training = training
         for parameter, requires_grad in grads:
             parameter.requires_grad_(requires_grad)
+        torch.set_grad_enabled(grad_enabled)
 
 
 def select_modules(model: nn.Module, layers: Iterable[str] | None) -> dict[str, nn.Module]:
     """Return the named modules ``layers`` of ``model`` (default: every leaf module), or say which are unknown.
+
+    ``layers`` is a sequence of names: a lone string such as ``"12"`` is refused (it would read as
+    ``["1", "2"]``).
 
     Examples:
         >>> list(select_modules(cnnatlas.LeNet(), ["0", "3"]))
@@ -69,7 +76,7 @@ def select_modules(model: nn.Module, layers: Iterable[str] | None) -> dict[str, 
     named = dict(check_model(model).named_modules())
     if layers is None:
         return {name: module for name, module in named.items() if name and not list(module.children())}
-    chosen = list(layers)
+    chosen = check_names(layers, "layers")
     unknown = [name for name in chosen if name not in named]
     if unknown:
         known = ", ".join(n for n in named if n)
@@ -83,7 +90,9 @@ def select_modules(model: nn.Module, layers: Iterable[str] | None) -> dict[str, 
 def capture(model: nn.Module, layers: Iterable[str] | None = None) -> Iterator[dict[str, torch.Tensor]]:
     """Record the output of each chosen layer (default: every leaf module) during the forward passes inside.
 
-    The hooks are removed when the block ends, also when the forward raises.
+    Each output is stored as a copy (``detach().clone()``): a later in-place operation, such as an
+    ``nn.ReLU(inplace=True)`` after a convolution, does not change what the layer output. The hooks are
+    removed when the block ends, also when the forward raises.
 
     Examples:
         >>> net = cnnatlas.LeNet()
@@ -98,7 +107,7 @@ def capture(model: nn.Module, layers: Iterable[str] | None = None) -> Iterator[d
     def hook_for(name: str):
         def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
             if isinstance(output, torch.Tensor):
-                outputs[name] = output.detach()
+                outputs[name] = output.detach().clone()
 
         return hook
 
@@ -118,30 +127,111 @@ def first_conv(model: nn.Module) -> nn.Conv2d | None:
     return next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
 
 
+def _shapes(values: object) -> str:
+    """``"(1, 6, 14, 14)"`` for one tensor, ``"(1, 2) + (1, 3)"`` for several, ``"no tensor"`` for none."""
+    items = values if isinstance(values, (tuple, list)) else (values,)
+    shapes = [str(tuple(v.shape)) for v in items if isinstance(v, torch.Tensor)]
+    return " + ".join(shapes) if shapes else "no tensor"
+
+
+class ForwardWatch:
+    """What a forward had reached when it stopped: the modules entered and not left, the last one left."""
+
+    def __init__(self) -> None:
+        self.entered: list[tuple[str, nn.Module, str]] = []  # (name, module, its input shapes)
+        self.finished: tuple[str, str] | None = None  # (name, output shapes) of the last module left
+
+    def pre_hook(self, name: str):
+        def hook(module: nn.Module, inputs: tuple) -> None:
+            self.entered.append((name, module, _shapes(inputs)))
+
+        return hook
+
+    def hook(self, name: str):
+        def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
+            while self.entered and self.entered[-1][0] != name:
+                self.entered.pop()  # a module whose own forward caught an error inside
+            if self.entered:
+                self.entered.pop()
+            self.finished = (name, _shapes(output))
+
+        return hook
+
+
 def forward_failure(
-    model: nn.Module, x: torch.Tensor, error: BaseException, layer: str | None = None
+    model: nn.Module,
+    x: torch.Tensor,
+    error: BaseException,
+    layer: str | None = None,
+    watch: ForwardWatch | None = None,
 ) -> ValueError:
-    """Return a ValueError explaining a failed forward: model, layer, input shape and dtype, what it expects.
+    """Return a ValueError explaining a failed forward: model, layer, shapes seen, what it expects, the error.
+
+    ``watch`` (from :func:`reported_forward`) tells the layer that failed, the shapes it received and the
+    last layer that finished; without it, ``layer`` names the layer.
 
     Examples:
         >>> str(forward_failure(cnnatlas.LeNet(), torch.zeros(1, 3, 28, 28), RuntimeError("boom"), "0"))[:40]
         "LeNet failed in layer '0' on an input of"
     """
     conv = first_conv(model)
+    details = ""
+    if watch is not None and watch.entered:
+        name, module, received = watch.entered[-1]
+        layer = name or None
+        if name:
+            details = f"; layer {name!r} ({type(module).__name__}) received {received}"
+        else:
+            details = f"; it failed in {type(model).__name__}'s own forward, outside its submodules"
+    if watch is not None and watch.finished is not None:
+        done, shapes = watch.finished
+        details += f"; the last layer to finish was {done or '(model)'!r}, with output {shapes}"
     where = f" in layer {layer!r}" if layer else ""
     expects = f"; its first Conv2d expects {conv.in_channels} input channels" if conv is not None else ""
     lines = str(error).strip().splitlines()
+    said = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
     return ValueError(
-        f"{type(model).__name__} failed{where} on an input of shape {tuple(x.shape)}, dtype {x.dtype}{expects}: "
-        f"{lines[0] if lines else type(error).__name__}"
+        f"{type(model).__name__} failed{where} on an input of shape {tuple(x.shape)}, dtype {x.dtype}"
+        f"{details}{expects}. {said}"
     )
 
 
-def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Run ``model`` on the NCHW batch ``x`` in eval mode without gradients; restore its mode afterwards.
+@contextmanager
+def reported_forward(model: nn.Module, x: torch.Tensor) -> Iterator[ForwardWatch]:
+    """Inside the block, a forward of ``model`` on ``x`` that raises anything is re-raised as one ValueError.
 
-    A forward that fails is re-raised as a ValueError saying which model, which input shape, and what
-    the model's first convolution expects.
+    Whatever the model raised (a RuntimeError on a shape mismatch, the AssertionError of ``torch._assert``
+    in torchvision's ViT, ...), the ValueError names the layer that failed, the shapes it received and the
+    last layer that finished, and is chained ``from`` the original. Its hooks are removed afterwards.
+
+    Examples:
+        >>> net = cnnatlas.LeNet()
+        >>> with reported_forward(net, torch.zeros(1, 1, 32, 32)):
+        ...     net(torch.zeros(1, 1, 32, 32))
+        Traceback (most recent call last):
+        ...
+        ValueError: LeNet failed in layer '7' on an input of shape (1, 1, 32, 32), dtype torch.float32; layer '7' (Linear) received (1, 576); the last layer to finish was '6', with output (1, 576); its first Conv2d expects 1 input channels. RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x576 and 400x120)
+    """
+    watch = ForwardWatch()
+    handles = []
+    try:
+        for name, module in check_model(model).named_modules():
+            handles.append(module.register_forward_pre_hook(watch.pre_hook(name)))
+            handles.append(module.register_forward_hook(watch.hook(name)))
+        try:
+            yield watch
+        except Exception as error:  # whatever the model raised is reported, with context
+            raise forward_failure(model, x, error, watch=watch) from error
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Run ``model`` on the NCHW batch ``x`` in eval mode without gradients; restore its state afterwards.
+
+    A forward that fails, whatever it raises, is re-raised as one ValueError naming the model, the layer
+    that failed, the shapes it saw and what the model's first convolution expects.
 
     Examples:
         >>> run_model(cnnatlas.LeNet(), torch.zeros(2, 1, 28, 28)).shape
@@ -151,23 +241,32 @@ def run_model(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
     with preserved_state(model):
         model.eval()
-        try:
-            with torch.no_grad():
-                return model(x)
-        except FORWARD_ERRORS as error:
-            raise forward_failure(model, x, error) from error
+        with torch.no_grad(), reported_forward(model, x):
+            return model(x)
 
 
 def layer_outputs(
     model: nn.Module, x: torch.Tensor, layers: Iterable[str] | None = None
 ) -> dict[str, torch.Tensor]:
-    """Return each chosen layer's output (default: every leaf module) for one forward pass on ``x``.
+    """Return each chosen layer's output (default: every leaf module that outputs a tensor) for one forward on ``x``.
+
+    Each output is a copy, as the layer output it (an in-place ReLU after it does not change it). A layer
+    named in ``layers`` that the forward never calls, or that outputs no tensor, is a ValueError.
 
     Examples:
         >>> outputs = layer_outputs(cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28), ["3", "6"])
         >>> {k: tuple(v.shape) for k, v in outputs.items()}
         {'3': (1, 16, 10, 10), '6': (1, 400)}
     """
+    check_model(model)
+    check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
     with capture(model, layers) as outputs:
         run_model(model, x)
+    if layers is not None:
+        missing = [name for name in check_names(layers, "layers") if name not in outputs]
+        if missing:
+            raise ValueError(
+                f"layers: expected layers that the forward of {type(model).__name__} calls and that output a "
+                f"tensor, got {missing}: never called on an input of shape {tuple(x.shape)}, or not a tensor out"
+            )
     return dict(outputs)

@@ -21,8 +21,17 @@ import torch.fx
 from torch import nn
 
 from .arith import layer_geometry
-from .checks import check_tensor
-from .forward import preserved_state
+from .checks import (
+    check_bool,
+    check_float,
+    check_model,
+    check_non_negative_int,
+    check_shape,
+    check_str,
+    check_tensor,
+    describe,
+)
+from .forward import preserved_state, reported_forward
 
 # Layers and functions that act on each position separately: the field passes through unchanged.
 _POINTWISE_MODULES = (
@@ -59,6 +68,22 @@ class ReceptiveField:
     start: tuple[float, ...]
     whole_input: bool = False
 
+    def __post_init__(self) -> None:
+        check_str(self.name, "name", non_empty=False)
+        check_str(self.op, "op", non_empty=False)
+        check_shape(self.size, "size")
+        check_shape(self.jump, "jump")
+        if not isinstance(self.start, tuple) or len(self.start) != len(self.size):
+            raise TypeError(
+                f"start: expected a tuple of {len(self.size)} numbers, got {describe(self.start)}"
+            )
+        for value in self.start:
+            check_float(value, "start")
+        if len(self.jump) != len(self.size):
+            raise ValueError(
+                f"jump: expected {len(self.size)} sizes, as many as size {self.size}, got {self.jump}"
+            )
+        check_bool(self.whole_input, "whole_input")
 
     def box(self, index: Sequence[int]) -> tuple[tuple[float, float], ...]:
         """Return the (first, last) input pixel seen by unit ``index`` along each dim (may extend past the image).
@@ -67,6 +92,12 @@ class ReceptiveField:
             >>> ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0, 1.0)).box((0, 0))
             ((0.0, 2.0), (0.0, 2.0))
         """
+        if isinstance(index, (str, bytes, torch.Tensor)) or not isinstance(index, Sequence):
+            raise TypeError(f"index: expected a unit index such as (0, 0), got {describe(index)}")
+        if len(index) != len(self.size):
+            raise ValueError(f"index: expected {len(self.size)} ints (one per dimension), got {tuple(index)}")
+        for i in index:
+            check_non_negative_int(i, "index")
         return tuple(
             (c - (s - 1) / 2, c + (s - 1) / 2)
             for c, s in (
@@ -104,7 +135,7 @@ def _union(name: str, op: str, fields: list[ReceptiveField]) -> ReceptiveField:
 def _trace_graph(model: nn.Module) -> torch.fx.GraphModule:
     try:
         return torch.fx.symbolic_trace(model)
-    except (torch.fx.proxy.TraceError, TypeError, NotImplementedError, RuntimeError) as error:
+    except Exception as error:  # whatever tracing raised is reported, with context
         raise ValueError(
             f"{type(model).__name__} cannot be followed symbolically (torch.fx): {str(error).splitlines()[0]}; "
             "receptive fields need a forward without data-dependent control flow"
@@ -121,10 +152,8 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int]) -> list[Recep
         >>> fields[-1].size, fields[-1].start
         ((5, 5), (0.0, 0.0))
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    if len(tuple(input_shape)) != 4:
-        raise ValueError(f"input_shape: expected (N, C, H, W), got {tuple(input_shape)}")
+    check_model(model)
+    input_shape = check_shape(input_shape, "input_shape", rank=4, layout="(N, C, H, W)")
     image = tuple(input_shape[2:])
     graph = _trace_graph(model)
     fields: dict[torch.fx.Node, ReceptiveField] = {}
@@ -190,35 +219,83 @@ def gradient_field(
     """Return |d output / d input| summed over input channels, an (H, W) map: the unit's effective field.
 
     ``layer`` names a module of ``model``; ``unit`` is the (row, col) of the output unit (default: the
-    centre); ``channel`` the output channel (default: the sum over channels). The model's mode and its
-    parameters' ``requires_grad`` are restored afterwards.
+    centre); ``channel`` the output channel (default: the sum over channels). Indices are non-negative and
+    inside the layer's map (a negative one would silently pick a unit from the other end). The state of
+    the model (each submodule's mode, each parameter's ``requires_grad``, hooks, grad mode) is restored
+    afterwards; a failing forward is one ValueError naming the layer that failed.
 
     Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
         >>> int((gradient_field(net, torch.rand(1, 1, 9, 9), "1") != 0).sum())
         25
+        >>> gradient_field(net, torch.rand(1, 1, 9, 9), "1", unit=(5, 0))
+        Traceback (most recent call last):
+        ...
+        ValueError: unit: expected a (row, col) inside layer '1''s (1, 1, 5, 5) output map (rows 0..4, cols 0..4), got (5, 0)
     """
+    check_model(model)
     check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
+    check_str(layer, "layer", non_empty=False)
     modules = dict(model.named_modules())
     if layer not in modules:
-        raise ValueError(f"layer: {layer!r} is not a module of {type(model).__name__}")
-    captured: dict[str, torch.Tensor] = {}
+        known = ", ".join(repr(n) for n in modules if n)
+        raise ValueError(
+            f"layer: expected a module of {type(model).__name__} ({known}), got {layer!r}: not a module"
+        )
+    if unit is not None:
+        if isinstance(unit, (str, bytes, torch.Tensor)) or not isinstance(unit, Sequence) or len(unit) != 2:
+            raise TypeError(f"unit: expected a (row, col) pair of ints, got {describe(unit)}")
+        row, col = (check_non_negative_int(i, f"unit[{k}]") for k, i in enumerate(unit))
+    if channel is not None:
+        check_non_negative_int(channel, "channel")
+    captured: dict[str, object] = {}
     x = x.detach().clone().requires_grad_(True)
     with preserved_state(model) as handles:
+        # A copy, so that an in-place op after the layer (nn.ReLU(inplace=True)) does not become part of it.
         handles.append(
-            modules[layer].register_forward_hook(lambda _m, _i, out: captured.__setitem__("out", out))
+            modules[layer].register_forward_hook(
+                lambda _m, _i, out: captured.__setitem__(
+                    "out", out.clone() if isinstance(out, torch.Tensor) else out
+                )
+            )
         )
         model.eval()
         for p in model.parameters():
             p.requires_grad_(False)
-        with torch.enable_grad():
+        torch.set_grad_enabled(True)
+        with reported_forward(model, x):
             model(x)
-            out = captured["out"]
-            if out.dim() != 4:
-                raise ValueError(
-                    f"layer {layer!r} outputs shape {tuple(out.shape)}; expected an (N, C, H, W) map"
-                )
-            row, col = unit if unit is not None else (out.shape[2] // 2, out.shape[3] // 2)
-            target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
-            target.sum().backward()
+        if "out" not in captured:
+            raise ValueError(
+                f"layer: expected a layer that the forward of {type(model).__name__} calls, got {layer!r}: "
+                f"never called on an input of shape {tuple(x.shape)}"
+            )
+        out = captured["out"]
+        if not isinstance(out, torch.Tensor) or out.dim() != 4:
+            raise ValueError(
+                f"layer: expected a layer that outputs an (N, C, H, W) map, got {layer!r}, "
+                f"which outputs {describe(out)}"
+            )
+        if not out.requires_grad:
+            raise ValueError(
+                f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
+            )
+        shape = tuple(out.shape)
+        if unit is None:
+            row, col = shape[2] // 2, shape[3] // 2
+        elif row >= shape[2] or col >= shape[3]:
+            raise ValueError(
+                f"unit: expected a (row, col) inside layer {layer!r}'s {shape} output map "
+                f"(rows 0..{shape[2] - 1}, cols 0..{shape[3] - 1}), got {tuple(unit)}"
+            )
+        if channel is not None and channel >= shape[1]:
+            raise ValueError(
+                f"channel: expected a channel of layer {layer!r}'s {shape} output (0..{shape[1] - 1}), got {channel}"
+            )
+        target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
+        target.sum().backward()
+    if x.grad is None:
+        raise ValueError(
+            f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
+        )
     return x.grad[0].abs().sum(0)

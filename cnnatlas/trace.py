@@ -23,7 +23,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .checks import check_tensor
-from .forward import FORWARD_ERRORS, check_model, forward_failure, preserved_state
+from .forward import check_model, preserved_state, reported_forward
 
 _FUNCTIONS = {
     torch.add: "add", torch.Tensor.add: "add", torch.Tensor.__add__: "add", torch.Tensor.__iadd__: "add",
@@ -53,7 +53,6 @@ class LayerRecord:
     macs: int
     memory_format: str
     inputs_from: list[int] = field(default_factory=list)  # record indices; -1 is the model input
-
 
 
 @dataclass
@@ -158,8 +157,9 @@ class _Tracer:
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     """Run ``model`` once on the NCHW batch ``x`` and return a :class:`Trace` of what flowed through it.
 
-    Hooks are removed and the train/eval mode restored afterwards, also when the forward fails; a failing
-    forward is re-raised as a ValueError naming the model, the input shape and the layer that failed.
+    Hooks are removed and each submodule's mode restored afterwards, also when the forward fails; a failing
+    forward, whatever it raises, is re-raised as one ValueError naming the model, the input shape, the
+    layer that failed and the shapes it received.
 
     Examples:
         >>> [r.layer_type for r in trace(cnnatlas.ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
@@ -175,19 +175,16 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         seen.update(id(p) for p in own)
         counted[name] = sum(p.numel() for p in own)
     leaves = {name: m for name, m in model.named_modules() if not list(m.children())}
-    current: list[str] = []
 
     def pre_hook(name):
         def hook(_module, _inputs):
             tracer.leaf_depth += 1
-            current.append(name)
 
         return hook
 
     def post_hook(name):
         def hook(module, inputs, output):
             tracer.leaf_depth -= 1
-            current.pop()
             if isinstance(output, torch.Tensor):
                 tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
                 tracer.record(name or "(model)", type(module).__name__, "module", tensors, output,
@@ -200,9 +197,6 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
             handles.append(module.register_forward_pre_hook(pre_hook(name)))
             handles.append(module.register_forward_hook(post_hook(name)))
         model.eval()
-        try:
-            with torch.no_grad(), _Recorder(tracer):
-                model(x)
-        except FORWARD_ERRORS as error:
-            raise forward_failure(model, x, error, current[-1] if current else None) from error
+        with torch.no_grad(), reported_forward(model, x), _Recorder(tracer):
+            model(x)
     return Trace(type(model).__name__, tuple(x.shape), tracer.records, sum(counted.values()))

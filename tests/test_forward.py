@@ -36,7 +36,8 @@ def test_capture_removes_hooks_even_when_forward_raises() -> None:
 def test_layer_outputs_wraps_a_failing_forward_and_restores_mode() -> None:
     model = cnnatlas.LeNet().train()
     with pytest.raises(
-        ValueError, match=r"LeNet failed on an input of shape \(1, 3, 28, 28\).*expects 1 input channels"
+        ValueError,
+        match=r"LeNet failed in layer '0' on an input of shape \(1, 3, 28, 28\).*expects 1 input channels",
     ):
         layer_outputs(model, torch.zeros(1, 3, 28, 28))
     assert model.training and _hook_count(model) == 0
@@ -128,3 +129,145 @@ def test_state_is_restored_when_the_forward_fails() -> None:
     with pytest.raises(ValueError, match="failed"):
         cnnatlas.trace(net, torch.rand(1, 3, 6, 6))
     assert _state(net) == before
+
+
+class _Asserting(nn.Module):
+    """Checks its input as torchvision's ViT does, with torch._assert (an AssertionError)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Dropout(0.5), nn.ReLU())
+
+    def forward(self, x):
+        torch._assert(x.shape[-1] == 6, "Wrong image width!")
+        return self.body(x)
+
+
+class _Mismatch(nn.Module):
+    """Fails inside a nested submodule with a RuntimeError (a Linear of the wrong width)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Dropout(0.5), nn.Flatten())
+        self.head = nn.Sequential(nn.Linear(5, 3))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class _Raising(nn.Module):
+    """Raises an unusual exception in one of its layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 3)
+        self.bad = _Bad()
+
+    def forward(self, x):
+        return self.bad(self.conv(x))
+
+
+class _Bad(nn.Module):
+    def forward(self, x):
+        raise KeyError("weird")
+
+
+def _frozen_inside_training(model: nn.Module) -> nn.Module:
+    """Train mode, a BatchNorm frozen by .eval(), a conv frozen by requires_grad_(False)."""
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
+        if isinstance(module, nn.Conv2d):
+            module.weight.requires_grad_(False)
+    return model
+
+
+def _full_state(net: nn.Module) -> tuple:
+    modes, grads, hooks = _state(net)
+    buffers = [b.clone() for b in net.buffers()]
+    return modes, grads, hooks, torch.is_grad_enabled(), buffers
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return a[:4] == b[:4] and all(torch.equal(x, y) for x, y in zip(a[4], b[4], strict=True))
+
+
+_LOOKS = {
+    "run_model": lambda net, x: run_model(net, x),
+    "layer_outputs": lambda net, x: layer_outputs(net, x),
+    "trace": lambda net, x: cnnatlas.trace(net, x),
+    "gradient_field": lambda net, x: cnnatlas.gradient_field(net, x, "body.0"),
+}
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("look", list(_LOOKS))
+def test_a_failing_assert_is_one_valueerror_and_the_state_is_restored(look, grad_mode) -> None:
+    net = _frozen_inside_training(_Asserting())
+    with torch.set_grad_enabled(grad_mode):
+        before = _full_state(net)
+        with pytest.raises(
+            ValueError, match=r"_Asserting failed on an input of shape \(1, 1, 6, 7\)"
+        ) as error:
+            _LOOKS[look](net, torch.rand(1, 1, 6, 7))
+        assert "_Asserting's own forward" in str(error.value)
+        assert "AssertionError: Wrong image width!" in str(error.value)
+        assert isinstance(error.value.__cause__, AssertionError)
+        assert _same(_full_state(net), before)
+        _LOOKS[look](net, torch.rand(1, 1, 6, 6))  # and after success too
+        assert _same(_full_state(net), before)
+
+
+@pytest.mark.parametrize("look", ["run_model", "layer_outputs", "trace"])
+def test_a_shape_mismatch_names_the_nested_layer_and_the_shapes(look) -> None:
+    net = _frozen_inside_training(_Mismatch())
+    before = _full_state(net)
+    with pytest.raises(ValueError) as error:
+        _LOOKS[look](net, torch.rand(1, 1, 6, 6))
+    message = str(error.value)
+    assert "failed in layer 'head.0' on an input of shape (1, 1, 6, 6)" in message
+    assert "layer 'head.0' (Linear) received (1, 32)" in message
+    assert "the last layer to finish was 'features', with output (1, 32)" in message
+    assert isinstance(error.value.__cause__, RuntimeError)
+    assert _same(_full_state(net), before)
+
+
+def test_any_exception_the_model_raises_is_reported() -> None:
+    with pytest.raises(ValueError, match=r"failed in layer 'bad'.*KeyError: 'weird'") as error:
+        run_model(_Raising(), torch.rand(1, 1, 5, 5))
+    assert isinstance(error.value.__cause__, KeyError)
+
+
+def test_a_torchvision_vit_with_a_wrong_size_is_explained() -> None:
+    torchvision = pytest.importorskip("torchvision")
+    vit = torchvision.models.VisionTransformer(
+        image_size=32, patch_size=16, num_layers=1, num_heads=1, hidden_dim=8, mlp_dim=8
+    )
+    with pytest.raises(ValueError, match=r"VisionTransformer failed .*AssertionError: Wrong image height"):
+        run_model(vit, torch.rand(1, 3, 48, 32))
+
+
+def test_outputs_are_what_the_layer_output_before_an_inplace_relu() -> None:
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True)).eval()
+    x = torch.randn(1, 1, 8, 8)
+    expected = net[0](x)
+    assert expected.min() < 0
+    outputs = layer_outputs(net, x)
+    assert torch.equal(outputs["0"], expected) and outputs["1"].min() == 0
+    with capture(net, ["0"]) as captured, torch.no_grad():
+        net(x)
+    assert torch.equal(captured["0"], expected)
+
+
+def test_layers_must_be_names_the_forward_calls() -> None:
+    with pytest.raises(TypeError, match=r"layers: expected a sequence of names such as \['12'\]"):
+        layer_outputs(cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28), "12")
+    net = _Asserting()
+    net.unused = nn.Conv2d(1, 1, 1)
+    with pytest.raises(
+        ValueError, match=r"layers: expected layers that the forward of _Asserting calls.*\['unused'\]"
+    ):
+        layer_outputs(net, torch.zeros(1, 1, 6, 6), ["unused"])
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module instance, got the class LeNet"):
+        run_model(cnnatlas.LeNet, torch.zeros(1, 1, 28, 28))

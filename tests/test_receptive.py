@@ -102,5 +102,73 @@ def test_errors_and_restored_state() -> None:
     assert model.training and [p.requires_grad for p in model.parameters()] == flags
     with pytest.raises(ValueError, match="no receptive-field rule"):
         receptive_fields(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Upsample(scale_factor=2)), (1, 1, 8, 8))
-    with pytest.raises(ValueError, match=r"expected \(N, C, H, W\)"):
+    with pytest.raises(
+        ValueError, match=r"input_shape: expected a shape of 4 sizes \(N, C, H, W\), got \(8, 8\)"
+    ):
         receptive_fields(model, (8, 8))
+
+
+class _Skips(nn.Module):
+    """Has a layer its forward never calls, and a layer that outputs a tuple."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.unused = nn.Conv2d(2, 2, 1)
+        self.flat = nn.Flatten()
+
+    def forward(self, x):
+        return self.flat(self.conv(x))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"layer": "unused"}, ValueError, "layer: expected a layer that the forward of _Skips calls, got 'unused'"),
+        ({"layer": "nope"}, ValueError, r"layer: expected a module of _Skips \('conv', 'unused', 'flat'\)"),
+        ({"layer": 0}, TypeError, "layer: expected a string, got 0"),
+        ({"layer": "flat"}, ValueError, r"layer: expected a layer that outputs an \(N, C, H, W\) map"),
+        ({"layer": "conv", "unit": (6, 0)}, ValueError, r"unit: .*\(1, 2, 6, 6\) output map \(rows 0..5, cols 0..5\), got \(6, 0\)"),
+        ({"layer": "conv", "unit": (-1, 0)}, ValueError, r"unit\[0\]: expected an int >= 0, got -1"),
+        ({"layer": "conv", "unit": (1.0, 0)}, TypeError, r"unit\[0\]: expected an int >= 0, got 1.0"),
+        ({"layer": "conv", "unit": 3}, TypeError, r"unit: expected a \(row, col\) pair of ints, got 3"),
+        ({"layer": "conv", "unit": (1, 2, 3)}, TypeError, r"unit: expected a \(row, col\) pair"),
+        ({"layer": "conv", "channel": 2}, ValueError, r"channel: .*\(1, 2, 6, 6\) output \(0..1\), got 2"),
+        ({"layer": "conv", "channel": -1}, ValueError, "channel: expected an int >= 0, got -1"),
+    ],
+)  # fmt: skip
+def test_gradient_field_explains_every_wrong_layer_and_index(kwargs, error, match) -> None:
+    model = _Skips().train()
+    with pytest.raises(error, match=match):
+        gradient_field(model, torch.rand(1, 1, 8, 8), **kwargs)
+    assert model.training and all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_gradient_field_keeps_the_grad_mode_and_ignores_an_inplace_relu_after_the_layer() -> None:
+    net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU(inplace=True))
+    with torch.no_grad():
+        net[0].bias.fill_(-100.0)  # every output negative: the ReLU after would kill every gradient
+        field = gradient_field(net, torch.rand(1, 1, 8, 8), "0")
+        assert not torch.is_grad_enabled()
+    assert int((field != 0).sum()) == 9
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: receptive_fields(nn.Conv2d, (1, 1, 8, 8)), TypeError, "got the class Conv2d"),
+        (lambda: receptive_fields(nn.Conv2d(1, 1, 3), torch.zeros(1, 1, 8, 8)), TypeError, "pass x.shape"),
+        (lambda: receptive_fields(nn.Conv2d(1, 1, 3), (1, 1, 0, 8)), ValueError, "every size >= 1"),
+        (lambda: receptive_fields(nn.Conv2d(1, 1, 3), (1, 1, 8.0, 8)), TypeError, "a tuple of ints"),
+        (lambda: receptive_fields(nn.Conv2d(1, 1, 3), "1188"), TypeError, "got '1188'"),
+        (lambda: cnnatlas.ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0,)), TypeError, "start: expected a tuple of 2"),
+        (lambda: cnnatlas.ReceptiveField("c", "Conv2d", (3, 0), (1, 1), (1.0, 1.0)), ValueError, "size: "),
+        (lambda: cnnatlas.ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0, 1.0)).box((0,)), ValueError, "index: expected 2 ints"),
+        (lambda: cnnatlas.ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0, 1.0)).box((0, -1)), ValueError, "index: expected an int >= 0"),
+        (lambda: cnnatlas.ReceptiveField("c", "Conv2d", (3, 3), (1, 1), (1.0, 1.0)).box(None), TypeError, "got None"),
+    ],
+)  # fmt: skip
+def test_receptive_fields_check_their_inputs(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()

@@ -86,3 +86,19 @@ def test_flow_figure_has_a_box_per_record() -> None:
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == len(t.records) + 1  # plus the input
     assert len(fig.data[0].hovertext) == len(t.records) + 1
+
+
+@pytest.mark.parametrize(
+    ("model", "x", "error", "match"),
+    [
+        (cnnatlas.LeNet, torch.zeros(1, 1, 28, 28), TypeError, "got the class LeNet; build one first"),
+        (None, torch.zeros(1, 1, 28, 28), TypeError, "model: expected a torch.nn.Module instance, got None"),
+        (cnnatlas.LeNet(), [[0.0]], TypeError, "x: expected a torch.Tensor, got list"),
+        (cnnatlas.LeNet(), torch.zeros(1, 28, 28, 1), ValueError, r"HWC: try x.permute\(0, 3, 1, 2\)"),
+        (cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28, dtype=torch.int64), TypeError, "floating-point"),
+        (cnnatlas.LeNet(), torch.full((1, 1, 28, 28), float("inf")), ValueError, "finite"),
+    ],
+)
+def test_trace_checks_its_inputs(model, x, error, match) -> None:
+    with pytest.raises(error, match=match):
+        trace(model, x)
