@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 import cnnatlas
-from cnnatlas.widgets.explorers import layer_explorer, mosaic
+from cnnatlas.widgets.animations import conv_animation, scatter_animation, window_comparison_animation
+from cnnatlas.widgets.controls import (
+    MAX_FRAMES,
+    frame_slider,
+    play_buttons,
+    visibility_slider,
+    visibility_step,
+)
+from cnnatlas.widgets.explorers import batch_explorer, channel_explorer, layer_explorer, mosaic
+from cnnatlas.widgets.flow import tensor_flow_diagram
 
 
 def test_mosaic_places_every_channel_with_gaps() -> None:
@@ -61,3 +73,155 @@ def test_channel_explorer_offers_each_layer_then_its_channels() -> None:
     assert sum(conv2.args[0]["visible"]) == 1
     with pytest.raises(ValueError, match=r"\(1, C, H, W\)"):
         channel_explorer({"fc": torch.rand(1, 10)})
+
+
+# Bad input: every widget refuses it at its boundary with a TypeError (wrong kind of value) or a ValueError
+# (right kind, wrong rank, layout, range or size) that names the argument, before building any trace.
+
+
+def _steps(size: int, **kwargs: int) -> cnnatlas.WindowSteps:
+    return cnnatlas.conv_steps(torch.rand(size, size), torch.ones(3, 3), **kwargs)
+
+
+_MAPS = {"a": torch.rand(1, 4, 6, 6), "fc": torch.rand(1, 10)}
+_TRACE = cnnatlas.trace(nn.Sequential(nn.Conv2d(1, 2, 3)), torch.zeros(1, 1, 8, 8))
+
+BAD_CALLS = {
+    # mosaic
+    "mosaic tensor": (lambda: mosaic(torch.zeros(2, 3, 3)), TypeError, "numpy"),
+    "mosaic list": (lambda: mosaic([[[0.0]]]), TypeError, "maps"),
+    "mosaic 2D": (lambda: mosaic(np.zeros((3, 3))), ValueError, r"\(C, H, W\)"),
+    "mosaic empty": (lambda: mosaic(np.zeros((0, 3, 3))), ValueError, "non-empty"),
+    "mosaic bool": (lambda: mosaic(np.zeros((1, 3, 3), dtype=bool)), TypeError, "dtype"),
+    "mosaic ncols 0": (lambda: mosaic(np.zeros((2, 3, 3)), ncols=0), ValueError, "ncols"),
+    "mosaic ncols float": (lambda: mosaic(np.zeros((2, 3, 3)), ncols=1.0), TypeError, "ncols"),
+    "mosaic ncols huge": (lambda: mosaic(np.zeros((2, 3, 3)), ncols=10**6), ValueError, "MAX_MOSAIC_COLUMNS"),
+    "mosaic per_channel": (lambda: mosaic(np.zeros((2, 3, 3)), per_channel="no"), TypeError, "per_channel"),
+    # batch_explorer
+    "batch None": (lambda: batch_explorer(None), TypeError, "batch"),
+    "batch HWC": (lambda: batch_explorer(torch.rand(2, 16, 16, 3)), ValueError, r"permute\(0, 3, 1, 2\)"),
+    "batch int64": (lambda: batch_explorer(torch.full((1, 3, 4, 4), 200)), TypeError, "int64"),
+    "batch NaN": (lambda: batch_explorer(torch.full((1, 1, 4, 4), float("nan"))), ValueError, "finite"),
+    "batch max_size 0": (lambda: batch_explorer(torch.rand(1, 1, 4, 4), max_size=0), ValueError, "max_size"),
+    "batch max_size huge": (lambda: batch_explorer(torch.rand(1, 1, 4, 4), max_size=10**6), ValueError, "MAX_DISPLAY_SIZE"),
+    "batch height 0": (lambda: batch_explorer(torch.rand(1, 1, 4, 4), height=0), ValueError, "height"),
+    "batch height float": (lambda: batch_explorer(torch.rand(1, 1, 4, 4), height=300.0), TypeError, "height"),
+    "batch title None": (lambda: batch_explorer(torch.rand(1, 1, 4, 4), title=None), TypeError, "title"),
+    # layer_explorer
+    "layers list": (lambda: layer_explorer([torch.rand(1, 2, 4, 4)]), TypeError, "mapping"),
+    "layers tensor value None": (lambda: layer_explorer({"a": None}), TypeError, r"outputs\['a'\]"),
+    "layers numpy value": (lambda: layer_explorer({"a": np.zeros((1, 2, 4, 4))}), TypeError, r"outputs\['a'\]"),
+    "layers int key": (lambda: layer_explorer({1: torch.rand(1, 2, 4, 4)}), TypeError, "key"),
+    "layers int maps": (lambda: layer_explorer({"a": torch.ones(1, 2, 4, 4, dtype=torch.long)}), TypeError, "floating"),
+    "layers NaN": (lambda: layer_explorer({"a": torch.full((1, 2, 4, 4), float("nan"))}), ValueError, "finite"),
+    "layers empty tensor": (lambda: layer_explorer({"a": torch.rand(1, 0, 4, 4)}), ValueError, "non-empty"),
+    "max_channels 0": (lambda: layer_explorer(_MAPS, max_channels=0), ValueError, "max_channels"),
+    "max_channels bool": (lambda: layer_explorer(_MAPS, max_channels=True), TypeError, "max_channels"),
+    "max_channels huge": (lambda: layer_explorer(_MAPS, max_channels=10**6), ValueError, "CHANNELS_LIMIT"),
+    "max_cells -1": (lambda: layer_explorer(_MAPS, max_cells=-1), ValueError, "max_cells"),
+    "max_cells float": (lambda: layer_explorer(_MAPS, max_cells=1e4), TypeError, "max_cells"),
+    "max_cells huge": (lambda: layer_explorer(_MAPS, max_cells=10**9), ValueError, "CELLS_LIMIT"),
+    "max_cells below channels": (lambda: layer_explorer({"a": torch.rand(1, 128, 4, 4), "b": torch.rand(1, 128, 4, 4)},
+                                                        max_channels=128, max_cells=100), ValueError, "max_cells"),
+    "per_channel str": (lambda: layer_explorer(_MAPS, per_channel="yes"), TypeError, "per_channel"),
+    "layer height": (lambda: layer_explorer(_MAPS, height=-5), ValueError, "height"),
+    # channel_explorer
+    "channels empty": (lambda: channel_explorer({}), ValueError, "empty"),
+    "channels None value": (lambda: channel_explorer({"a": torch.rand(1, 2, 4, 4), "b": None}), TypeError, r"outputs\['b'\]"),
+    "channels max_channels 0": (lambda: channel_explorer(_MAPS, max_channels=0), ValueError, "max_channels"),
+    "channels max_cells -1": (lambda: channel_explorer(_MAPS, max_cells=-1), ValueError, "max_cells"),
+    "channels title": (lambda: channel_explorer(_MAPS, title=None), TypeError, "title"),
+    # animations
+    "arith None": (lambda: conv_animation(None), TypeError, "arith"),
+    "arith tensor": (lambda: conv_animation(torch.rand(4, 4)), TypeError, "WindowSteps"),
+    "anim title": (lambda: conv_animation(_steps(4), title=3), TypeError, "title"),
+    "anim height 0": (lambda: conv_animation(_steps(4), height=0), ValueError, "height"),
+    "anim height huge": (lambda: conv_animation(_steps(4), height=10**6), ValueError, "MAX_HEIGHT"),
+    "scatter x None": (lambda: scatter_animation(None, torch.ones(3, 3)), TypeError, "x"),
+    "scatter x 3D": (lambda: scatter_animation(torch.rand(1, 2, 2), torch.ones(3, 3)), ValueError, r"x\[0\]"),
+    "scatter kernel 1D": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3)), ValueError, "kernel"),
+    "scatter stride 0": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), stride=0), ValueError, "stride"),
+    "scatter stride float": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), stride=2.0), TypeError, "stride"),
+    "scatter padding -1": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), padding=-1), ValueError, "padding"),
+    "scatter output_padding": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), stride=2, output_padding=2),
+                               ValueError, "output_padding"),
+    "scatter padding too big": (lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), padding=3), ValueError, "padding"),
+    "scatter NaN": (lambda: scatter_animation(torch.full((2, 2), float("nan")), torch.ones(3, 3)), ValueError, "finite"),
+    "compare first None": (lambda: window_comparison_animation(None, _steps(4), ("a", "b")), TypeError, "first"),
+    "compare titles str": (lambda: window_comparison_animation(_steps(4), _steps(4), "ab"), TypeError, "titles"),
+    "compare titles 3": (lambda: window_comparison_animation(_steps(4), _steps(4), ("a", "b", "c")), ValueError, "two titles"),
+    "compare lengths": (lambda: window_comparison_animation(_steps(4), _steps(5), ("a", "b")), ValueError, "as many"),
+    # tensor_flow_diagram
+    "flow None": (lambda: tensor_flow_diagram(None), TypeError, "result"),
+    "flow title": (lambda: tensor_flow_diagram(_TRACE, title=1), TypeError, "title"),
+    "flow height": (lambda: tensor_flow_diagram(_TRACE, height=-1), ValueError, "height"),
+    # controls
+    "slider labels str": (lambda: frame_slider("ab", "p"), TypeError, "labels"),
+    "slider prefix None": (lambda: frame_slider(["a"], None), TypeError, "prefix"),
+    "play 0": (lambda: play_buttons(0), ValueError, "duration_ms"),
+    "play bool": (lambda: play_buttons(True), TypeError, "duration_ms"),
+    "play huge": (lambda: play_buttons(10**9), ValueError, "MAX_DURATION_MS"),
+    "step visible str": (lambda: visibility_step("a", "tf", "t"), TypeError, "visible"),
+    "step visible ints": (lambda: visibility_step("a", [1, 0], "t"), TypeError, "visible"),
+    "step visible empty": (lambda: visibility_step("a", [], "t"), ValueError, "visible"),
+    "step label None": (lambda: visibility_step(None, [True], "t"), TypeError, "label"),
+    "vis slider empty": (lambda: visibility_slider([], "p", 0), ValueError, "steps"),
+    "vis slider not dicts": (lambda: visibility_slider(["a"], "p", 0), TypeError, "steps"),
+    "vis slider pad -1": (lambda: visibility_slider([visibility_step("a", [True], "A")], "p", -1), ValueError, "pad_top"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BAD_CALLS))
+def test_bad_input_is_refused_with_a_clear_error(name: str) -> None:
+    call, error, match = BAD_CALLS[name]
+    with pytest.raises(error, match=match):
+        call()
+
+
+# Oversize requests: each builds its input first (not timed), then must be refused within a few seconds,
+# with the named limit, before any trace is built.
+OVERSIZE = {
+    "conv_animation: 48x48 input": (lambda: (conv_animation, (_steps(48),), {}), "MAX_FRAMES"),
+    "conv_animation: 20x20 frames x cells": (lambda: (conv_animation, (_steps(20),), {}), "MAX_FRAME_CELLS"),
+    "pool animation: 48x48": (lambda: (conv_animation, (cnnatlas.pool_steps(torch.rand(48, 48), 2, stride=1),), {}), "MAX_FRAMES"),
+    "comparison: 48x48": (lambda: (window_comparison_animation, (_steps(48), _steps(48), ("a", "b")), {}), "MAX_FRAMES"),
+    "scatter: 48x48 input": (lambda: (scatter_animation, (torch.rand(48, 48), torch.ones(3, 3)), {}), "MAX_FRAMES"),
+    "scatter: stride 100": (lambda: (scatter_animation, (torch.rand(12, 12), torch.ones(3, 3)), {"stride": 100}), "MAX_FRAME_CELLS"),
+    "batch_explorer: 1000 samples": (lambda: (batch_explorer, (torch.rand(1000, 3, 4, 4),), {}), "MAX_TRACES"),
+    "batch_explorer: 64 large samples": (lambda: (batch_explorer, (torch.rand(64, 3, 96, 96),), {}), "CELLS_LIMIT"),
+    "layer_explorer: 2000 layers": (lambda: (layer_explorer, ({str(i): torch.rand(1, 1, 2, 2) for i in range(2000)},), {}), "MAX_TRACES"),
+    "layer_explorer: max_cells 10**9": (lambda: (layer_explorer, (_MAPS,), {"max_cells": 10**9}), "CELLS_LIMIT"),
+    "channel_explorer: 3 x 256 channels": (lambda: (channel_explorer, ({k: torch.rand(1, 256, 4, 4) for k in "abc"},),
+                                                    {"max_channels": 256}), "MAX_TRACES"),
+    "mosaic: 10**6 cells": (lambda: (mosaic, (np.zeros((100, 100, 100), dtype=np.float32),), {}), "CELLS_LIMIT"),
+    "frame_slider: 10**4 labels": (lambda: (frame_slider, ([str(i) for i in range(10**4)], "p"), {}), "MAX_FRAMES"),
+    "visibility_slider: 10**4 steps": (lambda: (visibility_slider, ([{}] * 10**4, "p", 0), {}), "MAX_STEPS"),
+}  # fmt: skip
+OVERSIZE_SECONDS = 3.0
+
+
+@pytest.mark.parametrize("name", list(OVERSIZE))
+def test_oversize_requests_are_refused_quickly(name: str) -> None:
+    build, limit = OVERSIZE[name]
+    function, args, kwargs = build()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=limit):
+        function(*args, **kwargs)
+    assert time.perf_counter() - start < OVERSIZE_SECONDS
+
+
+def test_a_small_cell_budget_is_refused_instead_of_hanging() -> None:
+    """shrink_maps cannot fit more channels than cells: the explorers refuse that budget up front."""
+    outputs = {"a": torch.rand(1, 128, 4, 4), "b": torch.rand(1, 128, 4, 4)}
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="max_cells"):
+        channel_explorer(outputs, max_channels=128, max_cells=100)
+    assert time.perf_counter() - start < OVERSIZE_SECONDS
+
+
+def test_animations_up_to_the_limits_still_build() -> None:
+    assert len(conv_animation(_steps(9)).frames) == 49  # the largest the gallery shows
+    assert (
+        len(window_comparison_animation(_steps(7, padding=1), _steps(7, padding=1), ("a", "b")).frames) == 49
+    )
+    assert len(frame_slider([str(i) for i in range(MAX_FRAMES)], "p")["steps"]) == MAX_FRAMES

@@ -8,14 +8,30 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import numbers
+from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from ..checks import (
+    check_at_most,
+    check_drawable,
+    check_instance,
+    check_names,
+    check_positive_int,
+    check_tensor,
+    describe,
+)
 from ..data import ImageDataset
 from ..display import image_for_display
+from .features import MAX_NCOLS, MAX_PANELS
+
+MAX_CLASSES = 32
+"""Most classes :func:`confusion_figure` draws: 32 x 32 counts take seconds; 100 x 100, most of a minute."""
+_COUNT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
 def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure | None = None) -> Figure:
@@ -24,6 +40,19 @@ def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure |
     Examples:
         >>> fig = confusion_figure(torch.tensor([[3, 1], [0, 2]]), ["a", "b"])
     """
+    check_tensor(matrix, "matrix", rank=2, layout="(true class, predicted class)", dtypes=_COUNT_DTYPES,
+                 value_range=(0, math.inf))  # fmt: skip
+    if matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(
+            f"matrix: expected a square (classes, classes) matrix, got shape {tuple(matrix.shape)}"
+        )
+    check_at_most(matrix.shape[0], "matrix", MAX_CLASSES, "classes", limit_name="MAX_CLASSES")
+    names = check_names(classes, "classes")
+    if len(names) != matrix.shape[0]:
+        raise ValueError(
+            f"classes: expected one name per row of the matrix ({matrix.shape[0]}), got {len(names)}"
+        )
+    check_instance(fig, "fig", Figure, optional=True)
     shares = matrix.double() / matrix.sum(1, keepdim=True).clamp(min=1)
     size = 0.55 * len(classes) + 2
     fig = fig or plt.figure(figsize=(size, size * 0.9), layout="constrained")
@@ -42,6 +71,22 @@ def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure |
     return fig
 
 
+def _check_indices(indices: object, count: int) -> list[int]:
+    """Return ``indices`` as a list of ints in [0, count), at most MAX_PANELS of them, else raise saying why."""
+    if isinstance(indices, (str, bytes, torch.Tensor)) or not isinstance(indices, Iterable):
+        raise TypeError(f"indices: expected a sequence of ints (e.g. range(8)), got {describe(indices)}")
+    found = list(indices)
+    if not found:
+        raise ValueError("indices: expected at least one image index, got none")
+    check_at_most(len(found), "indices", MAX_PANELS, "images to draw", limit_name="MAX_PANELS")
+    for index in found:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"indices: expected ints, got an entry {describe(index)}")
+        if not 0 <= index < count:
+            raise ValueError(f"indices: expected indices from 0 to {count - 1}, got {index}")
+    return [int(i) for i in found]
+
+
 def predictions_figure(
     data: ImageDataset,
     predicted: torch.Tensor,
@@ -58,7 +103,17 @@ def predictions_figure(
         >>> [ax.get_title().splitlines()[-1] for ax in fig.axes]
         ['a', '(true: b)']
     """
-    indices = list(indices)
+    check_instance(data, "data", ImageDataset)
+    images = check_drawable(data.images, "data.images", rank=4, layout="(N, C, H, W)")
+    check_tensor(predicted, "predicted", rank=1, layout="(N,)", dtypes=_COUNT_DTYPES,
+                 value_range=(0, len(data.classes) - 1))  # fmt: skip
+    if len(predicted) != len(images):
+        raise ValueError(
+            f"predicted: expected one class per image of data ({len(images)}), got {len(predicted)}"
+        )
+    indices = _check_indices(indices, len(images))
+    check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+    check_instance(fig, "fig", Figure, optional=True)
     nrows = -(-len(indices) // ncols)
     fig = fig or plt.figure(figsize=(1.5 * ncols, 1.75 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)

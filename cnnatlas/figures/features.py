@@ -8,6 +8,7 @@ Examples:
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 
@@ -15,8 +16,31 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from ..checks import check_tensor
+from ..checks import (
+    check_at_most,
+    check_bool,
+    check_instance,
+    check_names,
+    check_positive_int,
+    check_str,
+    check_tensor,
+)
 from ..display import map_limits
+
+MAX_PANELS = 128
+"""Most images (axes) in one matplotlib figure: 128 take seconds to draw and save; thousands take minutes."""
+MAX_NCOLS = 32
+"""Most columns of a grid figure: a wider one is too wide for a page (and ``ncols=10**6`` too big to draw)."""
+
+
+def _check_cmap(cmap: object) -> None:
+    """Refuse anything but the name of a registered matplotlib colour map (with a close match if one exists)."""
+    check_str(cmap, "cmap")
+    names = plt.colormaps()
+    if cmap not in names:
+        close = difflib.get_close_matches(str(cmap), names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"cmap: expected a matplotlib colour map name such as 'viridis', got {cmap!r}{hint}")
 
 
 def feature_maps_figure(
@@ -40,6 +64,19 @@ def feature_maps_figure(
         6
     """
     check_tensor(maps, "maps", rank=(3, 4), floating=True, layout="(C, H, W) or (1, C, H, W)")
+    check_tensor(maps, "maps", layout="(C, H, W)" if maps.dim() == 3 else "(1, C, H, W)")
+    count = maps.shape[-3]
+    check_at_most(count, "maps", MAX_PANELS, "maps to draw", limit_name="MAX_PANELS", hint="pass maps[:n]")
+    if ncols is not None:
+        check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+    if title is not None:
+        check_str(title, "title", non_empty=False)
+    _check_cmap(cmap)
+    check_bool(shared_scale, "shared_scale")
+    names = check_names(labels, "labels") if labels is not None else [f"ch {i}" for i in range(count)]
+    if len(names) != count:
+        raise ValueError(f"labels: expected one label per map ({count}), got {len(names)}")
+    check_instance(fig, "fig", Figure, optional=True)
     if maps.dim() == 4:
         if maps.shape[0] != 1:
             raise ValueError(
@@ -47,10 +84,8 @@ def feature_maps_figure(
             )
         maps = maps[0]
     data = maps.detach().cpu().float().numpy()
-    count = data.shape[0]
     ncols = ncols or min(count, 8)
     nrows = math.ceil(count / ncols)
-    names = list(labels) if labels is not None else [f"ch {i}" for i in range(count)]
     fig = fig or plt.figure(figsize=(1.6 * ncols, 1.7 * nrows + (0.4 if title else 0)), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     shared = map_limits(data) if shared_scale else None

@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from ..checks import check_tensor
+from ..checks import check_at_most, check_bool, check_instance, check_positive_int, check_tensor
 from ..display import symmetric_limit
 from ..kernels import kernels_as_rgb
+from .features import MAX_NCOLS, MAX_PANELS
 
 
 def kernels_figure(
@@ -37,6 +38,13 @@ def kernels_figure(
         6
     """
     check_tensor(weight, "weight", rank=4, floating=True, layout="(out_channels, in_channels, kh, kw)")
+    check_bool(shared_scale, "shared_scale")
+    check_positive_int(max_out, "max_out", maximum=MAX_PANELS, limit_name="MAX_PANELS")
+    check_positive_int(max_in, "max_in", maximum=MAX_PANELS, limit_name="MAX_PANELS")
+    shown = min(max_out, weight.shape[0]) * min(max_in, weight.shape[1])
+    check_at_most(shown, "max_out x max_in", MAX_PANELS, "kernels to draw", limit_name="MAX_PANELS",
+                  hint="lower max_out or max_in")  # fmt: skip
+    check_instance(fig, "fig", Figure, optional=True)
     w = weight.detach().cpu().float()[:max_out, :max_in].numpy()
     n_out, n_in = w.shape[:2]
     fig = fig or plt.figure(figsize=(1.1 * n_out + 0.6, 1.1 * n_in + 0.6), layout="constrained")
@@ -70,6 +78,11 @@ def rgb_kernels_figure(weight: torch.Tensor, ncols: int = 16, fig: Figure | None
         >>> len(rgb_kernels_figure(torch.randn(8, 3, 3, 3), ncols=4).axes)
         8
     """
+    check_tensor(weight, "weight", rank=4, floating=True, layout="(out_channels, 3, kh, kw)")
+    check_at_most(weight.shape[0], "weight", MAX_PANELS, "kernels to draw", limit_name="MAX_PANELS",
+                  hint="pass weight[:n]")  # fmt: skip
+    check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+    check_instance(fig, "fig", Figure, optional=True)
     images = kernels_as_rgb(weight)
     count = images.shape[0]
     ncols = min(ncols, count)

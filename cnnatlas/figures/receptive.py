@@ -12,6 +12,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -21,9 +22,27 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..checks import check_tensor
+from ..checks import check_drawable, check_instance, check_non_negative_int, check_tensor, describe
 from ..display import display_values, rescale
 from ..receptive import ReceptiveField
+
+
+def _check_unit(unit: object, field: ReceptiveField, size: tuple[int, int]) -> None:
+    """Refuse a unit that is not two non-negative ints, or whose box lies wholly outside the image."""
+    if isinstance(unit, (str, bytes)) or not isinstance(unit, Sequence):
+        raise TypeError(f"unit: expected a (row, col) pair of ints, got {describe(unit)}")
+    if len(unit) != len(field.size):
+        raise ValueError(
+            f"unit: expected a (row, col) pair of ints, got {len(unit)} entries: {tuple(unit)!r}"
+        )
+    for axis, index in zip(("row", "col"), unit, strict=True):
+        check_non_negative_int(index, f"unit {axis}")
+    boxes = field.box(unit)
+    if any(last < 0 or first > extent - 1 for (first, last), extent in zip(boxes, size, strict=True)):
+        raise ValueError(
+            f"unit: expected a unit of {field.name} whose field overlaps the {size[0]}x{size[1]} image, "
+            f"got {tuple(unit)} (field rows {boxes[0][0]:g}..{boxes[0][1]:g}, cols {boxes[1][0]:g}..{boxes[1][1]:g})"
+        )
 
 
 def receptive_field_figure(
@@ -43,12 +62,22 @@ def receptive_field_figure(
         >>> f = ReceptiveField("c", "Conv2d", (5, 5), (2, 2), (2.0, 2.0))
         >>> fig = receptive_field_figure(torch.rand(3, 16, 16), f, (3, 3))
     """
-    check_tensor(image, "image", rank=3, layout="(C, H, W)")
+    check_drawable(image, "image", rank=3, layout="(C, H, W)")
     if not isinstance(field, ReceptiveField):
         raise TypeError(f"field: expected a ReceptiveField, got {type(field).__name__}")
     if field.whole_input:
         raise ValueError(f"field: {field.name} sees the whole input (global); there is no box to draw")
     height, width = image.shape[1:]
+    _check_unit(unit, field, (height, width))
+    if gradient is not None:
+        check_tensor(
+            gradient, "gradient", rank=2, floating=True, layout="(H, W)", value_range=(0.0, math.inf)
+        )
+        if tuple(gradient.shape) != (height, width):
+            raise ValueError(
+                f"gradient: expected shape {(height, width)} to match the image, got {tuple(gradient.shape)}"
+            )
+    check_instance(ax, "ax", Axes, optional=True)
     data = (
         display_values(image) if image.dtype == torch.uint8 else rescale(display_values(image), constant=0.0)
     )
@@ -58,11 +87,6 @@ def receptive_field_figure(
         cmap=None if data.shape[0] == 3 else "gray",
     )
     if gradient is not None:
-        check_tensor(gradient, "gradient", rank=2, floating=True, layout="(H, W)")
-        if tuple(gradient.shape) != (height, width):
-            raise ValueError(
-                f"gradient: expected shape {(height, width)} to match the image, got {tuple(gradient.shape)}"
-            )
         g = gradient.detach().cpu().numpy()
         alpha = np.where(g > 0, 0.25 + 0.6 * g / (g.max() or 1.0), 0.0)
         ax.imshow(np.where(g > 0, g, np.nan), cmap="magma", alpha=alpha)

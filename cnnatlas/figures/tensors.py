@@ -13,12 +13,17 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..checks import check_tensor
+from ..checks import check_at_most, check_drawable, check_instance, check_names, check_str, check_tensor
 from ..display import display_values, to_hwc
 from ..tensors import layout_info, memory_order
+from .features import MAX_PANELS
 
 RGB_CMAPS = ("Reds", "Greens", "Blues")
 """Colour maps for the R, G and B channels of an image."""
+MAX_IMAGE_CHANNELS = 16
+"""Most channels :func:`channels_figure` draws in its one row (each panel 2.6 inches wide)."""
+MAX_MEMORY_CELLS = 96
+"""Most elements :func:`memory_order_figure` draws, one labelled cell each."""
 
 
 def channels_figure(
@@ -30,8 +35,15 @@ def channels_figure(
         >>> len(channels_figure(torch.rand(3, 8, 8)).axes)
         4
     """
-    check_tensor(image, "image", rank=3, layout="(C, H, W)")
+    check_drawable(image, "image", rank=3, layout="(C, H, W)")
     channels = image.shape[0]
+    check_at_most(channels, "image", MAX_IMAGE_CHANNELS, "channels", limit_name="MAX_IMAGE_CHANNELS",
+                  hint="pass image[:n]")  # fmt: skip
+    if titles is not None:
+        titles = tuple(check_names(titles, "titles"))
+        if len(titles) != channels:
+            raise ValueError(f"titles: expected one title per channel ({channels}), got {len(titles)}")
+    check_instance(fig, "fig", Figure, optional=True)
     data = display_values(image)
     fig = fig or plt.figure(figsize=(2.6 * (channels + 1), 2.8), layout="constrained")
     axes = fig.subplots(1, channels + 1)
@@ -57,8 +69,11 @@ def batch_figure(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
         >>> len(batch_figure(torch.rand(2, 3, 8, 8)).axes)
         6
     """
-    check_tensor(batch, "batch", rank=4, layout="(N, C, H, W)")
+    check_drawable(batch, "batch", rank=4, layout="(N, C, H, W)")
     n, c = batch.shape[:2]
+    check_at_most(n * c, "batch", MAX_PANELS, "maps (samples x channels) to draw", limit_name="MAX_PANELS",
+                  hint="pass batch[:n]")  # fmt: skip
+    check_instance(fig, "fig", Figure, optional=True)
     data = display_values(batch)
     fig = fig or plt.figure(figsize=(1.9 * c + 0.5, 1.9 * n), layout="constrained")
     axes = fig.subplots(n, c, squeeze=False)
@@ -84,11 +99,12 @@ def memory_order_figure(x: torch.Tensor, title: str | None = None, ax: Axes | No
         >>> len(fig.axes[0].patches)
         12
     """
-    check_tensor(x, "x", rank=4, layout="(N, C, H, W)", finite=False)
-    if x.numel() > 96:
-        raise ValueError(
-            f"x: expected at most 96 elements to draw one cell each, got {x.numel()} (shape {tuple(x.shape)})"
-        )
+    check_tensor(x, "x", rank=4, layout="(N, C, H, W)", finite=False, detect_hwc=False)
+    check_at_most(x.numel(), "x", MAX_MEMORY_CELLS, "elements to draw one cell each",
+                  limit_name="MAX_MEMORY_CELLS", hint=f"x has shape {tuple(x.shape)}")  # fmt: skip
+    if title is not None:
+        check_str(title, "title", non_empty=False)
+    check_instance(ax, "ax", Axes, optional=True)
     order = memory_order(x)
     if ax is None:
         ax = plt.figure(figsize=(min(0.42 * len(order) + 1, 16), 1.4), layout="constrained").subplots()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from ..checks import check_instance
 from ..train import TrainResult
 
 
@@ -30,6 +31,7 @@ def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
         raise TypeError(f"result: expected a TrainResult, got {type(result).__name__}")
     if not result.history:
         raise ValueError("result: has no per-epoch history to plot")
+    check_instance(fig, "fig", Figure, optional=True)
     epochs = [h.epoch for h in result.history]
     fig = fig or plt.figure(figsize=(8, 3), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)

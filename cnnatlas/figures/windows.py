@@ -13,8 +13,14 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.patches import Rectangle
 
+from ..checks import check_at_most, check_instance, check_positive_int
 from ..display import map_limits
 from ..windows import WindowSteps
+
+MAX_FUNC_FRAMES = 400
+"""Most frames of a matplotlib animation: each is a PNG once rendered (``to_jshtml``), about 0.1 s and 30 kB."""
+MAX_INTERVAL_MS = 10_000
+"""Longest pause between two frames, in milliseconds."""
 
 
 def conv_funcanimation(arith: WindowSteps, interval_ms: int = 500) -> FuncAnimation:
@@ -23,6 +29,12 @@ def conv_funcanimation(arith: WindowSteps, interval_ms: int = 500) -> FuncAnimat
     Examples:
         >>> anim = conv_funcanimation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
     """
+    check_instance(arith, "arith", WindowSteps)
+    if not arith.steps:
+        raise ValueError("arith: expected at least one step, got none")
+    check_at_most(len(arith.steps), "arith", MAX_FUNC_FRAMES, "steps (frames)", limit_name="MAX_FUNC_FRAMES",
+                  hint="use a smaller input")  # fmt: skip
+    check_positive_int(interval_ms, "interval_ms", maximum=MAX_INTERVAL_MS, limit_name="MAX_INTERVAL_MS")
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4), layout="constrained")
     left.imshow(np.where(np.isfinite(arith.grid), arith.grid, np.nan), cmap="Greys", alpha=0.4)
     for i, j in arith.input_cells:

@@ -17,9 +17,22 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from ..checks import (
+    check_at_most,
+    check_instance,
+    check_names,
+    check_non_negative_int,
+    check_positive_int,
+    check_str,
+    check_tensor,
+)
 from ..display import map_limits
 from ..windows import WindowSteps, scatter_steps
-from .controls import frame_slider, play_buttons
+from .controls import MAX_FRAMES, check_height, frame_slider, play_buttons
+
+MAX_FRAME_CELLS = 50_000
+"""Most heat-map cells over all frames of one animation (each frame carries its whole output): 50,000 take
+about a second to build and keep the page light; a 48x48 input's 2,116 frames of 2,116 cells would take minutes."""
 
 
 def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) -> None:
@@ -34,6 +47,17 @@ def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) ->
 
 def _text(values: np.ndarray) -> list[list[str]]:
     return [["" if not np.isfinite(v) else f"{v:.3g}" for v in row] for row in values]
+
+
+def _check_steps(arith: object, name: str) -> WindowSteps:
+    """Refuse anything but WindowSteps with 1 to MAX_FRAMES steps."""
+    check_instance(arith, name, WindowSteps)
+    assert isinstance(arith, WindowSteps)
+    if not arith.steps:
+        raise ValueError(f"{name}: expected at least one step, got none")
+    check_at_most(len(arith.steps), name, MAX_FRAMES, "steps (animation frames)", limit_name="MAX_FRAMES",
+                  hint="use a smaller input, a larger stride or a smaller padding")  # fmt: skip
+    return arith
 
 
 def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 430) -> go.Figure:
@@ -52,6 +76,12 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
         raise TypeError(
             f"arith: expected WindowSteps from conv_steps/pool_steps/transposed_steps, got {type(arith).__name__}"
         )
+    _check_steps(arith, "arith")
+    check_at_most(len(arith.steps) * arith.output.size, "arith", MAX_FRAME_CELLS, "cells over all frames (frames x output cells)",
+                  limit_name="MAX_FRAME_CELLS", hint="use a smaller input")  # fmt: skip
+    if title is not None:
+        check_str(title, "title", non_empty=False)
+    check_height(height)
     grid, output = arith.grid, arith.output
     shown_grid = np.where(np.isfinite(grid), grid, np.nan)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.08,
@@ -118,6 +148,26 @@ def scatter_animation(
         >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)
         4
     """
+    check_tensor(x, "x", rank=2, layout="(H, W)")
+    check_tensor(kernel, "kernel", rank=2, layout="(k, k)")
+    check_positive_int(stride, "stride")
+    check_non_negative_int(padding, "padding")
+    check_non_negative_int(output_padding, "output_padding")
+    check_height(height)
+    h, w = x.shape
+    check_at_most(h * w, "x", MAX_FRAMES, "input cells (animation frames)", limit_name="MAX_FRAMES",
+                  hint="use a smaller x")  # fmt: skip
+    canvas_cells = ((h - 1) * stride + kernel.shape[0] + output_padding) * (
+        (w - 1) * stride + kernel.shape[-1] + output_padding
+    )
+    check_at_most(h * w * canvas_cells, "x", MAX_FRAME_CELLS, "cells over all frames (frames x canvas cells)",
+                  limit_name="MAX_FRAME_CELLS", hint="use a smaller x or stride")  # fmt: skip
+    if output_padding >= stride:
+        raise ValueError(f"output_padding: expected less than stride ({stride}), got {output_padding}")
+    out = [(n - 1) * stride - 2 * padding + kernel.shape[0] + output_padding for n in (h, w)]
+    if min(out) < 1:
+        raise ValueError(f"padding: expected an output of at least 1x1 after cropping, got padding {padding} "
+                         f"and an output of {out[0]}x{out[1]}")  # fmt: skip
     canvases, output = scatter_steps(x, kernel, stride, padding, output_padding)
     x = x.detach().float().cpu().numpy()
     k = kernel.shape[0]
@@ -139,7 +189,6 @@ def scatter_animation(
     fig.add_trace(go.Scatter(x=[k / 2 - 0.5], y=[k / 2 - 0.5], mode="markers", marker={"symbol": "square-open", "size": 20 * k, "color": "#ff7f0e",
                                                                                      "line": {"width": 2}}, hoverinfo="skip"), 1, 2)  # fmt: skip
     frames, labels = [], []
-    h, w = x.shape
     for n, canvas in enumerate(canvases):
         i, j = divmod(n, w)
         frames.append(go.Frame(name=str(n), traces=[1, 2, 3], data=[
@@ -170,6 +219,12 @@ def window_comparison_animation(
         >>> len(window_comparison_animation(a, b, ("standard", "dilated")).frames)
         49
     """
+    _check_steps(first, "first")
+    _check_steps(second, "second")
+    titles = tuple(check_names(titles, "titles"))
+    if len(titles) != 2:
+        raise ValueError(f"titles: expected two titles, one per panel, got {titles!r}")
+    check_height(height)
     if len(first.steps) != len(second.steps):
         raise ValueError(
             f"first and second must have as many output cells, got {len(first.steps)} and {len(second.steps)}"

@@ -10,6 +10,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..checks import (
+    check_at_most,
+    check_bool,
+    check_instance,
+    check_names,
+    check_non_negative_int,
+    check_positive_int,
+    check_str,
+    describe,
+)
+
+MAX_FRAMES = 400
+"""Most frames (slider steps) of one Plotly animation: more makes the slider unusable and the page heavy."""
+MAX_HEIGHT = 4000
+"""Tallest widget, in pixels."""
+MAX_DURATION_MS = 10_000
+"""Longest time one animation frame is shown when playing, in milliseconds."""
+MAX_STEPS = 1000
+"""Most steps of one visibility slider (each step carries one flag per trace)."""
+
+
+def check_height(height: object) -> int:
+    """Return ``height`` if it is a widget height in pixels (1 to :data:`MAX_HEIGHT`), else raise saying why.
+
+    Examples:
+        >>> check_height(420)
+        420
+        >>> check_height(10**6)
+        Traceback (most recent call last):
+        ...
+        ValueError: height: expected an int from 1 to 4000 (the limit, MAX_HEIGHT), got 1000000
+    """
+    return check_positive_int(height, "height", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
+
 
 def frame_slider(labels: Sequence[str], prefix: str) -> dict:
     """Return a Plotly slider whose step ``n`` (labelled ``labels[n]``) shows the animation frame named ``str(n)``.
@@ -18,6 +52,9 @@ def frame_slider(labels: Sequence[str], prefix: str) -> dict:
         >>> frame_slider(["0,0", "0,1"], "output cell ")["steps"][1]["args"][0]
         ['1']
     """
+    labels = check_names(labels, "labels")
+    check_at_most(len(labels), "labels", MAX_FRAMES, "frames", limit_name="MAX_FRAMES")
+    check_str(prefix, "prefix", non_empty=False)
     return {
         "active": 0, "currentvalue": {"prefix": prefix}, "pad": {"t": 10},
         "steps": [{"method": "animate", "label": label,
@@ -33,6 +70,7 @@ def play_buttons(duration_ms: int) -> list[dict]:
         >>> [b["label"] for b in play_buttons(500)[0]["buttons"]]
         ['▶ play', '❚❚ pause']
     """
+    check_positive_int(duration_ms, "duration_ms", maximum=MAX_DURATION_MS, limit_name="MAX_DURATION_MS")
     return [{"type": "buttons", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "direction": "left", "pad": {"t": 40},
              "buttons": [
                  {"label": "▶ play", "method": "animate",
@@ -48,6 +86,14 @@ def visibility_step(label: str, visible: Sequence[bool], title: str) -> dict:
         >>> visibility_step("conv", [True, False], "conv")["args"][0]
         {'visible': [True, False]}
     """
+    check_str(label, "label", non_empty=False)
+    check_str(title, "title", non_empty=False)
+    if isinstance(visible, (str, bytes, dict)) or not isinstance(visible, Sequence):
+        raise TypeError(f"visible: expected a sequence of True/False, one per trace, got {describe(visible)}")
+    if not visible:
+        raise ValueError("visible: expected one flag per trace, got an empty sequence")
+    for flag in visible:
+        check_bool(flag, "visible")
     return {"method": "update", "label": label, "args": [{"visible": list(visible)}, {"title.text": title}]}
 
 
@@ -58,4 +104,13 @@ def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
         >>> len(visibility_slider([visibility_step("a", [True], "A")], "layer: ", 30)["steps"])
         1
     """
+    if isinstance(steps, (str, bytes, dict)) or not isinstance(steps, Sequence):
+        raise TypeError(f"steps: expected a sequence of steps from visibility_step, got {describe(steps)}")
+    if not steps:
+        raise ValueError("steps: expected at least one step, got an empty sequence")
+    check_at_most(len(steps), "steps", MAX_STEPS, "slider steps", limit_name="MAX_STEPS")
+    for step in steps:
+        check_instance(step, "steps", dict)
+    check_str(prefix, "prefix", non_empty=False)
+    check_non_negative_int(pad_top, "pad_top", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
     return {"active": 0, "steps": list(steps), "currentvalue": {"prefix": prefix}, "pad": {"t": pad_top}}

@@ -16,18 +16,36 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ..checks import check_tensor
+from ..checks import (
+    check_at_most,
+    check_bool,
+    check_drawable,
+    check_positive_int,
+    check_str,
+    check_tensor,
+    describe,
+)
 from ..display import average_pool, display_values, rescale, shrink_maps
-from .controls import visibility_slider, visibility_step
+from .controls import check_height, visibility_slider, visibility_step
 
 _GAP = 1  # empty pixels between tiles of a mosaic
 MAX_CELLS = 60_000  # heat-map cells in one explorer, all layers together: keeps a page's figure data small
 MAX_CHANNELS = 32
+CELLS_LIMIT = 500_000
+"""Most heat-map cells a caller may ask for (``max_cells``, a mosaic, a batch): about 10 MB of page data."""
+CHANNELS_LIMIT = 256
+"""Most channels per layer a caller may ask for (``max_channels``)."""
+MAX_TRACES = 512
+"""Most heat maps in one explorer (layers, channels, or samples x channels): each slider step carries one
+visibility flag per heat map, so the page grows with their square."""
+MAX_DISPLAY_SIZE = 512
+"""Largest ``max_size`` of :func:`batch_explorer`, in pixels per side."""
+MAX_MOSAIC_COLUMNS = 64
+"""Most columns of a :func:`mosaic`."""
 
 
 def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
     """Return a (C, H, W) float array for one sample: 4D -> its channels, 2D (N, F) -> one F-long strip."""
-    check_tensor(tensor, name, rank=(2, 3, 4), floating=True)
     t = tensor.detach().cpu().float()
     if t.dim() == 4:
         t = t[0]
@@ -38,6 +56,40 @@ def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
         padded[: features.numel()] = features
         t = padded.view(1, width, width)
     return t.numpy()
+
+
+def _check_outputs(outputs: object, name: str = "outputs") -> dict[str, torch.Tensor]:
+    """Return ``outputs`` as a dict if it maps layer names (strings) to tensors, else raise saying why."""
+    if not isinstance(outputs, Mapping):
+        raise TypeError(
+            f"{name}: expected a mapping of layer names to output tensors (e.g. from cnnatlas.layer_outputs), "
+            f"got {describe(outputs)}"
+        )
+    if not outputs:
+        raise ValueError(f"{name}: expected at least one layer output, got an empty mapping")
+    check_at_most(len(outputs), name, MAX_TRACES, "layers", limit_name="MAX_TRACES")
+    for key, value in outputs.items():
+        check_str(key, f"{name} key", non_empty=False)
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name}[{key!r}]: expected a torch.Tensor, got {describe(value)}")
+    return dict(outputs)
+
+
+def _check_layer_output(name: str, tensor: torch.Tensor) -> None:
+    """Refuse a layer output that is not a finite, non-empty float (N, F), (C, H, W) or (N, C, H, W) tensor."""
+    check_tensor(tensor, f"outputs[{name!r}]", rank=(2, 3, 4), floating=True,
+                 layout="(N, F), (C, H, W) or (N, C, H, W)")  # fmt: skip
+
+
+def _check_budget(outputs: dict[str, torch.Tensor], budget: int, max_channels: int) -> None:
+    """Refuse a cell budget per layer smaller than the channels shown: no pooling could make them fit."""
+    for name, tensor in outputs.items():
+        channels = min(1 if tensor.dim() == 2 else tensor.shape[-3], max_channels)
+        if channels > budget:
+            raise ValueError(
+                f"max_cells: expected at least one cell per channel shown, got {budget} cells per layer for "
+                f"{channels} channels of {name!r}; raise max_cells or lower max_channels"
+            )
 
 
 def mosaic(
@@ -52,9 +104,23 @@ def mosaic(
         >>> image.shape, int(np.nanmax(channel))
         ((5, 5), 3)
     """
+    if not isinstance(maps, np.ndarray):
+        hint = "; convert with x.detach().cpu().numpy()" if isinstance(maps, torch.Tensor) else ""
+        raise TypeError(f"maps: expected a numpy.ndarray of shape (C, H, W), got {describe(maps)}{hint}")
+    if maps.ndim != 3 or maps.size == 0:
+        raise ValueError(f"maps: expected a non-empty (C, H, W) array, got shape {maps.shape}")
+    if maps.dtype == bool or not (
+        np.issubdtype(maps.dtype, np.integer) or np.issubdtype(maps.dtype, np.floating)
+    ):
+        raise TypeError(f"maps: expected real numbers (an integer or float dtype), got dtype {maps.dtype}")
+    if ncols is not None:
+        check_positive_int(ncols, "ncols", maximum=MAX_MOSAIC_COLUMNS, limit_name="MAX_MOSAIC_COLUMNS")
+    check_bool(per_channel, "per_channel")
     count, h, w = maps.shape
     ncols = ncols or math.ceil(math.sqrt(count))
     nrows = math.ceil(count / ncols)
+    cells = (nrows * (h + _GAP) - _GAP) * (ncols * (w + _GAP) - _GAP)
+    check_at_most(cells, "maps", CELLS_LIMIT, "cells in the mosaic", limit_name="CELLS_LIMIT")
     image = np.full((nrows * (h + _GAP) - _GAP, ncols * (w + _GAP) - _GAP), np.nan)
     channel = np.full(image.shape, np.nan)
     for c in range(count):
@@ -80,10 +146,18 @@ def batch_explorer(
         >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
         4
     """
-    check_tensor(batch, "batch", rank=4, layout="(N, C, H, W)")
+    check_drawable(batch, "batch", rank=4, layout="(N, C, H, W)")
+    check_str(title, "title", non_empty=False)
+    check_height(height)
+    check_positive_int(max_size, "max_size", maximum=MAX_DISPLAY_SIZE, limit_name="MAX_DISPLAY_SIZE")
     n, c = batch.shape[:2]
-    data = display_values(batch)
+    check_at_most(n * c, "batch", MAX_TRACES, "maps (samples x channels)", limit_name="MAX_TRACES",
+                  hint="pass batch[:n]")  # fmt: skip
     factor = max(1, -(-max(batch.shape[2:]) // max_size))
+    shown = n * c * math.ceil(batch.shape[2] / factor) * math.ceil(batch.shape[3] / factor)
+    check_at_most(shown, "batch", CELLS_LIMIT, "cells to show", limit_name="CELLS_LIMIT",
+                  hint="pass fewer samples or a smaller max_size")  # fmt: skip
+    data = display_values(batch)
     if factor > 1:
         data = average_pool(data, factor)
         title = f"{title} (shown averaged {factor}x{factor})"
@@ -131,12 +205,19 @@ def layer_explorer(
         >>> len(fig.layout.sliders[0].steps)  # one step per leaf module
         12
     """
-    if not outputs:
-        raise ValueError("outputs: expected at least one layer output, got an empty mapping")
+    outputs = _check_outputs(outputs)
+    for name, tensor in outputs.items():
+        _check_layer_output(name, tensor)
+    check_str(title, "title", non_empty=False)
+    check_bool(per_channel, "per_channel")
+    check_height(height)
+    check_positive_int(max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT")
+    check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
     fig = go.Figure()
     steps = []
     names = list(outputs)
     budget = max(max_cells // len(names), 64)
+    _check_budget(outputs, budget, max_channels)
     for index, name in enumerate(names):
         maps, note = shrink_maps(_as_maps(name, outputs[name]), budget, max_channels)
         image, channel = mosaic(maps, per_channel=per_channel)
@@ -179,12 +260,23 @@ def channel_explorer(
         >>> len(fig.data), len(fig.layout.updatemenus[0].buttons)
         (5, 2)
     """
-    maps4d = {name: t for name, t in outputs.items() if isinstance(t, torch.Tensor) and t.dim() == 4}
+    outputs = _check_outputs(outputs)
+    maps4d = {name: t for name, t in outputs.items() if t.dim() == 4}
     if not maps4d:
         raise ValueError(
             f"outputs: expected at least one (1, C, H, W) output, got {[tuple(t.shape) for t in outputs.values()]}"
         )
+    for name, tensor in maps4d.items():
+        _check_layer_output(name, tensor)
+    check_str(title, "title", non_empty=False)
+    check_positive_int(max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT")
+    check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
+    check_height(height)
+    traces = sum(min(t.shape[1], max_channels) for t in maps4d.values())
+    check_at_most(traces, "outputs", MAX_TRACES, "channel maps in all (layers x max_channels)",
+                  limit_name="MAX_TRACES", hint="lower max_channels or pass fewer layers")  # fmt: skip
     per_layer = max(max_cells // len(maps4d), 64)
+    _check_budget(maps4d, per_layer, max_channels)
     fig = go.Figure()
     layers: list[tuple[str, int, str]] = []  # name, first trace index, note
     for name, tensor in maps4d.items():

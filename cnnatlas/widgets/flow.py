@@ -14,7 +14,9 @@ import math
 
 import plotly.graph_objects as go
 
+from ..checks import check_str
 from ..trace import LayerRecord, Trace
+from .controls import check_height
 
 _COLOURS = {"Conv2d": "#4c72b0", "ConvTranspose2d": "#8172b2", "MaxPool2d": "#dd8452", "AvgPool2d": "#dd8452",
             "Linear": "#55a868", "add": "#c44e52", "cat": "#c44e52", "BatchNorm2d": "#937860"}  # fmt: skip
@@ -57,6 +59,9 @@ def tensor_flow_diagram(result: Trace, title: str | None = None, height: int = 4
         raise TypeError(f"result: expected a Trace from cnnatlas.trace(), got {type(result).__name__}")
     if not result.records:
         raise ValueError("result: the trace holds no records (did the model call any layer?)")
+    if title is not None:
+        check_str(title, "title", non_empty=False)
+    check_height(height)
     lanes = _lanes(result.records)
     step = 1.6
     shapes, xs, ys, texts, colours = [], [], [], [], []
