@@ -17,7 +17,15 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from .checks import check_non_negative_int, check_positive_int
+from .checks import (
+    check_bool,
+    check_choice,
+    check_model,
+    check_non_negative_int,
+    check_positive_int,
+    check_shape,
+    describe,
+)
 
 IntOrPair = int | Sequence[int]
 
@@ -29,7 +37,10 @@ SPATIAL_LAYERS = (
 
 def _checked_output(size: int, out: int, what: str) -> int:
     if out < 1:
-        raise ValueError(f"input size {size} is too small for {what}: the output would have size {out}")
+        raise ValueError(
+            f"size: expected an input large enough for {what}, got size {size}, too small: "
+            f"the output would have size {out}"
+        )
     return out
 
 
@@ -49,6 +60,8 @@ def conv_output_size(
     check_positive_int(kernel_size, "kernel_size")
     check_positive_int(stride, "stride")
     check_positive_int(dilation, "dilation")
+    if isinstance(padding, str):
+        check_choice(padding, "padding", ("same", "valid"))
     if padding == "same":
         if stride != 1:
             raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
@@ -109,6 +122,7 @@ def pool_output_size(
     stride = kernel_size if stride is None else check_positive_int(stride, "stride")
     check_positive_int(dilation, "dilation")
     check_non_negative_int(padding, "padding")
+    check_bool(ceil_mode, "ceil_mode")
     if padding > kernel_size // 2:
         raise ValueError(f"padding should be at most half of kernel_size ({kernel_size}), got {padding}")
     span = dilation * (kernel_size - 1) + 1
@@ -143,15 +157,15 @@ def output_shape(module: nn.Module, input_shape: Sequence[int]) -> tuple[int, ..
         >>> output_shape(nn.MaxPool2d(2), (4, 16, 32, 32))
         (4, 16, 16, 16)
     """
+    check_model(module, "module")
     if not isinstance(module, SPATIAL_LAYERS):
         names = ", ".join(t.__name__ for t in SPATIAL_LAYERS)
-        raise TypeError(f"module: expected one of {names}, got {type(module).__name__}")
+        raise TypeError(f"module: expected one of {names}, got {describe(module)}")
     dims = _spatial_dims(module)
-    shape = tuple(input_shape)
-    if len(shape) != dims + 2:
-        raise ValueError(
-            f"input_shape: expected (N, C{', L' if dims == 1 else ', H, W'}) for {type(module).__name__}, got {shape}"
-        )
+    layout = "(N, C, L)" if dims == 1 else "(N, C, H, W)"
+    shape = check_shape(
+        input_shape, "input_shape", rank=dims + 2, layout=f"{layout} for {type(module).__name__}"
+    )
     batch, channels, spatial = shape[0], shape[1], shape[2:]
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)):
         if channels != module.in_channels:
@@ -188,6 +202,7 @@ def layer_geometry(
         >>> layer_geometry(nn.Conv2d(1, 1, 3, stride=2, padding=1))
         ((3, 3), (2, 2), (1, 1), (1, 1))
     """
+    check_model(module, "module")
     if not isinstance(module, SPATIAL_LAYERS) or isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
         return None
     dims = _spatial_dims(module)

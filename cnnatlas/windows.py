@@ -20,7 +20,26 @@ import torch
 import torch.nn.functional as F
 
 from .arith import conv_output_size, conv_transpose_output_size, pool_output_size
-from .checks import check_positive_int, check_tensor
+from .checks import (
+    check_at_most,
+    check_choice,
+    check_float,
+    check_non_negative_int,
+    check_positive_int,
+    check_str,
+    check_tensor,
+    describe,
+)
+
+MAX_STEPS = 1024
+"""Most output cells (window steps) one step function computes: each is a frame of an animation."""
+MAX_GRID_CELLS = 128 * 128
+"""Most cells of the grid the kernel slides over (the input with its padding and inserted zeros)."""
+MAX_WINDOW_CELLS = 262_144
+"""Most cells read over all windows (steps x kernel cells): the work done in Python, a fraction of a second."""
+
+KINDS = ("conv", "max pool", "avg pool", "transposed conv")
+"""The kinds of :class:`WindowSteps`."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +49,15 @@ class Step:
     out_index: tuple[int, int]
     window: tuple[tuple[int, int], ...]
     value: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.out_index, tuple) or len(self.out_index) != 2:
+            raise TypeError(f"out_index: expected a (row, col) tuple, got {describe(self.out_index)}")
+        for i in self.out_index:
+            check_non_negative_int(i, "out_index")
+        if not isinstance(self.window, tuple):
+            raise TypeError(f"window: expected a tuple of (row, col) cells, got {describe(self.window)}")
+        check_float(self.value, "value", finite=False)
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,25 @@ class WindowSteps:
     params: dict = field(default_factory=dict)
     formula: str = ""
 
+    def __post_init__(self) -> None:
+        check_choice(self.kind, "kind", KINDS)
+        for name in ("input", "grid", "output"):
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray) or value.ndim != 2:
+                raise TypeError(f"{name}: expected a 2D numpy array, got {describe(value)}")
+        if self.kernel is not None and (not isinstance(self.kernel, np.ndarray) or self.kernel.ndim != 2):
+            raise TypeError(f"kernel: expected None or a 2D numpy array, got {describe(self.kernel)}")
+        if not isinstance(self.steps, tuple) or not all(isinstance(s, Step) for s in self.steps):
+            raise TypeError(f"steps: expected a tuple of Step, got {describe(self.steps)}")
+        check_at_most(len(self.steps), "steps", MAX_STEPS, "steps", limit_name="MAX_STEPS")
+        if not isinstance(self.input_cells, tuple):
+            raise TypeError(
+                f"input_cells: expected a tuple of (row, col) cells, got {describe(self.input_cells)}"
+            )
+        if not isinstance(self.params, dict):
+            raise TypeError(f"params: expected a dict, got {describe(self.params)}")
+        check_str(self.formula, "formula", non_empty=False)
+
 
 def _as_2d(x: torch.Tensor, name: str) -> torch.Tensor:
     check_tensor(x, name, rank=2, layout="(H, W)")
@@ -58,6 +105,16 @@ def _as_kernel(kernel: torch.Tensor) -> torch.Tensor:
     if w.shape[0] != w.shape[1]:
         raise ValueError(f"kernel: expected a square (k, k) kernel, got shape {tuple(w.shape)}")
     return w
+
+
+def _check_budget(steps: int, grid_cells: int, kernel_cells: int) -> None:
+    """Refuse, before any work, a request whose steps, grid or window reads would take long."""
+    hint = "use a smaller input, kernel or padding"
+    check_at_most(steps, "x", MAX_STEPS, "window steps (output cells)", limit_name="MAX_STEPS", hint=hint)
+    check_at_most(grid_cells, "x", MAX_GRID_CELLS, "grid cells (input with padding)", limit_name="MAX_GRID_CELLS",
+                  hint=hint)  # fmt: skip
+    check_at_most(steps * kernel_cells, "x", MAX_WINDOW_CELLS, "cells read (steps x kernel cells)",
+                  limit_name="MAX_WINDOW_CELLS", hint=hint)  # fmt: skip
 
 
 def _slide(
@@ -93,8 +150,10 @@ def conv_steps(
     """
     x, w = _as_2d(x, "x"), _as_kernel(kernel)
     k = w.shape[0]
+    check_non_negative_int(padding, "padding")
     out_h = conv_output_size(x.shape[0], k, stride, padding, dilation)
     out_w = conv_output_size(x.shape[1], k, stride, padding, dilation)
+    _check_budget(out_h * out_w, (x.shape[0] + 2 * padding) * (x.shape[1] + 2 * padding), k * k)
     output = F.conv2d(x[None, None], w[None, None], stride=stride, padding=padding, dilation=dilation)[
         0, 0
     ].numpy()
@@ -127,13 +186,16 @@ def pool_steps(
     """
     x = _as_2d(x, "x")
     check_positive_int(kernel_size, "kernel_size")
-    stride = stride or kernel_size
-    if mode not in ("max", "avg"):
-        raise ValueError(f"mode: expected 'max' or 'avg', got {mode!r}")
+    stride = kernel_size if stride is None else check_positive_int(stride, "stride")
+    check_choice(mode, "mode", ("max", "avg"))
+    check_positive_int(dilation, "dilation")
     if mode == "avg" and dilation != 1:
-        raise ValueError(f"average pooling has no dilation in PyTorch; got dilation {dilation}")
+        raise ValueError(f"dilation: expected 1 (average pooling has no dilation in PyTorch), got {dilation}")
     out_h = pool_output_size(x.shape[0], kernel_size, stride, padding, dilation, ceil_mode)
     out_w = pool_output_size(x.shape[1], kernel_size, stride, padding, dilation, ceil_mode)
+    extra = kernel_size * dilation
+    grid_cells = (x.shape[0] + 2 * padding + extra) * (x.shape[1] + 2 * padding + extra)
+    _check_budget(out_h * out_w, grid_cells, kernel_size * kernel_size)
     batch = x[None, None]
     if mode == "max":
         output = F.max_pool2d(batch, kernel_size, stride, padding, dilation, ceil_mode=ceil_mode)[
@@ -184,13 +246,16 @@ def transposed_steps(
     h, wd = x.shape
     out_h = conv_transpose_output_size(h, k, stride, padding, output_padding, dilation)
     out_w = conv_transpose_output_size(wd, k, stride, padding, output_padding, dilation)
-    output = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=padding,
-                                output_padding=output_padding, dilation=dilation)[0, 0].numpy()  # fmt: skip
     border = dilation * (k - 1) - padding
     if border < 0:
         raise ValueError(
-            f"padding {padding} exceeds dilation*(kernel_size-1) = {dilation * (k - 1)}: this view needs p <= d(k-1)"
+            f"padding: expected at most dilation*(kernel_size-1) = {dilation * (k - 1)} (this view needs "
+            f"p <= d(k-1)), got {padding}"
         )
+    side = [(n - 1) * stride + 1 + 2 * border + output_padding for n in (h, wd)]
+    _check_budget(out_h * out_w, side[0] * side[1], k * k)
+    output = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=padding,
+                                output_padding=output_padding, dilation=dilation)[0, 0].numpy()  # fmt: skip
     inserted = torch.zeros((h - 1) * stride + 1, (wd - 1) * stride + 1)
     inserted[::stride, ::stride] = x
     grid = F.pad(inserted, (border, border + output_padding, border, border + output_padding))
@@ -239,7 +304,13 @@ def scatter_steps(
     x, w = _as_2d(x, "x"), _as_kernel(kernel)
     k = w.shape[0]
     h, wd = x.shape
+    conv_transpose_output_size(h, k, stride, padding, output_padding)  # checks every argument
+    conv_transpose_output_size(wd, k, stride, padding, output_padding)
     full_h, full_w = (h - 1) * stride + k + output_padding, (wd - 1) * stride + k + output_padding
+    hint = "use a smaller input, kernel or stride"
+    check_at_most(h * wd, "x", MAX_STEPS, "input cells (scatter steps)", limit_name="MAX_STEPS", hint=hint)
+    check_at_most(h * wd * full_h * full_w, "x", MAX_WINDOW_CELLS, "canvas cells over all steps",
+                  limit_name="MAX_WINDOW_CELLS", hint=hint)  # fmt: skip
     canvas = np.zeros((full_h, full_w))
     canvases = []
     for i in range(h):

@@ -107,7 +107,17 @@ def test_the_articles_numbers() -> None:
         (lambda: conv_transpose_output_size(4, 3, stride=2, output_padding=2), "output_padding"),
         (lambda: pool_output_size(8, 2, padding=2), "half of kernel_size"),
         (lambda: output_shape(nn.Conv2d(3, 8, 3), (1, 1, 8, 8)), "expects 3 input channels"),
-        (lambda: output_shape(nn.Conv2d(3, 8, 3), (3, 8, 8)), r"expected \(N, C, H, W\)"),
+        (lambda: output_shape(nn.Conv2d(3, 8, 3), (3, 8, 8)), r"expected a shape of 4 sizes \(N, C, H, W\)"),
+        (lambda: output_shape(nn.Conv2d(3, 8, 3), torch.zeros(1, 3, 8, 8)), "pass x.shape"),
+        (lambda: output_shape(nn.Conv2d(3, 8, 3), (1, 3, 0, 8)), "every size >= 1"),
+        (lambda: output_shape(nn.Conv2d, (1, 3, 8, 8)), "got the class Conv2d; build one first"),
+        (
+            lambda: conv_output_size(8, 3, padding="Same"),
+            "padding: expected one of 'same', 'valid', got 'Same'; did you mean 'same'",
+        ),
+        (lambda: conv_output_size(8, True), r"kernel_size: expected an int >= 1, got True \(bool\)"),
+        (lambda: pool_output_size(8, 2, ceil_mode=1), "ceil_mode: expected True or False, got 1"),
+        (lambda: layer_geometry("conv"), "module: expected a torch.nn.Module instance"),
         (lambda: output_shape(nn.Linear(3, 3), (1, 3)), "expected one of"),
     ],
 )

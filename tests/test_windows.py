@@ -63,7 +63,7 @@ def test_bad_input_is_explained() -> None:
 
 def test_messages_show_their_values() -> None:
     """animate.py:130 lacked its f prefix and printed '{dilation}'."""
-    with pytest.raises(ValueError, match="got dilation 2"):
+    with pytest.raises(ValueError, match="dilation: expected 1 .*, got 2"):
         pool_steps(torch.rand(4, 4), 2, mode="avg", dilation=2)
 
 
@@ -88,3 +88,33 @@ def test_a_constant_output_gets_a_centred_colour_range() -> None:
     anim = cnnatlas.conv_funcanimation(conv_steps(torch.zeros(4, 4), torch.ones(3, 3)))
     image = anim._fig.axes[1].images[0]
     assert image.get_clim() == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: conv_steps(torch.rand(48, 48), torch.ones(3, 3)), ValueError, r"x: expected at most 1024 window steps \(output cells\) \(the limit, MAX_STEPS\), got 2116"),
+        (lambda: conv_steps(torch.rand(4, 4), torch.ones(3, 3), padding=10**6), ValueError, "the limit, MAX_STEPS"),
+        (lambda: conv_steps(torch.rand(4, 4), torch.ones(3, 3), padding=100, stride=100), ValueError, "MAX_GRID_CELLS"),
+        (lambda: conv_steps(torch.rand(32, 32), torch.ones(17, 17), padding=8), ValueError, "MAX_WINDOW_CELLS"),
+        (lambda: transposed_steps(torch.rand(40, 40), torch.ones(3, 3), stride=2), ValueError, "the limit, MAX_"),
+        (lambda: scatter_steps(torch.rand(40, 40), torch.ones(3, 3)), ValueError, "the limit, MAX_STEPS"),
+        (lambda: pool_steps(torch.rand(200, 200), 2), ValueError, "the limit, MAX_"),
+        (lambda: conv_steps(torch.rand(4, 4), torch.ones(3, 3), padding="same"), TypeError, "padding: expected an int >= 0, got 'same'"),
+        (lambda: conv_steps(torch.rand(4, 4), torch.ones(3, 3), stride=0), ValueError, "stride: expected an int >= 1, got 0"),
+        (lambda: conv_steps(torch.rand(4, 4, 3), torch.ones(3, 3)), ValueError, r"x: expected a 2D \(H, W\) tensor"),
+        (lambda: conv_steps(np.zeros((4, 4)), torch.ones(3, 3)), TypeError, "numpy.ndarray of shape"),
+        (lambda: conv_steps(torch.full((4, 4), float("nan")), torch.ones(3, 3)), ValueError, "finite"),
+        (lambda: pool_steps(torch.rand(4, 4), 2, stride=0), ValueError, "stride: expected an int >= 1, got 0"),
+        (lambda: pool_steps(torch.rand(4, 4), 2, mode="mean"), ValueError, "mode: expected one of 'max', 'avg'"),
+        (lambda: pool_steps(torch.rand(4, 4), 2, ceil_mode="yes"), TypeError, "ceil_mode: expected True or False"),
+        (lambda: scatter_steps(torch.rand(2, 2), torch.ones(3, 3), stride=0), ValueError, "stride: expected an int >= 1"),
+        (lambda: scatter_steps(torch.rand(2, 2), torch.ones(3, 3), output_padding=1), ValueError, "output_padding"),
+        (lambda: transposed_steps(torch.rand(4, 4), torch.ones(3, 3), stride=2, padding=3), ValueError, "padding: expected at most"),
+        (lambda: cnnatlas.WindowSteps("convolution", np.zeros((2, 2)), np.zeros((2, 2)), (), None, np.zeros((1, 1)), ()), ValueError, "kind: expected one of"),
+        (lambda: cnnatlas.WindowSteps("conv", [[0.0]], np.zeros((2, 2)), (), None, np.zeros((1, 1)), ()), TypeError, "input: expected a 2D numpy array, got list"),
+    ],
+)  # fmt: skip
+def test_step_functions_refuse_bad_and_oversize_requests_quickly(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
