@@ -172,11 +172,6 @@ class ImageDataset:
                 "(N, H, W) images without a channel axis: try images.unsqueeze(1)"
             )
         check_tensor(images, "images", rank=4, layout="(N, C, H, W)", dtypes=(torch.uint8,))
-        if images.shape[3] in (1, 3) and images.shape[1] not in (1, 3, 4):
-            raise ValueError(
-                f"images: expected a 4D (N, C, H, W) tensor, got shape {tuple(images.shape)}; this looks like "
-                "NHWC: try images.permute(0, 3, 1, 2)"
-            )
         labels = self.labels
         check_tensor(labels, "labels", rank=1, dtypes=(torch.int64,))
         if labels.shape[0] != images.shape[0]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
-from cnnatlas.cache import CacheWarning, load_checked, save_atomic, stable_hash
+from cnnatlas.cache import CacheWarning, cache_dir, cache_file, load_checked, save_atomic, stable_hash
 
 
 def test_round_trip(tmp_path) -> None:
@@ -63,3 +65,40 @@ def test_arbitrary_objects_are_never_unpickled(tmp_path) -> None:
 def test_stable_hash_ignores_key_order() -> None:
     assert stable_hash({"a": 1, "b": 2}) == stable_hash({"b": 2, "a": 1})
     assert stable_hash({"a": 1}) != stable_hash({"a": 2})
+
+
+TRAVERSALS = ["../escape", "/abs", "a/b", "..", "", "a\x00b", "C:\\x", "a\\b", ".hidden", "a..b", "x" * 101]
+
+
+@pytest.mark.parametrize("name", TRAVERSALS)
+def test_a_name_is_never_a_path(tmp_path, monkeypatch, name) -> None:
+    """Traversals, separators, absolute paths, drive letters and NUL bytes are refused, and nothing is written."""
+    monkeypatch.setenv("CNNATLAS_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ValueError, match="name: expected a (plain file name|non-empty string)"):
+        cache_file("models", name, ".pt")
+    with pytest.raises(ValueError, match="kind: expected a (plain file name|non-empty string)"):
+        cache_dir(name)
+    assert sorted(p.name for p in tmp_path.rglob("*")) in ([], ["cache"], ["cache", "models"])
+
+
+@pytest.mark.parametrize("name", [None, 3, b"lenet", Path("lenet")])
+def test_a_name_must_be_a_string(tmp_path, monkeypatch, name) -> None:
+    monkeypatch.setenv("CNNATLAS_CACHE", str(tmp_path))
+    with pytest.raises(TypeError, match="name: expected a string"):
+        cache_file("models", name)
+
+
+@pytest.mark.parametrize("suffix", ["/../x.pt", "-..pt", "\x00"])
+def test_a_suffix_is_never_a_path(tmp_path, monkeypatch, suffix) -> None:
+    monkeypatch.setenv("CNNATLAS_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="suffix"):
+        cache_file("models", "lenet", suffix)
+
+
+def test_a_cache_file_that_is_a_link_out_of_the_folder_is_refused(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CNNATLAS_CACHE", str(tmp_path / "cache"))
+    outside = tmp_path / "outside.pt"
+    (cache_dir("models") / "lenet.pt").symlink_to(outside)
+    with pytest.raises(ValueError, match="inside the cache folder"):
+        cache_file("models", "lenet", ".pt")
+    assert cache_file("models", "lenet-1", ".pt").parent == tmp_path / "cache" / "models"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -100,3 +101,99 @@ def test_download_timeout_is_restored_also_on_error() -> None:
         assert socket.getdefaulttimeout() == data.DOWNLOAD_TIMEOUT_S
         raise OSError("offline")
     assert socket.getdefaulttimeout() == before
+
+
+# --- the boundary ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [cnnatlas.load_fashion_mnist, cnnatlas.load_cifar10])
+@pytest.mark.parametrize("train", ["test", "train", 0, 1, None, [True]])
+def test_train_is_a_bool_never_any_truthy_value(fresh_root, loader, train) -> None:
+    """load_fashion_mnist("test") used to return the training split: now no value but True/False passes."""
+    with pytest.raises(TypeError, match="train: expected True") as raised:
+        loader(train)
+    if train == "test":
+        assert "pass train=False" in str(raised.value)
+    assert not any(fresh_root.rglob("*")), "refused before any file is touched"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"), [("../camera", ValueError), ("Camera", ValueError), (None, TypeError)]
+)
+def test_photo_names_are_the_known_ones(name, error) -> None:
+    with pytest.raises(error, match="name: expected one of 'astronaut'"):
+        cnnatlas.load_photo(name)
+
+
+@needs_mirror
+def test_sources_are_words_not_paths(fresh_root) -> None:
+    """The pages print ``source``: it says where the data came from, never a path of this machine."""
+    for loaded in (cnnatlas.load_fashion_mnist(train=False), cnnatlas.load_cifar10(train=False)):
+        for path in (str(fresh_root), os.environ["CNNATLAS_DATA_MIRROR"], str(Path.home())):
+            assert path not in loaded.source, loaded.source
+
+
+def _dataset(**changes) -> cnnatlas.ImageDataset:
+    fields = dict(name="d", split="train", images=torch.zeros(4, 1, 5, 5, dtype=torch.uint8),
+                  labels=torch.tensor([0, 1, 0, 1]), classes=("a", "b"), source="made up") | changes  # fmt: skip
+    return cnnatlas.ImageDataset(**fields)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [({"images": torch.zeros(4, 5, 5, 1, dtype=torch.uint8)}, ValueError, r"HWC: try .*permute\(0, 3, 1, 2\)"),
+     ({"images": torch.zeros(4, 5, 5, dtype=torch.uint8)}, ValueError, r"try images.unsqueeze\(1\)"),
+     ({"images": torch.zeros(4, 1, 5, 5)}, TypeError, "images: expected dtype torch.uint8"),
+     ({"images": torch.zeros(0, 1, 5, 5, dtype=torch.uint8), "labels": torch.zeros(0, dtype=torch.long)},
+      ValueError, "non-empty"),
+     ({"images": [[0]]}, TypeError, "images: expected a torch.Tensor"),
+     ({"labels": torch.tensor([0, 1, 0, 1], dtype=torch.int32)}, TypeError, "labels: expected dtype torch.int64"),
+     ({"labels": torch.tensor([0.0, 1, 0, 1])}, TypeError, "labels: expected dtype torch.int64"),
+     ({"labels": torch.tensor([0, 1, 2, 1])}, ValueError, r"labels: expected class indices in \[0, 2\)"),
+     ({"labels": torch.tensor([0, -1, 0, 1])}, ValueError, r"labels: expected class indices in \[0, 2\)"),
+     ({"labels": torch.tensor([0, 1, 0])}, ValueError, r"one label per image \(4\), got 3"),
+     ({"classes": "ab"}, TypeError, "classes: expected a tuple"), ({"classes": ()}, ValueError, "classes"),
+     ({"name": None}, TypeError, "name: expected a string"), ({"source": 3}, TypeError, "source")],
+)  # fmt: skip
+def test_a_data_set_is_checked_when_made(changes, error, match) -> None:
+    with pytest.raises(error, match=match):
+        _dataset(**changes)
+
+
+@pytest.mark.parametrize(
+    ("count", "error"), [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)]
+)
+def test_subset_count_is_a_positive_int(count, error) -> None:
+    with pytest.raises(error, match="count"):
+        _dataset().subset(count)
+
+
+def test_a_constant_channel_is_refused_before_dividing_by_zero() -> None:
+    with pytest.raises(ValueError, match=r"channel\(s\) \[0\] constant \(std 0\).*normalize=False"):
+        _dataset().normalization()
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "error", "match"),
+    [((0.5,), (0.0,), ValueError, r"std\[0\]: expected a number > 0"),
+     ((0.5,), (float("nan"),), ValueError, r"std\[0\]: expected a finite number"),
+     ((float("inf"),), (1.0,), ValueError, r"mean\[0\]: expected a finite number"),
+     ((0.5, 0.5), (0.2,), ValueError, "one value per channel"), ((), (), ValueError, "mean: expected one number"),
+     (0.5, 0.2, TypeError, "mean: expected a tuple"), (("0.5",), (0.2,), TypeError, r"mean\[0\]: expected a number")],
+)  # fmt: skip
+def test_a_normalization_is_checked_when_made(mean, std, error, match) -> None:
+    with pytest.raises(error, match=match):
+        cnnatlas.Normalization(mean, std)
+
+
+@pytest.mark.parametrize(
+    ("images", "error", "match"),
+    [(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), ValueError, "expected 1 channel"),
+     (torch.zeros(2, 8, 8, 1, dtype=torch.uint8), ValueError, "HWC"),
+     (torch.zeros(1, 8, 8, dtype=torch.uint8), ValueError, "expected a 4D"),
+     (torch.full((2, 1, 8, 8), 200), TypeError, "expected uint8 .* or floating-point"),
+     (torch.full((2, 1, 8, 8), float("nan")), ValueError, "finite")],
+)  # fmt: skip
+def test_a_normalization_checks_the_images_it_is_given(images, error, match) -> None:
+    with pytest.raises(error, match=match):
+        cnnatlas.Normalization((0.5,), (0.25,))(images)

@@ -30,3 +30,28 @@ def test_prediction_grid_marks_mistakes() -> None:
     fig = predictions_figure(data, torch.tensor([0, 0, 0, 1]), range(4), ncols=4)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[1] == "zero\n(true: one)" and titles[0] == "zero"
+
+
+@pytest.mark.parametrize(
+    ("labels", "predicted", "classes", "error", "match"),
+    [([0, 1], torch.tensor([0, 1]), 2, TypeError, "labels: expected a torch.Tensor"),
+     (torch.tensor([0.0, 1.0]), torch.tensor([0, 1]), 2, TypeError, "labels: expected dtype"),
+     (torch.tensor([0, 1]), torch.tensor([[0, 1]]), 2, ValueError, "predicted: expected a 1D"),
+     (torch.tensor([0, 1]), torch.tensor([0, 1]), 0, ValueError, "classes: expected an int"),
+     (torch.tensor([0, 1]), torch.tensor([0, 1]), 2.0, TypeError, "classes: expected an int"),
+     (torch.tensor([0, 1]), torch.tensor([0, 1]), 10**6, ValueError, "MAX_CLASSES")],
+)  # fmt: skip
+def test_confusion_matrix_checks_its_arguments(labels, predicted, classes, error, match) -> None:
+    with pytest.raises(error, match=match):
+        confusion_matrix(labels, predicted, classes)
+
+
+@pytest.mark.parametrize(
+    ("matrix", "error", "match"),
+    [(torch.tensor([1, 2]), ValueError, "expected a 2D"), (torch.ones(2, 3), ValueError, "square"),
+     (torch.tensor([[1, -1], [0, 1]]), ValueError, "counts >= 0"), (torch.eye(2).bool(), TypeError, "bool"),
+     ([[1, 0], [0, 1]], TypeError, "torch.Tensor")],
+)  # fmt: skip
+def test_per_class_accuracy_checks_its_matrix(matrix, error, match) -> None:
+    with pytest.raises(error, match=match):
+        per_class_accuracy(matrix)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
+from torch import nn
 
 import cnnatlas
 from cnnatlas.train import TrainConfig, _flip_crop
@@ -144,3 +147,173 @@ def test_fit_honours_the_init_of_its_recipe(private_cache, monkeypatch) -> None:
     )
     cnnatlas.fit(cnnatlas.LeNet(), train, test, TrainConfig(epochs=1, batch_size=32), progress=False)
     assert calls == ["LeNet"]
+
+
+# --- the boundary: every argument checked before any training ------------------------------------------
+
+
+def _small() -> nn.Module:
+    """A two-class model small enough that a mistake costs nothing."""
+    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def _params(model: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any call that reaches the optimiser fails the test: the mistake must be caught before training."""
+    monkeypatch.setattr(
+        cnnatlas.train, "_make_optimizer", lambda *a, **k: pytest.fail("training started despite bad input")
+    )
+
+
+TRAVERSALS = ["../escape", "/abs", "a/b", "..", "", "a\x00b", "C:\\x", "lenet/../../x", "~root"]
+
+
+@pytest.mark.parametrize("name", TRAVERSALS)
+def test_train_or_load_never_uses_a_name_as_a_path(private_cache, tmp_path, no_training, name) -> None:
+    train, test = _tiny_data(32)
+    with pytest.raises(ValueError, match=r"name: expected a (plain file name|non-empty string)"):
+        cnnatlas.train_or_load(name, _small, train, test, CONFIG, progress=False)
+    assert not [p for p in tmp_path.parent.rglob("*escape*")] and not list(tmp_path.rglob("*.pt"))
+
+
+def _bad_fit_calls():
+    train, test = _tiny_data(32)
+    other = cnnatlas.ImageDataset("d", "test", torch.zeros(4, 1, 8, 8, dtype=torch.uint8), torch.arange(4) % 2,
+                                  ("a", "b"), "made up")  # fmt: skip
+    many = cnnatlas.ImageDataset(
+        "d", "test", test.images[:4], torch.tensor([0, 1, 2, 3]), tuple("abcd"), "made up"
+    )
+    flat = cnnatlas.ImageDataset("d", "train", torch.full((8, 1, 28, 28), 7, dtype=torch.uint8),
+                                 torch.arange(8) % 2, ("a", "b"), "made up")  # fmt: skip
+    frozen = _small().requires_grad_(False)
+    return [
+        ("class, not instance", dict(model=cnnatlas.LeNet), TypeError, "build one first: LeNet()"),
+        ("factory function", dict(model=_small), TypeError, "expected a torch.nn.Module instance"),
+        ("train is a tuple", dict(train=(train.images, train.labels)), TypeError, "train: expected an ImageDataset"),
+        ("test is None", dict(test=None), TypeError, "test: expected an ImageDataset"),
+        ("test of another size", dict(test=other), ValueError, r"test: expected images of the training"),
+        ("labels beyond outputs", dict(test=many), ValueError, r"test: expected labels in \[0, 2\)"),
+        ("config is a dict", dict(config={"epochs": 1}), TypeError, "config: expected a TrainConfig"),
+        ("device misspelled", dict(device="gpu"), ValueError, "device: expected a device"),
+        ("device a number", dict(device=0), TypeError, "device: expected a torch.device"),
+        ("progress a string", dict(progress="no"), TypeError, "progress: expected True or False"),
+        ("name a number", dict(name=3), TypeError, "name: expected a string"),
+        ("frozen model", dict(model=frozen), ValueError, "expected trainable parameters"),
+        ("wrong channels", dict(model=nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+         ValueError, "failed .*expects 3 input channels"),
+        ("constant channel", dict(train=flat, test=flat), ValueError, r"constant \(std 0\)"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("changes", "error", "match"), [c[1:] for c in _bad_fit_calls()],
+                         ids=[c[0] for c in _bad_fit_calls()])  # fmt: skip
+def test_fit_checks_everything_before_training(private_cache, no_training, changes, error, match) -> None:
+    """One call per kind of mistake: each is refused with a clear error before the optimiser is made,
+    and the model's weights are untouched."""
+    train, test = _tiny_data(32)
+    call = dict(model=_small(), train=train, test=test, config=TrainConfig(epochs=1, init="xavier")) | changes
+    model = call["model"]
+    before = _params(model) if isinstance(model, nn.Module) else []
+    with pytest.raises(error, match=match):
+        cnnatlas.fit(**({"progress": False} | call))
+    after = _params(model) if isinstance(model, nn.Module) else []
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("factory", "match"),
+    [(cnnatlas.LeNet(), "got an nn.Module instance LeNet; pass the class"), (None, "expected a factory"),
+     (lambda: "not a model", "model_factory: expected it to build an nn.Module, got 'not a model'")],
+)  # fmt: skip
+def test_train_or_load_wants_a_factory(private_cache, no_training, factory, match) -> None:
+    train, test = _tiny_data(32)
+    with pytest.raises(TypeError, match=match):
+        cnnatlas.train_or_load("tiny", factory, train, test, CONFIG, progress=False)
+    assert not list(private_cache.glob("*.pt"))
+
+
+def test_labels_beyond_the_models_outputs_are_refused_before_the_cache(private_cache, no_training) -> None:
+    train, _ = _tiny_data(32)
+    four = cnnatlas.ImageDataset(
+        "d", "train", train.images[:4], torch.tensor([0, 1, 2, 3]), tuple("abcd"), "x"
+    )
+    with pytest.raises(ValueError, match=r"train: expected labels in \[0, 2\) \(the model outputs 2"):
+        cnnatlas.train_or_load("tiny", _small, four, four, CONFIG, progress=False)
+
+
+def test_a_device_string_is_normalised(private_cache) -> None:
+    train, test = _tiny_data(32)
+    result = cnnatlas.fit(
+        _small(), train, test, TrainConfig(epochs=1, batch_size=16), device="cpu", progress=False
+    )
+    assert result.device == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [({"lr": float("inf")}, ValueError), ({"lr": float("nan")}, ValueError), ({"lr": -1e-3}, ValueError),
+     ({"weight_decay": float("nan")}, ValueError), ({"weight_decay": -1.0}, ValueError),
+     ({"momentum": 1.0}, ValueError), ({"momentum": None}, TypeError), ({"label_smoothing": -0.1}, ValueError),
+     ({"batch_size": True}, TypeError), ({"batch_size": 0}, ValueError), ({"epochs": 1.5}, TypeError),
+     ({"seed": 2**64}, ValueError), ({"normalize": "yes"}, TypeError), ({"train_images": -5}, ValueError),
+     ({"optimizer": None}, TypeError), ({"augment": ["flip_crop"]}, TypeError)],
+)  # fmt: skip
+def test_every_range_is_checked_at_construction(changes: dict, error: type) -> None:
+    with pytest.raises(error, match=next(iter(changes))):
+        TrainConfig(**changes)
+
+
+def test_progress_bar_only_on_a_terminal_and_no_warning(private_cache, monkeypatch, capsys) -> None:
+    """Under pytest stderr is captured (not a terminal): no bar. On a terminal the bar shows the loss
+    without torch's "Converting a tensor with requires_grad=True to a scalar" warning."""
+    train, test = _tiny_data(32)
+    config = TrainConfig(epochs=1, batch_size=16)
+    cnnatlas.fit(_small(), train, test, config, progress=True)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(cnnatlas.train, "_interactive", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cnnatlas.fit(_small(), train, test, config, progress=True)
+    assert "loss=" in capsys.readouterr().err
+
+
+# --- evaluate ------------------------------------------------------------------------------------------
+
+
+def _eval_data() -> cnnatlas.ImageDataset:
+    train, _ = _tiny_data(16)
+    return train
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [({"model": _small}, TypeError, "model: expected a torch.nn.Module instance"),
+     ({"data": None}, TypeError, "data: expected an ImageDataset"),
+     ({"normalization": (0.5, 0.2)}, TypeError, "normalization: expected a Normalization"),
+     ({"normalization": cnnatlas.Normalization((0.5,) * 3, (0.2,) * 3)}, ValueError, "one mean and std per channel"),
+     ({"device": "cuda:7"}, ValueError, "device"), ({"device": "tpu"}, ValueError, "device"),
+     ({"model": nn.Sequential(nn.Flatten(), nn.Linear(10, 2))}, ValueError, "Sequential failed"),
+     ({"model": nn.Sequential(nn.Conv2d(1, 1, 3))}, ValueError, r"expected class scores of shape \(16, classes\)"),
+     ({"model": nn.Sequential(nn.Flatten(), nn.Linear(784, 1))}, ValueError, r"expected labels in \[0, 1\)")],
+)  # fmt: skip
+def test_evaluate_checks_its_arguments_and_restores_the_model(changes, error, match) -> None:
+    call = (
+        dict(model=_small(), data=_eval_data(), normalization=cnnatlas.Normalization((0.5,), (0.2,)))
+        | changes
+    )
+    model = call["model"]
+    if isinstance(model, nn.Module):
+        model.train()
+        before = [m.training for m in model.modules()], [p.requires_grad for p in model.parameters()]
+    with pytest.raises(error, match=match):
+        cnnatlas.evaluate(**call)
+    if isinstance(model, nn.Module):
+        assert (
+            [m.training for m in model.modules()],
+            [p.requires_grad for p in model.parameters()],
+        ) == before
+    assert torch.is_grad_enabled()

@@ -37,6 +37,9 @@ _COUNT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure | None = None) -> Figure:
     """Draw a confusion matrix with counts, rows normalised to the share of each true class.
 
+    ``matrix`` holds integer counts (true class x predicted class) for at most :data:`MAX_CLASSES` classes,
+    ``classes`` one name per row.
+
     Examples:
         >>> fig = confusion_figure(torch.tensor([[3, 1], [0, 2]]), ["a", "b"])
     """
@@ -96,6 +99,9 @@ def predictions_figure(
 ) -> Figure:
     """Draw the images at ``indices`` with their true and predicted classes (wrong ones in red).
 
+    ``predicted`` holds one class index per image of ``data``; ``indices`` are ints from 0 to len(data) - 1
+    (at most ``MAX_PANELS`` of them).
+
     Examples:
         >>> data = cnnatlas.ImageDataset("toy", "test", torch.zeros(2, 1, 4, 4, dtype=torch.uint8),
         ...                              torch.tensor([0, 1]), ("a", "b"), "made up")
@@ -107,9 +113,12 @@ def predictions_figure(
     images = check_drawable(data.images, "data.images", rank=4, layout="(N, C, H, W)")
     check_tensor(predicted, "predicted", rank=1, layout="(N,)", dtypes=_COUNT_DTYPES,
                  value_range=(0, len(data.classes) - 1))  # fmt: skip
-    if len(predicted) != len(images):
+    check_tensor(data.labels, "data.labels", rank=1, layout="(N,)", dtypes=_COUNT_DTYPES,
+                 value_range=(0, len(data.classes) - 1))  # fmt: skip
+    if len(data.labels) != len(images) or len(predicted) != len(images):
         raise ValueError(
-            f"predicted: expected one class per image of data ({len(images)}), got {len(predicted)}"
+            f"predicted: expected one class per image and label of data ({len(images)} images, "
+            f"{len(data.labels)} labels), got {len(predicted)}"
         )
     indices = _check_indices(indices, len(images))
     check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")

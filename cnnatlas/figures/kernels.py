@@ -31,7 +31,8 @@ def kernels_figure(
     """Draw a conv weight (out, in, kh, kw) as a grid: a row per input channel, a column per output channel.
 
     Colours are diverging and centred on zero (blue negative, red positive), on one scale for all kernels
-    (``shared_scale``) so that strengths compare, or on each kernel's own.
+    (``shared_scale``) so that strengths compare, or on each kernel's own. At most ``max_out`` x ``max_in``
+    kernels are drawn, and that at most :data:`~cnnatlas.figures.features.MAX_PANELS`.
 
     Examples:
         >>> len(kernels_figure(torch.randn(3, 2, 5, 5), shared_scale=False).axes)
@@ -72,7 +73,7 @@ def kernels_figure(
 
 
 def rgb_kernels_figure(weight: torch.Tensor, ncols: int = 16, fig: Figure | None = None) -> Figure:
-    """Draw first-layer kernels (out, 3, kh, kw) as small colour images.
+    """Draw first-layer kernels (out, 3, kh, kw) as small colour images (at most ``MAX_PANELS`` of them).
 
     Examples:
         >>> len(rgb_kernels_figure(torch.randn(8, 3, 3, 3), ncols=4).axes)

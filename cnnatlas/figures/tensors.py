@@ -31,9 +31,16 @@ def channels_figure(
 ) -> Figure:
     """Draw a (C, H, W) image and each of its channels side by side (RGB channels in red, green, blue).
 
+    uint8 images are shown divided by 255, float ones as they are; other dtypes, HWC images and more than
+    :data:`MAX_IMAGE_CHANNELS` channels are refused.
+
     Examples:
         >>> len(channels_figure(torch.rand(3, 8, 8)).axes)
         4
+        >>> channels_figure(torch.rand(16, 16, 3))
+        Traceback (most recent call last):
+        ...
+        ValueError: image: expected a 3D (C, H, W) tensor, got shape (16, 16, 3); this looks like HWC: try x.permute(2, 0, 1)
     """
     check_drawable(image, "image", rank=3, layout="(C, H, W)")
     channels = image.shape[0]
@@ -63,7 +70,7 @@ def channels_figure(
 
 
 def batch_figure(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
-    """Draw an (N, C, H, W) batch as a grid: one row per sample, one column per channel.
+    """Draw an (N, C, H, W) batch as a grid: one row per sample, one column per channel (N x C <= ``MAX_PANELS``).
 
     Examples:
         >>> len(batch_figure(torch.rand(2, 3, 8, 8)).axes)

@@ -65,7 +65,8 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
 
     Left: the grid the kernel slides over (real input cells ringed, padding/inserted zeros plain) with the
     current window highlighted. Right: the output filling up, the current cell highlighted, its value
-    computed by PyTorch.
+    computed by PyTorch. At most :data:`~cnnatlas.widgets.controls.MAX_FRAMES` frames, and
+    :data:`MAX_FRAME_CELLS` output cells over all frames (a 48x48 input is refused, not built for minutes).
 
     Examples:
         >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
@@ -142,7 +143,8 @@ def scatter_animation(
 ) -> go.Figure:
     """Return a Plotly animation of a transposed convolution as scatter-adds: each input value stamps
     ``value * kernel`` onto the output canvas, ``stride`` cells apart; the dashed box is what PyTorch
-    keeps after cropping ``padding`` (and adding ``output_padding``).
+    keeps after cropping ``padding`` (and adding ``output_padding``). The frame and cell limits of
+    :func:`conv_animation` apply.
 
     Examples:
         >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)

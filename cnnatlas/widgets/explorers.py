@@ -97,7 +97,8 @@ def mosaic(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tile (C, H, W) maps into one 2D image with NaN gaps; return (display values, channel index per pixel).
 
-    With ``per_channel`` each map is rescaled to [0, 1] on its own (a constant map becomes 0.5).
+    With ``per_channel`` each map is rescaled to [0, 1] on its own (a constant map becomes 0.5). NaN
+    entries stay gaps. At most :data:`MAX_MOSAIC_COLUMNS` columns and :data:`CELLS_LIMIT` cells.
 
     Examples:
         >>> image, channel = mosaic(np.zeros((4, 2, 2)))
@@ -140,7 +141,8 @@ def batch_explorer(
     """Return a Plotly figure with a slider over the batch; each step shows that sample's channels.
 
     Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
-    the page light; hover values are then block means.
+    the page light; hover values are then block means. At most :data:`MAX_TRACES` maps (samples x
+    channels) and :data:`CELLS_LIMIT` cells are shown.
 
     Examples:
         >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
@@ -198,7 +200,8 @@ def layer_explorer(
     ``outputs`` maps a layer name to its output for one sample: (1, C, H, W) maps or (1, F) features.
     Hovering shows the channel and the raw value. To keep pages light, at most ``max_channels`` channels
     per layer are shown and large maps are average-pooled so that all layers fit in ``max_cells`` cells;
-    the title says when that happened.
+    the title says when that happened. ``max_channels`` is at most :data:`CHANNELS_LIMIT`, ``max_cells``
+    at most :data:`CELLS_LIMIT`.
 
     Examples:
         >>> fig = layer_explorer(cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28)))
@@ -251,7 +254,7 @@ def channel_explorer(
 ) -> go.Figure:
     """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), at full size.
 
-    ``outputs`` maps layer names to (1, C, H, W) outputs (other ranks are skipped). Each map keeps its
+    ``outputs`` maps layer names to (1, C, H, W) outputs ((N, F) and (C, H, W) ones are skipped). Each map keeps its
     own colour scale and its raw values; at most ``max_channels`` channels per layer are offered and
     large maps are average-pooled to fit ``max_cells`` cells overall (the title says so).
 
@@ -261,13 +264,13 @@ def channel_explorer(
         (5, 2)
     """
     outputs = _check_outputs(outputs)
+    for name, tensor in outputs.items():
+        _check_layer_output(name, tensor)
     maps4d = {name: t for name, t in outputs.items() if t.dim() == 4}
     if not maps4d:
         raise ValueError(
             f"outputs: expected at least one (1, C, H, W) output, got {[tuple(t.shape) for t in outputs.values()]}"
         )
-    for name, tensor in maps4d.items():
-        _check_layer_output(name, tensor)
     check_str(title, "title", non_empty=False)
     check_positive_int(max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT")
     check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
