@@ -181,7 +181,7 @@ OVERSIZE = {
     "memory order: 10**4 elements": (lambda: (cnnatlas.memory_order_figure, (torch.zeros(1, 1, 100, 100),), {}), "MAX_MEMORY_CELLS"),
     "confusion: 1000 classes": (lambda: (cnnatlas.confusion_figure, (torch.ones(1000, 1000, dtype=torch.long), [str(i) for i in range(1000)]), {}), "MAX_CLASSES"),
     "predictions: 5000 images": (lambda: (cnnatlas.predictions_figure, (_dataset(5000), torch.zeros(5000, dtype=torch.long), range(5000)), {}), "MAX_PANELS"),
-    "funcanimation: 48x48 input": (lambda: (cnnatlas.conv_funcanimation, (_steps(48),), {}), "MAX_FUNC_FRAMES"),
+    "funcanimation: 23x23 input": (lambda: (cnnatlas.conv_funcanimation, (_steps(23),), {}), "MAX_FUNC_FRAMES"),
 }  # fmt: skip
 OVERSIZE_SECONDS = 3.0
 

@@ -181,10 +181,10 @@ def test_bad_input_is_refused_with_a_clear_error(name: str) -> None:
 # Oversize requests: each builds its input first (not timed), then must be refused within a few seconds,
 # with the named limit, before any trace is built.
 OVERSIZE = {
-    "conv_animation: 48x48 input": (lambda: (conv_animation, (_steps(48),), {}), "MAX_FRAMES"),
+    "conv_animation: 23x23 input": (lambda: (conv_animation, (_steps(23),), {}), "MAX_FRAMES"),
     "conv_animation: 20x20 frames x cells": (lambda: (conv_animation, (_steps(20),), {}), "MAX_FRAME_CELLS"),
-    "pool animation: 48x48": (lambda: (conv_animation, (cnnatlas.pool_steps(torch.rand(48, 48), 2, stride=1),), {}), "MAX_FRAMES"),
-    "comparison: 48x48": (lambda: (window_comparison_animation, (_steps(48), _steps(48), ("a", "b")), {}), "MAX_FRAMES"),
+    "pool animation: 22x22": (lambda: (conv_animation, (cnnatlas.pool_steps(torch.rand(22, 22), 2, stride=1),), {}), "MAX_FRAMES"),
+    "comparison: 23x23": (lambda: (window_comparison_animation, (_steps(23), _steps(23), ("a", "b")), {}), "MAX_FRAMES"),
     "scatter: 48x48 input": (lambda: (scatter_animation, (torch.rand(48, 48), torch.ones(3, 3)), {}), "MAX_FRAMES"),
     "scatter: stride 100": (lambda: (scatter_animation, (torch.rand(12, 12), torch.ones(3, 3)), {"stride": 100}), "MAX_FRAME_CELLS"),
     "batch_explorer: 1000 samples": (lambda: (batch_explorer, (torch.rand(1000, 3, 4, 4),), {}), "MAX_TRACES"),
