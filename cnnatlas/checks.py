@@ -23,6 +23,7 @@ import numbers
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -253,8 +254,8 @@ def check_int(
     number = int(value)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         limit = ""
-        if maximum is not None and number > maximum:
-            limit = f" (the limit, {limit_name})" if limit_name else " (the limit)"
+        if maximum is not None and number > maximum and limit_name:
+            limit = f" (the limit, {limit_name})"
         raise ValueError(f"{name}: expected {bounds}{limit}, got {number}")
     return number
 
@@ -483,6 +484,51 @@ def check_shape(value: object, name: str, *, rank: int | None = None, layout: st
     if any(size < 1 for size in sizes):
         raise ValueError(f"{name}: expected {what} with every size >= 1, got {sizes}")
     return tuple(int(size) for size in sizes)
+
+
+def check_array(
+    value: object,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    floating: bool = False,
+    finite: bool = False,
+    non_empty: bool = True,
+) -> np.ndarray:
+    """Return ``value`` if it is a usable NumPy array of numbers, else raise a TypeError/ValueError saying why.
+
+    A tensor is refused with the fix (``x.numpy()``); so are object and string arrays, a wrong number of
+    dimensions, an empty array, and (with ``finite``) NaN/Inf, and (with ``floating``) an integer array.
+
+    Examples:
+        >>> check_array(np.zeros((2, 3)), "maps", ndim=2).shape
+        (2, 3)
+        >>> check_array(torch.zeros(2), "maps")
+        Traceback (most recent call last):
+        ...
+        TypeError: maps: expected a numpy array, got torch.Tensor of shape (2,) and dtype torch.float32; convert with x.detach().cpu().numpy()
+    """
+    if not isinstance(value, np.ndarray):
+        hint = "; convert with x.detach().cpu().numpy()" if isinstance(value, torch.Tensor) else ""
+        raise TypeError(f"{name}: expected a numpy array, got {describe(value)}{hint}")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numpy array of numbers, got dtype {value.dtype}")
+    ndims = (ndim,) if isinstance(ndim, int) else ndim
+    if ndims is not None and value.ndim not in ndims:
+        want = " or ".join(f"{n}D" for n in ndims)
+        raise ValueError(f"{name}: expected a {want} array, got shape {value.shape}")
+    if non_empty and value.size == 0:
+        raise ValueError(f"{name}: expected a non-empty array, got shape {value.shape}")
+    if floating and value.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a floating-point array, got dtype {value.dtype}; convert with x.astype(float)"
+        )
+    if finite and value.dtype.kind == "f" and not np.isfinite(value).all():
+        bad = int((~np.isfinite(value)).sum())
+        raise ValueError(
+            f"{name}: expected finite values, got {bad} NaN/Inf entries in an array of shape {value.shape}"
+        )
+    return value
 
 
 def check_model(model: object, name: str = "model") -> nn.Module:

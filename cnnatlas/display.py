@@ -18,7 +18,16 @@ import math
 import numpy as np
 import torch
 
-from .checks import check_tensor
+from .checks import (
+    DRAWABLE_DTYPES,
+    IMAGE_CHANNELS,
+    check_array,
+    check_drawable,
+    check_float,
+    check_int,
+    check_positive_int,
+    check_tensor,
+)
 
 
 def map_limits(image: np.ndarray) -> tuple[float, float, bool]:
@@ -28,6 +37,7 @@ def map_limits(image: np.ndarray) -> tuple[float, float, bool]:
         >>> map_limits(np.full((3, 3), 2.0))
         (1.0, 3.0, True)
     """
+    check_array(image, "image", finite=True)
     low, high = float(np.min(image)), float(np.max(image))
     if high > low:
         return low, high, False
@@ -41,6 +51,7 @@ def symmetric_limit(values: np.ndarray) -> float:
         >>> symmetric_limit(np.array([-3.0, 2.0])), symmetric_limit(np.zeros(4))
         (3.0, 1.0)
     """
+    check_array(values, "values", finite=True)
     return float(np.abs(values).max()) or 1.0
 
 
@@ -55,7 +66,13 @@ def rescale(
         >>> rescale(np.array([[0.0, 4.0], [5.0, 5.0]]), axis=1).tolist()
         [[0.0, 1.0], [0.5, 0.5]]
     """
-    data = np.asarray(values)
+    data = check_array(values, "values", non_empty=False)
+    check_float(constant, "constant")
+    if axis is not None:
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            check_int(a, "axis", minimum=-data.ndim, maximum=data.ndim - 1)
+    if data.size == 0:
+        return data.astype(float)
     if not np.issubdtype(data.dtype, np.floating):
         data = data.astype(float)
     finite = np.isfinite(data)
@@ -77,6 +94,7 @@ def display_values(x: torch.Tensor) -> np.ndarray:
         >>> display_values(torch.tensor([0, 255], dtype=torch.uint8)).tolist()
         [0.0, 1.0]
     """
+    check_tensor(x, "x", dtypes=DRAWABLE_DTYPES, finite=False)
     data = x.detach().cpu()
     return (data.float() / 255.0).numpy() if data.dtype == torch.uint8 else data.float().numpy()
 
@@ -88,7 +106,8 @@ def to_hwc(image: torch.Tensor) -> np.ndarray:
         >>> to_hwc(torch.zeros(3, 4, 5)).shape
         (4, 5, 3)
     """
-    check_tensor(image, "image", rank=3, layout="(C, H, W)")
+    check_drawable(image, "image", rank=3, layout="(C, H, W)")
+    check_tensor(image, "image", rank=3, layout="(C, H, W)", channels=IMAGE_CHANNELS)
     return display_values(image.permute(1, 2, 0))
 
 
@@ -100,6 +119,7 @@ def image_for_display(image: torch.Tensor) -> tuple[np.ndarray, str | None]:
         >>> pixels.shape, cmap
         ((4, 5), 'gray')
     """
+    check_drawable(image, "image", rank=3, layout="(C, H, W)")
     if image.shape[0] == 3:
         return to_hwc(image), None
     return display_values(image[0]), "gray"
@@ -112,6 +132,8 @@ def average_pool(maps: np.ndarray, factor: int) -> np.ndarray:
         >>> average_pool(np.ones((2, 5, 5), dtype=np.float32), 2).shape
         (2, 3, 3)
     """
+    check_array(maps, "maps", ndim=(3, 4), floating=True)
+    check_positive_int(factor, "factor")
     if factor == 1:
         return maps
     t = torch.from_numpy(np.ascontiguousarray(maps))
@@ -128,6 +150,12 @@ def shrink_maps(maps: np.ndarray, budget: int, max_channels: int) -> tuple[np.nd
         >>> maps.shape, note
         ((32, 4, 4), 'first 32 of 40 channels, averaged 2x2')
     """
+    check_array(maps, "maps", ndim=3, floating=True)
+    check_positive_int(budget, "budget")
+    check_positive_int(max_channels, "max_channels")
+    kept = min(maps.shape[0], max_channels)
+    if budget < kept:
+        raise ValueError(f"budget: expected at least one cell per map kept ({kept}), got {budget}")
     note = ""
     if maps.shape[0] > max_channels:
         note = f"first {max_channels} of {maps.shape[0]} channels"

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .checks import check_positive_int, check_tensor
+from .checks import check_at_most, check_bool, check_int, check_positive_int, check_str, check_tensor
+
+MAX_ORDERED_ELEMENTS = 65_536
+"""Most elements :func:`memory_order` lists (one index tuple each)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,22 @@ class LayoutInfo:
     storage_offset: int
     shares_storage_with_base: bool
 
+    def __post_init__(self) -> None:
+        for name in ("shape", "strides"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                raise TypeError(f"{name}: expected a tuple of ints, got {value!r}")
+        if len(self.strides) != len(self.shape):
+            raise ValueError(
+                f"strides: expected {len(self.shape)} strides (one per dim of {self.shape}), got {self.strides}"
+            )
+        check_bool(self.contiguous, "contiguous")
+        check_str(self.memory_format, "memory_format")
+        check_int(self.storage_offset, "storage_offset", minimum=0)
+        check_bool(self.shares_storage_with_base, "shares_storage_with_base")
+
 
 def layout_info(x: torch.Tensor) -> LayoutInfo:
     """Return shape, strides, contiguity and memory format of ``x``.
@@ -37,7 +56,7 @@ def layout_info(x: torch.Tensor) -> LayoutInfo:
         >>> layout_info(torch.zeros(2, 3).t()).contiguous
         False
     """
-    check_tensor(x, "x", finite=False)
+    check_tensor(x, "x", finite=False, non_empty=False)
     if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
         fmt = "channels_last"
     elif x.is_contiguous():
@@ -56,7 +75,9 @@ def memory_order(x: torch.Tensor) -> list[tuple[int, ...]]:
         >>> memory_order(torch.zeros(1, 2, 1, 2))
         [(0, 0, 0, 0), (0, 0, 0, 1), (0, 1, 0, 0), (0, 1, 0, 1)]
     """
-    check_tensor(x, "x", finite=False)
+    check_tensor(x, "x", finite=False, non_empty=False)
+    check_at_most(x.numel(), "x", MAX_ORDERED_ELEMENTS, "elements", limit_name="MAX_ORDERED_ELEMENTS",
+                  hint="use a smaller tensor")  # fmt: skip
     indices = list(np.ndindex(*x.shape))
     strides = x.stride()
     return sorted(indices, key=lambda idx: sum(i * s for i, s in zip(idx, strides, strict=True)))
@@ -76,4 +97,4 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     check_positive_int(groups, "groups")
     if c % groups:
         raise ValueError(f"groups: expected a positive divisor of the {c} channels, got {groups!r}")
-    return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+    return x.reshape(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)

@@ -30,3 +30,18 @@ def test_bad_kernels_are_explained() -> None:
         kernels_as_rgb(torch.randn(4, 1, 3, 3))
     with pytest.raises(ValueError, match="out_channels, in_channels"):
         kernels_figure(torch.randn(3, 3))
+
+
+@pytest.mark.parametrize(
+    ("weight", "error", "match"),
+    [
+        (np.zeros((4, 3, 3, 3)), TypeError, "weight: expected a torch.Tensor, got numpy.ndarray"),
+        (torch.zeros(4, 3, 3, 3, dtype=torch.int64), TypeError, "floating-point"),
+        (torch.full((4, 3, 3, 3), float("nan")), ValueError, "finite"),
+        (torch.zeros(0, 3, 3, 3), ValueError, "non-empty"),
+        (torch.zeros(3, 3, 3), ValueError, r"expected a 4D \(out_channels, 3, kh, kw\)"),
+    ],
+)
+def test_kernels_as_rgb_checks_the_weight(weight, error, match) -> None:
+    with pytest.raises(error, match=match):
+        kernels_as_rgb(weight)

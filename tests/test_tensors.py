@@ -46,3 +46,31 @@ def test_figures() -> None:
     assert len(fig.data) == 12 and len(fig.layout.sliders[0].steps) == 4
     with pytest.raises(ValueError, match="at most 96"):
         cnnatlas.memory_order_figure(torch.zeros(1, 3, 8, 8))
+
+
+def test_channel_shuffle_takes_channels_last_tensors() -> None:
+    x = torch.arange(12.0).view(1, 12, 1, 1)
+    assert torch.equal(channel_shuffle(x.to(memory_format=torch.channels_last), 3), channel_shuffle(x, 3))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: layout_info(None), TypeError, "x: expected a torch.Tensor, got None"),
+        (lambda: layout_info([1, 2]), TypeError, "convert with torch.tensor"),
+        (lambda: memory_order(torch.zeros(1000, 1000)), ValueError, r"at most 65536 elements \(the limit, MAX_ORDERED_ELEMENTS\)"),
+        (lambda: channel_shuffle(torch.zeros(1, 4, 1, 1), True), TypeError, "groups: expected an int >= 1, got True"),
+        (lambda: channel_shuffle(torch.zeros(1, 4, 1, 1), 0), ValueError, "groups: expected an int >= 1, got 0"),
+        (lambda: channel_shuffle(torch.zeros(4, 1, 1), 2), ValueError, r"x: expected a 4D \(N, C, H, W\)"),
+        (lambda: channel_shuffle(torch.zeros(1, 8, 8, 3), 2), ValueError, r"HWC: try x.permute\(0, 3, 1, 2\)"),
+        (lambda: cnnatlas.LayoutInfo((2,), (1, 1), True, "contiguous", 0, False), ValueError, "strides: expected 1 strides"),
+        (lambda: cnnatlas.LayoutInfo((2,), (1,), "yes", "contiguous", 0, False), TypeError, "contiguous: expected True or False"),
+    ],
+)  # fmt: skip
+def test_bad_tensors_and_arguments_are_explained(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_empty_tensors_have_a_layout_too() -> None:
+    assert layout_info(torch.zeros(0, 3)).shape == (0, 3) and memory_order(torch.zeros(0, 3)) == []
