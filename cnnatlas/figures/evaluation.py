@@ -17,6 +17,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..checks import (
+    IMAGE_CHANNELS,
     check_at_most,
     check_drawable,
     check_instance,
@@ -111,6 +112,7 @@ def predictions_figure(
     """
     check_instance(data, "data", ImageDataset)
     images = check_drawable(data.images, "data.images", rank=4, layout="(N, C, H, W)")
+    check_tensor(images, "data.images", layout="(N, C, H, W)", channels=IMAGE_CHANNELS)
     check_tensor(predicted, "predicted", rank=1, layout="(N,)", dtypes=_COUNT_DTYPES,
                  value_range=(0, len(data.classes) - 1))  # fmt: skip
     check_tensor(data.labels, "data.labels", rank=1, layout="(N,)", dtypes=_COUNT_DTYPES,

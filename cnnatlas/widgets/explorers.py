@@ -254,9 +254,9 @@ def channel_explorer(
 ) -> go.Figure:
     """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), at full size.
 
-    ``outputs`` maps layer names to (1, C, H, W) outputs ((N, F) and (C, H, W) ones are skipped). Each map keeps its
-    own colour scale and its raw values; at most ``max_channels`` channels per layer are offered and
-    large maps are average-pooled to fit ``max_cells`` cells overall (the title says so).
+    ``outputs`` maps layer names to (1, C, H, W) outputs ((N, F) and (C, H, W) ones are skipped). Each
+    map keeps its own colour scale and its raw values; at most ``max_channels`` channels per layer are
+    offered and large maps are average-pooled to fit ``max_cells`` cells overall (the title says so).
 
     Examples:
         >>> fig = channel_explorer({"a": torch.rand(1, 3, 8, 8), "b": torch.rand(1, 2, 4, 4)})
