@@ -81,6 +81,7 @@ BAD_CALLS = {
     "maps numpy": (lambda: cnnatlas.feature_maps_figure(np.zeros((2, 4, 4))), TypeError, "from_numpy"),
     "maps 2D": (lambda: cnnatlas.feature_maps_figure(torch.rand(8, 8)), ValueError, "got shape"),
     "maps HWC": (lambda: cnnatlas.feature_maps_figure(torch.rand(16, 16, 3)), ValueError, "HWC"),
+    "maps NHWC": (lambda: cnnatlas.feature_maps_figure(torch.rand(1, 16, 16, 3)), ValueError, r"permute\(0, 3, 1, 2\)"),
     "maps int": (lambda: cnnatlas.feature_maps_figure(torch.ones(2, 4, 4, dtype=torch.int64)), TypeError, "floating"),
     "maps NaN": (lambda: cnnatlas.feature_maps_figure(torch.full((2, 4, 4), float("nan"))), ValueError, "finite"),
     "maps empty": (lambda: cnnatlas.feature_maps_figure(torch.rand(0, 4, 4)), ValueError, "non-empty"),

@@ -65,7 +65,7 @@ def feature_maps_figure(
         6
     """
     check_tensor(maps, "maps", rank=(3, 4), floating=True, layout="(C, H, W) or (1, C, H, W)")
-    check_tensor(maps, "maps", layout="(C, H, W)" if maps.dim() == 3 else "(1, C, H, W)")
+    check_tensor(maps, "maps", layout="(C, H, W)" if maps.dim() == 3 else "(N, C, H, W)")
     count = maps.shape[-3]
     check_at_most(count, "maps", MAX_PANELS, "maps to draw", limit_name="MAX_PANELS", hint="pass maps[:n]")
     if ncols is not None:
