@@ -225,3 +225,10 @@ def test_animations_up_to_the_limits_still_build() -> None:
         len(window_comparison_animation(_steps(7, padding=1), _steps(7, padding=1), ("a", "b")).frames) == 49
     )
     assert len(frame_slider([str(i) for i in range(MAX_FRAMES)], "p")["steps"]) == MAX_FRAMES
+
+
+def test_uint8_batches_are_shown_in_unit_range() -> None:
+    batch = (torch.rand(2, 3, 5, 5) * 255).to(torch.uint8)
+    as_uint8, as_float = batch_explorer(batch), batch_explorer(batch.float() / 255)
+    for a, b in zip(as_uint8.data, as_float.data, strict=True):
+        assert np.allclose(np.asarray(a.z), np.asarray(b.z)) and np.asarray(a.z).max() <= 1.0
