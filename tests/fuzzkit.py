@@ -121,6 +121,18 @@ def probe_model() -> nn.Sequential:
     return model.eval()
 
 
+class ProbeWithSpare(nn.Module):
+    """The probe as ``body``, plus a layer ``spare`` that the forward never calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = probe_model()
+        self.spare = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
 def train_mode_probe() -> nn.Sequential:
     """The probe in train mode, its BatchNorm frozen in eval mode, one frozen weight and a hook: valid."""
     model = probe_model().train()
@@ -510,9 +522,11 @@ def rejection_problem(error: BaseException, param: str, others: tuple[str, ...] 
     last = frames[-1] if frames else None
     if last is None or not str(Path(last.filename).resolve()).startswith(PACKAGE_DIR):
         where = Path(last.filename).name if last else "?"
-        return f"{name} passed through from {where}:{last.lineno if last else '?'} (not cnnatlas's own check)"
+        return (
+            f"{name} passed through from {where}, {last.name if last else '?'}() (not cnnatlas's own check)"
+        )
     if not raised_by_statement(error):
-        return f"{name} raised by Python at cnnatlas/{Path(last.filename).name}:{last.lineno} ({last.line})"
+        return f"{name} raised by Python (no check) in {last.name}() of cnnatlas/{Path(last.filename).name}"
     message = str(error).lower()
     if not any(p.lower() in message for p in (param, *others)) and "expect" not in message:
         return f"{name}: the message names neither {param!r} nor what was expected"

@@ -36,6 +36,7 @@ from fuzzkit import (
     Bad,
     CallTimeout,
     Outcome,
+    ProbeWithSpare,
     RaisingModel,
     bool_bads,
     choice_bads,
@@ -129,6 +130,7 @@ def dataset_bads(for_model: bool) -> list[Bad]:
     ]
     if for_model:
         bads += [
+            Bad("constant images (zero std)", lambda ds: remake(ds, images=torch.zeros_like(ds.images)), "maybe"),
             Bad("3-channel images for a 1-channel model",
                 lambda ds: remake(ds, images=ds.images.expand(-1, 3, -1, -1).contiguous())),
         ]  # fmt: skip
@@ -415,6 +417,10 @@ SPECS: list[Spec] = [
                "channel": [*int_bads(0), Bad("a channel past the last", const(4))],
                "unit": [*int_seq_bads(), Bad("a unit outside the map", const((12, 12)))]},
          choices=("layer",)),
+    Spec("gradient_field[a layer the forward never calls]", cnnatlas.gradient_field,
+         lambda: dict(model=ProbeWithSpare().eval(), x=img(1, 1, 12, 12), layer="body.4", unit=(6, 6), channel=1),
+         bads={"layer": [Bad('"spare", a module the forward never calls', const("spare"))], "model": [Bad("None", const(None))],
+               "x": [Bad("None", const(None))], "unit": [Bad("None", const(None))], "channel": [Bad("None", const(None))]}),
     Spec("evaluate", cnnatlas.evaluate,
          lambda: dict(model=probe_model(), data=tiny_data(), normalization=cnnatlas.Normalization((0.5,), (0.25,)),
                       device=CPU),
@@ -662,7 +668,7 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory):
 
 
 def module_of(name: str) -> str:
-    target = getattr(cnnatlas, name.split(".")[0].removesuffix("()"), None)
+    target = getattr(cnnatlas, name.split(".")[0].split("[")[0].removesuffix("()"), None)
     return getattr(target, "__module__", "?") if target is not None else "?"
 
 
@@ -768,7 +774,7 @@ def fuzz(spec: Spec) -> None:
 
 
 def test_every_public_callable_is_fuzzed() -> None:
-    names = {s.name.split(".")[0].removesuffix("()") for s in SPECS + RECORD_SPECS}
+    names = {s.name.split(".")[0].split("[")[0].removesuffix("()") for s in SPECS + RECORD_SPECS}
     exempt = {"CacheWarning", "DataUnavailableError", "__version__", "recipes"}
     missing = [n for n in cnnatlas.__all__ if n not in names | exempt]
     assert not missing, f"public names without a fuzz spec: {missing}"
