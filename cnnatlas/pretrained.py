@@ -24,7 +24,7 @@ import torchvision
 from torch import nn
 
 from .cache import CacheWarning
-from .checks import check_bool, check_choice
+from .checks import check_bool, check_choice, check_model, check_str
 from .data import Normalization, download_timeout
 
 _MODELS = {
@@ -47,6 +47,11 @@ class LoadedModel:
     model: nn.Module
     pretrained: bool
     source: str
+
+    def __post_init__(self) -> None:
+        check_model(self.model)
+        check_bool(self.pretrained, "pretrained")
+        check_str(self.source, "source")
 
     @property
     def normalization(self) -> Normalization:

@@ -9,6 +9,7 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import platform
@@ -16,7 +17,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 import torch.nn.functional as F
@@ -54,6 +55,8 @@ _EVAL_BATCH = 1000
 _RESULTS: list[TrainResult] = []
 _CROP_PAD = 4
 SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed accepts
+MAX_EPOCHS = 1000
+"""The most epochs a recipe may ask for (the articles' recipes use at most 20): more is refused, not run."""
 
 
 def build_profile() -> str:
@@ -105,13 +108,13 @@ def device_name(device: torch.device) -> str:
 def seed_everything(seed: int) -> None:
     """Seed Python's, PyTorch's (and CUDA's) random generators.
 
-    ``seed`` is an int that torch accepts (from -2**63 to 2**64 - 1).
+    ``seed`` is an int from 0 to :data:`SEED_MAX` (as in :class:`TrainConfig`).
 
     Examples:
         >>> seed_everything(0); a = torch.rand(1); seed_everything(0); bool(a == torch.rand(1))
         True
     """
-    seed = check_int(seed, "seed", minimum=-(2**63), maximum=SEED_MAX)
+    seed = check_int(seed, "seed", minimum=0, maximum=SEED_MAX, limit_name="SEED_MAX")
     random.seed(seed)
     torch.manual_seed(seed)
 
@@ -147,7 +150,7 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.epochs, "epochs", maximum=MAX_EPOCHS, limit_name="MAX_EPOCHS")
         check_positive_int(self.batch_size, "batch_size")
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         check_choice(self.schedule, "schedule", SCHEDULES)
@@ -206,6 +209,32 @@ class TrainResult:
     history: list[EpochStats] = field(default_factory=list)
     from_cache: bool = False
 
+    def __post_init__(self) -> None:
+        for name in ("model_name", "data_name", "device", "device_name", "torch_version", "cnnatlas_version"):
+            check_str(getattr(self, name), name, non_empty=False)
+        check_choice(self.profile, "profile", PROFILES)
+        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.train_images, "train_images")
+        check_float(self.wall_seconds, "wall_seconds", minimum=0)
+        check_float(self.images_per_second, "images_per_second", minimum=0)
+        check_float(self.test_accuracy, "test_accuracy", minimum=0, maximum=1)
+        check_float(self.test_loss, "test_loss", finite=False)  # a diverged run is still a result
+        for name in ("mean", "std"):
+            values = getattr(self, name)
+            if isinstance(values, str) or not isinstance(values, (tuple, list)):
+                raise TypeError(
+                    f"{name}: expected a tuple of numbers, one per channel, got {describe(values)}"
+                )
+            for i, value in enumerate(values):
+                check_float(value, f"{name}[{i}]")
+        if len(self.mean) != len(self.std):
+            raise ValueError(
+                f"mean and std: expected one value per channel in each, got {len(self.mean)} and {len(self.std)}"
+            )
+        if not isinstance(self.history, list) or not all(isinstance(h, EpochStats) for h in self.history):
+            raise TypeError(f"history: expected a list of EpochStats, got {describe(self.history)}")
+        check_bool(self.from_cache, "from_cache")
+
     @property
     def normalization(self) -> Normalization:
         """The input normalisation the model was trained with (identity when the recipe did not normalise)."""
@@ -232,9 +261,24 @@ class TrainResult:
         """Rebuild a result saved with :meth:`to_dict`."""
         if not isinstance(data, dict):
             raise TypeError(f"data: expected a dict made by TrainResult.to_dict(), got {describe(data)}")
-        missing = [f for f in ("mean", "std") if f not in data]
-        if missing:
-            raise ValueError(f"data: expected the keys of TrainResult.to_dict(), got none for {missing}")
+        known = [f.name for f in fields(cls)]
+        required = [f.name for f in fields(cls) if f.name not in ("history", "from_cache")]
+        missing = [k for k in required if k not in data]
+        unknown = [k for k in data if k not in known]
+        if missing or unknown:
+            raise ValueError(
+                f"data: expected the keys of TrainResult.to_dict(), got {len(missing)} missing {missing} "
+                f"and {len(unknown)} unknown {unknown}"
+            )
+        history = data.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+            raise TypeError(f"data['history']: expected a list of dicts, got {describe(history)}")
+        for h in history:
+            if sorted(h) != sorted(f.name for f in fields(EpochStats)):
+                raise ValueError(f"data['history']: expected the fields of EpochStats, got keys {sorted(h)}")
+        for name in ("mean", "std"):
+            if isinstance(data[name], str) or not isinstance(data[name], (list, tuple)):
+                raise TypeError(f"data[{name!r}]: expected a list of numbers, got {describe(data[name])}")
         values = dict(data)
         values["history"] = [EpochStats(**h) for h in values.get("history", [])]
         values["mean"], values["std"] = tuple(values["mean"]), tuple(values["std"])
@@ -346,6 +390,22 @@ def _check_labels(data: ImageDataset, name: str, classes: int) -> None:
             f"{name}: expected labels in [0, {classes}) (the model outputs {classes} class scores), "
             f"got labels up to {high}"
         )
+
+
+def _check_no_arguments(factory: Callable[..., object]) -> None:
+    """A model factory is called with no argument: one that needs some is refused before anything runs."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # a builtin without a signature: it is called as it is
+        return
+    try:
+        signature.bind()
+    except TypeError as error:
+        label = getattr(factory, "__name__", type(factory).__name__)
+        raise TypeError(
+            f"model_factory: expected a callable that builds the model with no argument, got {label}{signature} "
+            f"({error}); wrap it: lambda: {label}(...)"
+        ) from None
 
 
 def _check_model_fits(model: nn.Module, train: ImageDataset, test: ImageDataset) -> None:
@@ -575,6 +635,7 @@ def train_or_load(
     """
     check_file_name(name, "name")
     check_factory(model_factory, "model_factory")
+    _check_no_arguments(model_factory)
     _check_dataset(train, "train")
     _check_dataset(test, "test")
     _check_same_images(train, test)

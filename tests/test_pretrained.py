@@ -66,3 +66,14 @@ def test_download_is_a_bool(download) -> None:
 def test_the_download_timeout_is_defined_once() -> None:
     assert not hasattr(cnnatlas.pretrained, "DOWNLOAD_TIMEOUT_S")
     assert cnnatlas.pretrained.download_timeout is cnnatlas.data.download_timeout
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [({"model": None}, TypeError, "model"), ({"model": cnnatlas.LeNet}, TypeError, "build one first"),
+     ({"pretrained": "yes"}, TypeError, "pretrained"), ({"source": 3}, TypeError, "source")],
+)  # fmt: skip
+def test_a_loaded_model_is_checked_when_made(changes, error, match) -> None:
+    fields = {"model": cnnatlas.LeNet(), "pretrained": False, "source": "made in the test"} | changes
+    with pytest.raises(error, match=match):
+        cnnatlas.LoadedModel(**fields)

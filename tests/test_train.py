@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import pytest
 import torch
@@ -317,3 +318,39 @@ def test_evaluate_checks_its_arguments_and_restores_the_model(changes, error, ma
             [p.requires_grad for p in model.parameters()],
         ) == before
     assert torch.is_grad_enabled()
+
+
+def test_a_factory_that_needs_arguments_is_refused_before_anything_runs(private_cache, no_training) -> None:
+    train, test = _tiny_data(32)
+    with pytest.raises(
+        TypeError, match=r"model_factory: expected a callable that builds the model with no argument"
+    ):
+        cnnatlas.train_or_load("tiny", nn.Linear, train, test, CONFIG, progress=False)
+
+
+def test_an_oversize_recipe_is_refused_with_its_limit() -> None:
+    with pytest.raises(ValueError, match="MAX_EPOCHS"):
+        TrainConfig(epochs=10**6)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [({"model_name": None}, TypeError, "model_name"), ({"epochs": -1}, ValueError, "epochs"),
+     ({"test_accuracy": 1.5}, ValueError, "test_accuracy"), ({"mean": "0.5"}, TypeError, "mean"),
+     ({"std": (1.0, 1.0)}, ValueError, "one value per channel"), ({"history": None}, TypeError, "history"),
+     ({"from_cache": "yes"}, TypeError, "from_cache"), ({"profile": "fast"}, ValueError, "profile")],
+)  # fmt: skip
+def test_a_train_result_is_checked_when_made(changes, error, match) -> None:
+    train, test = _tiny_data(32)
+    result = cnnatlas.fit(_small(), train, test, TrainConfig(epochs=1, batch_size=16), progress=False)
+    with pytest.raises(error, match=match):
+        replace(result, **changes)
+    data = result.to_dict()
+    with pytest.raises(ValueError, match="1 missing \\['epochs'\\] and 1 unknown \\['colour'\\]"):
+        cnnatlas.TrainResult.from_dict({k: v for k, v in data.items() if k != "epochs"} | {"colour": 1})
+
+
+def test_seed_is_checked() -> None:
+    for seed, error in ((-1, ValueError), (2**64, ValueError), (1.0, TypeError), ("0", TypeError)):
+        with pytest.raises(error, match="seed"):
+            cnnatlas.seed_everything(seed)
