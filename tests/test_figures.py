@@ -22,7 +22,7 @@ def _result(history: list[EpochStats]) -> TrainResult:
         "2",
         "0.1",
         "full",
-        len(history),
+        max(len(history), 1),  # TrainResult needs epochs >= 1; an empty history is still possible
         10,
         1.0,
         10.0,

@@ -123,7 +123,7 @@ def predictions_figure(
             f"{len(data.labels)} labels), got {len(predicted)}"
         )
     indices = _check_indices(indices, len(images))
-    check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+    ncols = check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
     check_instance(fig, "fig", Figure, optional=True)
     nrows = -(-len(indices) // ncols)
     fig = fig or plt.figure(figsize=(1.5 * ncols, 1.75 * nrows), layout="constrained")

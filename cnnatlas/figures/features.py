@@ -69,11 +69,11 @@ def feature_maps_figure(
     count = maps.shape[-3]
     check_at_most(count, "maps", MAX_PANELS, "maps to draw", limit_name="MAX_PANELS", hint="pass maps[:n]")
     if ncols is not None:
-        check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+        ncols = check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
     if title is not None:
         check_str(title, "title", non_empty=False)
     _check_cmap(cmap)
-    check_bool(shared_scale, "shared_scale")
+    shared_scale = check_bool(shared_scale, "shared_scale")
     names = check_names(labels, "labels") if labels is not None else [f"ch {i}" for i in range(count)]
     if len(names) != count:
         raise ValueError(f"labels: expected one label per map ({count}), got {len(names)}")

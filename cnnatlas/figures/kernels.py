@@ -39,9 +39,9 @@ def kernels_figure(
         6
     """
     check_tensor(weight, "weight", rank=4, floating=True, layout="(out_channels, in_channels, kh, kw)")
-    check_bool(shared_scale, "shared_scale")
-    check_positive_int(max_out, "max_out", maximum=MAX_PANELS, limit_name="MAX_PANELS")
-    check_positive_int(max_in, "max_in", maximum=MAX_PANELS, limit_name="MAX_PANELS")
+    shared_scale = check_bool(shared_scale, "shared_scale")
+    max_out = check_positive_int(max_out, "max_out", maximum=MAX_PANELS, limit_name="MAX_PANELS")
+    max_in = check_positive_int(max_in, "max_in", maximum=MAX_PANELS, limit_name="MAX_PANELS")
     shown = min(max_out, weight.shape[0]) * min(max_in, weight.shape[1])
     check_at_most(shown, "max_out x max_in", MAX_PANELS, "kernels to draw", limit_name="MAX_PANELS",
                   hint="lower max_out or max_in")  # fmt: skip
@@ -82,7 +82,7 @@ def rgb_kernels_figure(weight: torch.Tensor, ncols: int = 16, fig: Figure | None
     check_tensor(weight, "weight", rank=4, floating=True, layout="(out_channels, 3, kh, kw)")
     check_at_most(weight.shape[0], "weight", MAX_PANELS, "kernels to draw", limit_name="MAX_PANELS",
                   hint="pass weight[:n]")  # fmt: skip
-    check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
+    ncols = check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
     check_instance(fig, "fig", Figure, optional=True)
     images = kernels_as_rgb(weight)
     count = images.shape[0]

@@ -36,7 +36,9 @@ def conv_funcanimation(arith: WindowSteps, interval_ms: int = 500) -> FuncAnimat
         raise ValueError("arith: expected at least one step, got none")
     check_at_most(len(arith.steps), "arith", MAX_FUNC_FRAMES, "steps (frames)", limit_name="MAX_FUNC_FRAMES",
                   hint="use a smaller input")  # fmt: skip
-    check_positive_int(interval_ms, "interval_ms", maximum=MAX_INTERVAL_MS, limit_name="MAX_INTERVAL_MS")
+    interval_ms = check_positive_int(
+        interval_ms, "interval_ms", maximum=MAX_INTERVAL_MS, limit_name="MAX_INTERVAL_MS"
+    )
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4), layout="constrained")
     left.imshow(np.where(np.isfinite(arith.grid), arith.grid, np.nan), cmap="Greys", alpha=0.4)
     for i, j in arith.input_cells:

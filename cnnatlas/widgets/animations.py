@@ -82,7 +82,7 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
                   limit_name="MAX_FRAME_CELLS", hint="use a smaller input")  # fmt: skip
     if title is not None:
         check_str(title, "title", non_empty=False)
-    check_height(height)
+    height = check_height(height)
     grid, output = arith.grid, arith.output
     shown_grid = np.where(np.isfinite(grid), grid, np.nan)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.08,
@@ -152,10 +152,10 @@ def scatter_animation(
     """
     check_tensor(x, "x", rank=2, layout="(H, W)")
     check_tensor(kernel, "kernel", rank=2, layout="(k, k)")
-    check_positive_int(stride, "stride")
-    check_non_negative_int(padding, "padding")
-    check_non_negative_int(output_padding, "output_padding")
-    check_height(height)
+    stride = check_positive_int(stride, "stride")
+    padding = check_non_negative_int(padding, "padding")
+    output_padding = check_non_negative_int(output_padding, "output_padding")
+    height = check_height(height)
     h, w = x.shape
     check_at_most(h * w, "x", MAX_FRAMES, "input cells (animation frames)", limit_name="MAX_FRAMES",
                   hint="use a smaller x")  # fmt: skip
@@ -226,7 +226,7 @@ def window_comparison_animation(
     titles = tuple(check_names(titles, "titles"))
     if len(titles) != 2:
         raise ValueError(f"titles: expected two titles, one per panel, got {titles!r}")
-    check_height(height)
+    height = check_height(height)
     if len(first.steps) != len(second.steps):
         raise ValueError(
             f"first and second must have as many output cells, got {len(first.steps)} and {len(second.steps)}"

@@ -70,7 +70,9 @@ def play_buttons(duration_ms: int) -> list[dict]:
         >>> [b["label"] for b in play_buttons(500)[0]["buttons"]]
         ['▶ play', '❚❚ pause']
     """
-    check_positive_int(duration_ms, "duration_ms", maximum=MAX_DURATION_MS, limit_name="MAX_DURATION_MS")
+    duration_ms = check_positive_int(
+        duration_ms, "duration_ms", maximum=MAX_DURATION_MS, limit_name="MAX_DURATION_MS"
+    )
     return [{"type": "buttons", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "direction": "left", "pad": {"t": 40},
              "buttons": [
                  {"label": "▶ play", "method": "animate",
@@ -112,5 +114,5 @@ def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
     for step in steps:
         check_instance(step, "steps", dict)
     check_str(prefix, "prefix", non_empty=False)
-    check_non_negative_int(pad_top, "pad_top", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
+    pad_top = check_non_negative_int(pad_top, "pad_top", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
     return {"active": 0, "steps": list(steps), "currentvalue": {"prefix": prefix}, "pad": {"t": pad_top}}

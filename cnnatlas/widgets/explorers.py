@@ -115,8 +115,10 @@ def mosaic(
     ):
         raise TypeError(f"maps: expected real numbers (an integer or float dtype), got dtype {maps.dtype}")
     if ncols is not None:
-        check_positive_int(ncols, "ncols", maximum=MAX_MOSAIC_COLUMNS, limit_name="MAX_MOSAIC_COLUMNS")
-    check_bool(per_channel, "per_channel")
+        ncols = check_positive_int(
+            ncols, "ncols", maximum=MAX_MOSAIC_COLUMNS, limit_name="MAX_MOSAIC_COLUMNS"
+        )
+    per_channel = check_bool(per_channel, "per_channel")
     count, h, w = maps.shape
     ncols = ncols or math.ceil(math.sqrt(count))
     nrows = math.ceil(count / ncols)
@@ -150,8 +152,10 @@ def batch_explorer(
     """
     check_drawable(batch, "batch", rank=4, layout="(N, C, H, W)")
     check_str(title, "title", non_empty=False)
-    check_height(height)
-    check_positive_int(max_size, "max_size", maximum=MAX_DISPLAY_SIZE, limit_name="MAX_DISPLAY_SIZE")
+    height = check_height(height)
+    max_size = check_positive_int(
+        max_size, "max_size", maximum=MAX_DISPLAY_SIZE, limit_name="MAX_DISPLAY_SIZE"
+    )
     n, c = batch.shape[:2]
     check_at_most(n * c, "batch", MAX_TRACES, "maps (samples x channels)", limit_name="MAX_TRACES",
                   hint="pass batch[:n]")  # fmt: skip
@@ -212,10 +216,12 @@ def layer_explorer(
     for name, tensor in outputs.items():
         _check_layer_output(name, tensor)
     check_str(title, "title", non_empty=False)
-    check_bool(per_channel, "per_channel")
-    check_height(height)
-    check_positive_int(max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT")
-    check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
+    per_channel = check_bool(per_channel, "per_channel")
+    height = check_height(height)
+    max_channels = check_positive_int(
+        max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT"
+    )
+    max_cells = check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
     fig = go.Figure()
     steps = []
     names = list(outputs)
@@ -272,9 +278,11 @@ def channel_explorer(
             f"outputs: expected at least one (1, C, H, W) output, got {[tuple(t.shape) for t in outputs.values()]}"
         )
     check_str(title, "title", non_empty=False)
-    check_positive_int(max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT")
-    check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
-    check_height(height)
+    max_channels = check_positive_int(
+        max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT"
+    )
+    max_cells = check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
+    height = check_height(height)
     traces = sum(min(t.shape[1], max_channels) for t in maps4d.values())
     check_at_most(traces, "outputs", MAX_TRACES, "channel maps in all (layers x max_channels)",
                   limit_name="MAX_TRACES", hint="lower max_channels or pass fewer layers")  # fmt: skip

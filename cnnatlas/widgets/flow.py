@@ -61,7 +61,7 @@ def tensor_flow_diagram(result: Trace, title: str | None = None, height: int = 4
         raise ValueError("result: the trace holds no records (did the model call any layer?)")
     if title is not None:
         check_str(title, "title", non_empty=False)
-    check_height(height)
+    height = check_height(height)
     lanes = _lanes(result.records)
     step = 1.6
     shapes, xs, ys, texts, colours = [], [], [], [], []
