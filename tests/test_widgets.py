@@ -90,8 +90,9 @@ BAD_CALLS = {
     # mosaic
     "mosaic tensor": (lambda: mosaic(torch.zeros(2, 3, 3)), TypeError, "numpy"),
     "mosaic list": (lambda: mosaic([[[0.0]]]), TypeError, "maps"),
-    "mosaic 2D": (lambda: mosaic(np.zeros((3, 3))), ValueError, r"\(C, H, W\)"),
+    "mosaic 2D": (lambda: mosaic(np.zeros((3, 3))), ValueError, "3D"),
     "mosaic empty": (lambda: mosaic(np.zeros((0, 3, 3))), ValueError, "non-empty"),
+    "mosaic strings": (lambda: mosaic(np.full((1, 2, 2), "a")), TypeError, "dtype"),
     "mosaic bool": (lambda: mosaic(np.zeros((1, 3, 3), dtype=bool)), TypeError, "dtype"),
     "mosaic ncols 0": (lambda: mosaic(np.zeros((2, 3, 3)), ncols=0), ValueError, "ncols"),
     "mosaic ncols float": (lambda: mosaic(np.zeros((2, 3, 3)), ncols=1.0), TypeError, "ncols"),

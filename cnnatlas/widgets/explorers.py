@@ -17,6 +17,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from ..checks import (
+    check_array,
     check_at_most,
     check_bool,
     check_drawable,
@@ -105,15 +106,11 @@ def mosaic(
         >>> image.shape, int(np.nanmax(channel))
         ((5, 5), 3)
     """
-    if not isinstance(maps, np.ndarray):
-        hint = "; convert with x.detach().cpu().numpy()" if isinstance(maps, torch.Tensor) else ""
-        raise TypeError(f"maps: expected a numpy.ndarray of shape (C, H, W), got {describe(maps)}{hint}")
-    if maps.ndim != 3 or maps.size == 0:
-        raise ValueError(f"maps: expected a non-empty (C, H, W) array, got shape {maps.shape}")
-    if maps.dtype == bool or not (
-        np.issubdtype(maps.dtype, np.integer) or np.issubdtype(maps.dtype, np.floating)
-    ):
-        raise TypeError(f"maps: expected real numbers (an integer or float dtype), got dtype {maps.dtype}")
+    check_array(maps, "maps", ndim=3)
+    if maps.dtype == bool:
+        raise TypeError(
+            "maps: expected real numbers (an integer or float dtype), got dtype bool; use maps.astype(float)"
+        )
     if ncols is not None:
         ncols = check_positive_int(
             ncols, "ncols", maximum=MAX_MOSAIC_COLUMNS, limit_name="MAX_MOSAIC_COLUMNS"
