@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.utils.hooks import RemovableHandle
 
-from .checks import check_model, check_names, check_tensor
+from .checks import check_model, check_names, check_str, check_tensor, describe
 
 FORWARD_ERRORS = (Exception,)
 """What a forward may raise and is re-raised with context by :func:`forward_failure`: anything (a RuntimeError on
@@ -124,6 +124,7 @@ def first_conv(model: nn.Module) -> nn.Conv2d | None:
         >>> first_conv(cnnatlas.LeNet()).in_channels
         1
     """
+    check_model(model)
     return next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
 
 
@@ -142,12 +143,18 @@ class ForwardWatch:
         self.finished: tuple[str, str] | None = None  # (name, output shapes) of the last module left
 
     def pre_hook(self, name: str):
+        """Return a forward pre-hook that records entering the module ``name``."""
+        check_str(name, "name", non_empty=False)
+
         def hook(module: nn.Module, inputs: tuple) -> None:
             self.entered.append((name, module, _shapes(inputs)))
 
         return hook
 
     def hook(self, name: str):
+        """Return a forward hook that records leaving the module ``name`` and its output shapes."""
+        check_str(name, "name", non_empty=False)
+
         def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
             while self.entered and self.entered[-1][0] != name:
                 self.entered.pop()  # a module whose own forward caught an error inside
@@ -174,6 +181,13 @@ def forward_failure(
         >>> str(forward_failure(cnnatlas.LeNet(), torch.zeros(1, 3, 28, 28), RuntimeError("boom"), "0"))[:40]
         "LeNet failed in layer '0' on an input of"
     """
+    check_tensor(x, "x", finite=False, non_empty=False)
+    if not isinstance(error, BaseException):
+        raise TypeError(f"error: expected an exception, got {describe(error)}")
+    if layer is not None:
+        check_str(layer, "layer", non_empty=False)
+    if watch is not None and not isinstance(watch, ForwardWatch):
+        raise TypeError(f"watch: expected a ForwardWatch or None, got {describe(watch)}")
     conv = first_conv(model)
     details = ""
     if watch is not None and watch.entered:
@@ -212,6 +226,8 @@ def reported_forward(model: nn.Module, x: torch.Tensor) -> Iterator[ForwardWatch
         ...
         ValueError: LeNet failed in layer '7' on an input of shape (1, 1, 32, 32), dtype torch.float32; layer '7' (Linear) received (1, 576); the last layer to finish was '6', with output (1, 576); its first Conv2d expects 1 input channels. RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x576 and 400x120)
     """
+    check_model(model)
+    check_tensor(x, "x", finite=False, non_empty=False)
     watch = ForwardWatch()
     handles = []
     try:

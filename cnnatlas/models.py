@@ -15,6 +15,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_int, check_model, check_positive_int, describe
+
+MAX_CHANNELS = 4096
+"""Widest layer a model here is built with: a wider one would take gigabytes before it ran once."""
+MAX_CLASSES = 100_000
+"""Most classes a classifier head here is built with."""
+MAX_STAGES = 64
+"""Most entries (convolutions and poolings) of a :class:`VGGStyleNet`'s ``widths``."""
+
+
+class _LayerIndexError(IndexError, ValueError):
+    """An index outside the layers: an IndexError for Python's protocols, a ValueError for the library's."""
+
 
 class LeNet(nn.Sequential):
     """LeNet-5 of article 003: two 5x5 convolutions with ReLU and 2x2 average pooling, three linear layers.
@@ -42,6 +55,11 @@ class LeNet(nn.Sequential):
         """``net[i]`` is layer i; ``net[a:b]`` is a plain ``nn.Sequential`` of those layers (sharing weights)."""
         if isinstance(index, slice):
             return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        count = len(self)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"index: expected an int or a slice, got {describe(index)}")
+        if not -count <= index < count:
+            raise _LayerIndexError(f"index: expected a layer index from {-count} to {count - 1}, got {index}")
         return super().__getitem__(index)
 
 
@@ -52,6 +70,7 @@ def init_xavier_(model: nn.Module) -> nn.Module:
         >>> float(init_xavier_(LeNet())[0].bias.abs().sum())
         0.0
     """
+    check_model(model)
     for name, param in model.named_parameters():
         if name.endswith("weight") and param.dim() > 1:
             nn.init.xavier_normal_(param)
@@ -116,6 +135,9 @@ class ResidualBlock(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
+        check_positive_int(in_channels, "in_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS")
+        check_positive_int(out_channels, "out_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS")
+        check_positive_int(stride, "stride")
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
@@ -176,6 +198,19 @@ class VGGStyleNet(nn.Module):
     """
 
     def __init__(self, widths: tuple = VGG_STYLE_WIDTHS, classes: int = 10) -> None:
+        if not isinstance(widths, (tuple, list)):
+            raise TypeError(
+                f"widths: expected a tuple of channel counts and 'M' (max pooling), got {describe(widths)}"
+            )
+        if len(widths) > MAX_STAGES:
+            raise ValueError(
+                f"widths: expected at most {MAX_STAGES} entries (the limit, MAX_STAGES), got {len(widths)}"
+            )
+        for width in widths:
+            if not (isinstance(width, str) and width == "M"):
+                check_int(width, "widths (a channel count, or 'M')", minimum=1, maximum=MAX_CHANNELS,
+                          limit_name="MAX_CHANNELS")  # fmt: skip
+        check_positive_int(classes, "classes", maximum=MAX_CLASSES, limit_name="MAX_CLASSES")
         super().__init__()
         layers: list[nn.Module] = []
         channels = 3

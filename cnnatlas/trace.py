@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .checks import check_tensor
+from .checks import check_bool, check_choice, check_int, check_shape, check_str, check_tensor, describe
 from .forward import check_model, preserved_state, reported_forward
 
 _FUNCTIONS = {
@@ -54,6 +54,24 @@ class LayerRecord:
     memory_format: str
     inputs_from: list[int] = field(default_factory=list)  # record indices; -1 is the model input
 
+    def __post_init__(self) -> None:
+        check_int(self.index, "index", minimum=0)
+        check_str(self.name, "name")
+        check_choice(self.kind, "kind", ("module", "function"))
+        check_str(self.layer_type, "layer_type")
+        if not isinstance(self.input_shapes, list):
+            raise TypeError(f"input_shapes: expected a list of shapes, got {describe(self.input_shapes)}")
+        if not isinstance(self.output_shape, tuple):
+            raise TypeError(f"output_shape: expected a tuple, got {describe(self.output_shape)}")
+        check_str(self.dtype, "dtype")
+        check_int(self.params, "params", minimum=0)
+        check_int(self.macs, "macs", minimum=0)
+        check_str(self.memory_format, "memory_format")
+        if not isinstance(self.inputs_from, list):
+            raise TypeError(
+                f"inputs_from: expected a list of record indices, got {describe(self.inputs_from)}"
+            )
+
 
 @dataclass
 class Trace:
@@ -63,6 +81,13 @@ class Trace:
     input_shape: tuple[int, ...]
     records: list[LayerRecord]
     total_params: int
+
+    def __post_init__(self) -> None:
+        check_str(self.model_name, "model_name")
+        check_shape(self.input_shape, "input_shape")
+        if not isinstance(self.records, list) or not all(isinstance(r, LayerRecord) for r in self.records):
+            raise TypeError(f"records: expected a list of LayerRecord, got {describe(self.records)}")
+        check_int(self.total_params, "total_params", minimum=0)
 
     @property
     def total_macs(self) -> int:
@@ -77,6 +102,7 @@ class Trace:
             0  (model) Conv2d (1, 1, 5, 5) (1, 2, 3, 3) 20 162
             total params 20, MACs 162
         """
+        check_bool(markdown, "markdown")
         header = ["#", "name", "type", "input", "output", "params", "MACs"]
         rows = [
             [str(r.index), r.name, r.layer_type, " + ".join(str(s) for s in r.input_shapes), str(r.output_shape),

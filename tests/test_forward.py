@@ -271,3 +271,20 @@ def test_layers_must_be_names_the_forward_calls() -> None:
         layer_outputs(net, torch.zeros(1, 1, 6, 6), ["unused"])
     with pytest.raises(TypeError, match="model: expected a torch.nn.Module instance, got the class LeNet"):
         run_model(cnnatlas.LeNet, torch.zeros(1, 1, 28, 28))
+
+
+def test_forward_helpers_check_their_arguments() -> None:
+    from cnnatlas.forward import first_conv, forward_failure, reported_forward
+
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module instance, got None"):
+        first_conv(None)
+    with pytest.raises(TypeError, match="error: expected an exception, got 'boom'"):
+        forward_failure(cnnatlas.LeNet(), torch.zeros(1), "boom")
+    with (
+        pytest.raises(TypeError, match="x: expected a torch.Tensor"),
+        reported_forward(cnnatlas.LeNet(), None),
+    ):
+        pass
+    with pytest.raises(TypeError, match=r"layers: expected a sequence of names such as \['0'\]"):
+        with capture(cnnatlas.LeNet(), "0"):
+            pass

@@ -38,3 +38,31 @@ def test_xavier_init_zeroes_biases_and_rescales_weights() -> None:
     assert all(
         float(m.bias.detach().abs().sum()) == 0 for m in net if hasattr(m, "bias") and m.bias is not None
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: cnnatlas.ResidualBlock(64.0, 64), TypeError, r"in_channels: expected an int from 1 to 4096, got 64.0 \(float\)"),
+        (lambda: cnnatlas.ResidualBlock(0, 64), ValueError, "in_channels: expected an int from 1 to 4096, got 0"),
+        (lambda: cnnatlas.ResidualBlock(64, 10**6), ValueError, r"out_channels: .* \(the limit, MAX_CHANNELS\), got 1000000"),
+        (lambda: cnnatlas.ResidualBlock(64, 64, stride=True), TypeError, "stride: expected an int >= 1, got True"),
+        (lambda: cnnatlas.ResidualBlock(64, 64, stride=-1), ValueError, "stride: expected an int >= 1, got -1"),
+        (lambda: cnnatlas.VGGStyleNet("16M"), TypeError, "widths: expected a tuple of channel counts"),
+        (lambda: cnnatlas.VGGStyleNet((16, "m")), TypeError, r"widths \(a channel count, or 'M'\): expected an int"),
+        (lambda: cnnatlas.VGGStyleNet((16,) * 65), ValueError, "the limit, MAX_STAGES"),
+        (lambda: cnnatlas.VGGStyleNet(classes=0), ValueError, "classes: expected an int from 1"),
+        (lambda: cnnatlas.init_xavier_(cnnatlas.LeNet), TypeError, "got the class LeNet; build one first"),
+        (lambda: cnnatlas.LeNet()["0"], TypeError, "index: expected an int or a slice, got '0'"),
+        (lambda: cnnatlas.LeNet()[12], ValueError, "index: expected a layer index from -12 to 11, got 12"),
+        (lambda: cnnatlas.LeNet()[12], IndexError, "got 12"),
+    ],
+)  # fmt: skip
+def test_bad_model_arguments_are_explained(call, error, match) -> None:
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_lenet_indexing_keeps_working() -> None:
+    net = cnnatlas.LeNet()
+    assert type(net[-1]).__name__ == "Linear" and len(list(net)) == 12 and len(net[2:5]) == 3

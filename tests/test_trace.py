@@ -102,3 +102,13 @@ def test_flow_figure_has_a_box_per_record() -> None:
 def test_trace_checks_its_inputs(model, x, error, match) -> None:
     with pytest.raises(error, match=match):
         trace(model, x)
+
+
+def test_table_and_records_check_their_arguments() -> None:
+    t = trace(nn.Conv2d(1, 2, 3), torch.zeros(1, 1, 5, 5))
+    with pytest.raises(TypeError, match="markdown: expected True or False, got 'yes'"):
+        t.table(markdown="yes")
+    with pytest.raises(ValueError, match="kind: expected one of 'module', 'function'"):
+        cnnatlas.LayerRecord(0, "c", "layer", "Conv2d", [], (1,), "float32", 0, 0, "contiguous")
+    with pytest.raises(TypeError, match="records: expected a list of LayerRecord"):
+        cnnatlas.Trace("m", (1, 1, 5, 5), [None], 0)
