@@ -30,7 +30,7 @@ def plot_signed_maps(maps, title, ncols=4):
     """Draw (C, H, W) signed maps, each on its own zero-centred scale: blue negative, white 0, red positive."""
     count = maps.shape[0]
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.2 * nrows + 0.4), layout="constrained",
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.8 * nrows + 0.4), layout="constrained",
                              squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()

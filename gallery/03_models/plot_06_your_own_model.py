@@ -76,7 +76,7 @@ finally:
 for name in convs:
     maps = conv_outputs[name][0, :8]
     nrows = math.ceil(len(maps) / 4)
-    fig, axes = plt.subplots(nrows, 4, figsize=(8, 0.5 + nrows * (2 * maps.shape[1] / maps.shape[2] + 0.35)),
+    fig, axes = plt.subplots(nrows, 4, figsize=(6.4, 0.5 + nrows * (1.6 * maps.shape[1] / maps.shape[2] + 0.35)),
                              layout="constrained", squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
