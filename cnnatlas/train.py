@@ -16,6 +16,7 @@ import platform
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -25,7 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import __version__
-from .cache import cache_file, load_checked, save_atomic, stable_hash
+from .cache import CacheWarning, cache_file, load_checked, save_atomic, stable_hash
 from .checks import (
     check_bool,
     check_choice,
@@ -656,9 +657,22 @@ def train_or_load(
     path = cache_file("models", name, f"-{key[:16]}.pt")
     payload = load_checked(path, key)
     if payload is not None:
-        model.load_state_dict(payload["state_dict"])
+        try:
+            result = TrainResult.from_dict(payload["result"])
+            model.load_state_dict(payload["state_dict"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:  # written by another cnnatlas
+            warnings.warn(
+                f"cnnatlas cache {path.name} holds a result this version cannot read "
+                f"({type(error).__name__}); rebuilding it",
+                CacheWarning,
+                stacklevel=2,
+            )
+            path.unlink(missing_ok=True)
+            payload = None
+            seed_everything(config.seed)
+            model = model_factory()  # a fresh start: a failed load may have copied some tensors
+    if payload is not None:
         model.to(device).eval()
-        result = TrainResult.from_dict(payload["result"])
         result.from_cache = True
     else:
         result = fit(model, train, test, config, name=name, device=device, progress=progress)

@@ -354,3 +354,17 @@ def test_seed_is_checked() -> None:
     for seed, error in ((-1, ValueError), (2**64, ValueError), (1.0, TypeError), ("0", TypeError)):
         with pytest.raises(error, match="seed"):
             cnnatlas.seed_everything(seed)
+
+
+def test_a_cached_result_this_version_cannot_read_is_rebuilt(private_cache) -> None:
+    train, test = _tiny_data(32)
+    config = TrainConfig(epochs=1, batch_size=16)
+    cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)
+    (path,) = private_cache.glob("tiny-*.pt")
+    payload = torch.load(path, weights_only=True)
+    del payload["result"]["epochs"]
+    cnnatlas.cache.save_atomic(payload, path)
+    with pytest.warns(cnnatlas.CacheWarning, match="cannot read"):
+        _, result = cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)
+    assert not result.from_cache and path.exists()
+    assert cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)[1].from_cache
