@@ -245,6 +245,8 @@ LAYOUT_ONLY = (
     "int64 image 0..255",
 )
 GENERATED = "generated int below the smallest valid: "
+HUGE = "generated huge int: "
+SIZE_PARAMS = {"ncols", "max_channels", "max_cells", "max_out", "max_in", "max_size", "height", "interval_ms"}
 LOW_DEFAULTS = {"padding": 0, "output_padding": 0, "seed": 0, "channel": 0}
 
 
@@ -606,12 +608,25 @@ def judge(spec: Spec, param: str, bad: Bad) -> Outcome:
     def call() -> Any:
         kwargs[param] = bad.make(valid_value)
         states.update({k: model_state(v) for k, v in kwargs.items()})
+        inputs.update({k: tensors_in(v) for k, v in kwargs.items()})
         torch.manual_seed(0)  # the same random init and dropout as the reference call
         return spec.fn(**kwargs)
 
+    def reference_call() -> Any:
+        torch.manual_seed(0)
+        return spec.fn(**reference_kwargs)
+
     states: dict[str, Any] = {}
+    inputs: dict[str, list[torch.Tensor]] = {}
     result, error, seconds = guarded(call, CALL_LIMIT_S)
-    problems = []
+    problems = [
+        f"{key}: the caller's tensor was modified in place"
+        for key, before in inputs.items()
+        if not all(
+            same(fingerprint(a), fingerprint(b))
+            for a, b in zip(before, tensors_in(kwargs[key]), strict=False)
+        )
+    ]
     if global_state() != before_global:
         problems.append(f"global state changed: {before_global} -> {global_state()}")
     for key, before in states.items():
@@ -635,9 +650,7 @@ def judge(spec: Spec, param: str, bad: Bad) -> Outcome:
         reference_kwargs = spec.valid()
         if bad.reference is not None:
             reference_kwargs[param] = bad.reference(reference_kwargs[param])
-        reference, ref_error, _ = guarded(
-            lambda: torch.manual_seed(0) and spec.fn(**reference_kwargs), CALL_LIMIT_S
-        )
+        reference, ref_error, _ = guarded(reference_call, CALL_LIMIT_S)
         if ref_error is not None:
             problems.append(f"accepted, but its valid equivalent is refused ({type(ref_error).__name__})")
         elif not same(fingerprint(result), fingerprint(reference)):
@@ -645,7 +658,19 @@ def judge(spec: Spec, param: str, bad: Bad) -> Outcome:
     if "NaN" not in bad.label and "Inf" not in bad.label:
         problems.append(non_finite(result))
     problems = [p for p in problems if p]
-    return Outcome(spec.name, param, bad.label, OTHER if problems else ACCEPTED, "; ".join(problems))
+    verdict = OTHER if problems else ACCEPTED
+    return Outcome(spec.name, param, bad.label, verdict, "; ".join(problems) or f"accepted ({bad.accept})")
+
+
+def tensors_in(value: Any) -> list[torch.Tensor]:
+    """Copies of the tensors an argument holds (itself, a data set's images and labels, a mapping's values)."""
+    if isinstance(value, torch.Tensor):
+        return [value.detach().clone()]
+    if isinstance(value, cnnatlas.ImageDataset):
+        return [value.images.clone(), value.labels.clone()]
+    if isinstance(value, dict):
+        return [v.detach().clone() for v in value.values() if isinstance(v, torch.Tensor)]
+    return []
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -689,15 +714,12 @@ def failure_list(outcomes: list[Outcome]) -> str:
         lines += [f"## {module} ({len(by_module[module])})", ""]
         generated: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
         for o in by_module[module]:
-            if o.bad.startswith(GENERATED):
+            if o.bad.startswith((GENERATED, HUGE)):
                 generated[(o.callable, o.param)].append(o)
             else:
                 lines.append(f"- `{o.callable}` {o.param} = {o.bad}: {o.detail}")
         for (name, param), group in generated.items():
-            lines.append(
-                f"- `{name}` {param} = {len(group)} generated ints below the smallest valid, "
-                f"e.g. {group[0].bad.removeprefix(GENERATED)}: {group[0].detail}"
-            )
+            lines.append(f"- `{name}` {param} = {len(group)} calls like {group[0].bad}: {group[0].detail}")
         lines.append("")
     return "\n".join(lines)
 
@@ -743,6 +765,10 @@ def fuzz(spec: Spec) -> None:
     lows = {name: spec.lows.get(name, LOW_DEFAULTS.get(name, 1)) for name, a in spec.parameters().items()
             if "int" in a and "Sequence" not in a and "tuple" not in a and name not in spec.bads and name in valid}  # fmt: skip
     strategies = [st.sampled_from(cases)] if cases else []
+    for name in SIZE_PARAMS.intersection(lows):  # huge display sizes: refused, or drawn within the time limit
+        strategies.append(
+            st.integers(10**5, 10**12).map(lambda n, p=name: (p, Bad(f"{HUGE}{n}", const(n), "maybe")))
+        )
     for name, low in lows.items():
         strategies.append(
             st.integers(-(10**12), low - 1).map(lambda n, p=name: (p, Bad(f"{GENERATED}{n}", const(n))))
@@ -751,7 +777,7 @@ def fuzz(spec: Spec) -> None:
         OUTCOMES.extend(outcomes.values())
         return
 
-    @settings(max_examples=min(MAX_EXAMPLES, len(cases) + 5 * len(lows)), derandomize=True, deadline=None,
+    @settings(max_examples=min(MAX_EXAMPLES, len(cases) + 5 * len(lows) + 5 * len(SIZE_PARAMS.intersection(lows))), derandomize=True, deadline=None,
               database=None, suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(case=st.one_of(strategies))
     def run(case: tuple[str, Bad]) -> None:
@@ -820,6 +846,18 @@ OVERSIZE = {
         "fuzz-oversize", probe_model, tiny_data(), tiny_data(8), TrainConfig(epochs=10**6, batch_size=8),
         device=CPU, progress=False),
     "ImageDataset.subset(10**9)": lambda: tiny_data().subset(10**9),
+    "pool_steps 2000x2000": lambda: cnnatlas.pool_steps(torch.rand(2000, 2000), 2),
+    "transposed_steps 1000x1000, stride 2": lambda: cnnatlas.transposed_steps(
+        torch.rand(1000, 1000), torch.ones(3, 3), stride=2
+    ),
+    "scatter_steps 500x500": lambda: cnnatlas.scatter_steps(torch.rand(500, 500), torch.ones(3, 3)),
+    "layer_explorer of 5000 layers": lambda: cnnatlas.layer_explorer(
+        {f"l{i}": torch.rand(1, 4, 8, 8) for i in range(5000)}
+    ),
+    "channel_explorer of 5000 layers": lambda: cnnatlas.channel_explorer(
+        {f"l{i}": torch.rand(1, 4, 8, 8) for i in range(5000)}
+    ),
+    "feature_maps_figure of one 4000x4000 map": lambda: cnnatlas.feature_maps_figure(torch.rand(1, 4000, 4000)),
 }  # fmt: skip
 
 
@@ -847,6 +885,8 @@ def test_oversize_request_is_refused_or_done_within_seconds(request_name: str) -
         assert any(ch.isdigit() for ch in message), (
             f"{request_name}: refused without naming the limit: {message}"
         )
+        problem = rejection_problem(error, "", ())  # raised by cnnatlas's own check ("": any message)
+        assert not problem, f"{request_name}: {problem}"
     finally:
         plt.close("all")
     elapsed = time.perf_counter() - started
