@@ -50,7 +50,7 @@ class LoadedModel:
 
     def __post_init__(self) -> None:
         check_model(self.model)
-        check_bool(self.pretrained, "pretrained")
+        self.pretrained = check_bool(self.pretrained, "pretrained")
         check_str(self.source, "source")
 
     @property

@@ -125,7 +125,9 @@ class TrainConfig:
     """A training recipe: optimiser, schedule, epochs, batch size, augmentation and seed.
 
     Every field is checked when the recipe is made: a value of the wrong type raises TypeError, an
-    unknown choice or a value out of range raises ValueError naming what is allowed.
+    unknown choice or a value out of range raises ValueError naming what is allowed. The ranges: epochs
+    from 1 to :data:`MAX_EPOCHS`, batch_size and train_images >= 1, lr > 0, weight_decay >= 0, momentum
+    and label_smoothing in [0, 1), every number finite, seed from 0 to :data:`SEED_MAX`.
 
     Examples:
         >>> TrainConfig(epochs=20).quick().epochs
@@ -163,8 +165,6 @@ class TrainConfig:
             value = check_float(getattr(self, name), name, minimum=0)
             if value >= 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {value}")
-        if isinstance(self.normalize, str):
-            raise TypeError(f"normalize: expected True or False, got {describe(self.normalize)}")
         object.__setattr__(self, "normalize", check_bool(self.normalize, "normalize"))
         if self.train_images is not None:
             check_positive_int(self.train_images, "train_images")
@@ -234,7 +234,7 @@ class TrainResult:
             )
         if not isinstance(self.history, list) or not all(isinstance(h, EpochStats) for h in self.history):
             raise TypeError(f"history: expected a list of EpochStats, got {describe(self.history)}")
-        check_bool(self.from_cache, "from_cache")
+        self.from_cache = check_bool(self.from_cache, "from_cache")
 
     @property
     def normalization(self) -> Normalization:
