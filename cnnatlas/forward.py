@@ -219,12 +219,12 @@ def reported_forward(model: nn.Module, x: torch.Tensor) -> Iterator[ForwardWatch
     last layer that finished, and is chained ``from`` the original. Its hooks are removed afterwards.
 
     Examples:
-        >>> net = cnnatlas.LeNet()
+        >>> net = cnnatlas.LeNet()[:]  # its layers as a plain nn.Sequential, which does not check its input
         >>> with reported_forward(net, torch.zeros(1, 1, 32, 32)):
         ...     net(torch.zeros(1, 1, 32, 32))
         Traceback (most recent call last):
         ...
-        ValueError: LeNet failed in layer '7' on an input of shape (1, 1, 32, 32), dtype torch.float32; layer '7' (Linear) received (1, 576); the last layer to finish was '6', with output (1, 576); its first Conv2d expects 1 input channels. RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x576 and 400x120)
+        ValueError: Sequential failed in layer '7' on an input of shape (1, 1, 32, 32), dtype torch.float32; layer '7' (Linear) received (1, 576); the last layer to finish was '6', with output (1, 576); its first Conv2d expects 1 input channels. RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x576 and 400x120)
     """
     check_model(model)
     check_tensor(x, "x", finite=False, non_empty=False)

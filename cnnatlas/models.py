@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import torch
+import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_int, check_model, check_positive_int, describe
+from .checks import check_int, check_model, check_positive_int, check_tensor, describe
 
 MAX_CHANNELS = 4096
 """Widest layer a model here is built with: a wider one would take gigabytes before it ran once."""
@@ -27,6 +28,26 @@ MAX_STAGES = 64
 
 class _LayerIndexError(IndexError, ValueError):
     """An index outside the layers: an IndexError for Python's protocols, a ValueError for the library's."""
+
+
+def _check_input(
+    model: nn.Module, x: object, channels: int, *, size: tuple[int, int] | None = None, minimum: int = 1
+) -> None:
+    """Refuse an input the model cannot take, saying what it expects (skipped while torch.fx traces the model)."""
+    if isinstance(x, torch.fx.Proxy):
+        return
+    name = type(model).__name__
+    hw = f"{size[0]}, {size[1]}" if size else "H, W"
+    check_tensor(x, "x", rank=4, layout=f"(N, {channels}, {hw}) for {name}", floating=True, finite=False)
+    assert isinstance(x, torch.Tensor)
+    shape = tuple(x.shape)
+    if shape[1] != channels:
+        hint = "; this looks like NHWC: try x.permute(0, 3, 1, 2)" if shape[3] == channels else ""
+        raise ValueError(f"x: expected {channels} input channels for {name}, got shape {shape}{hint}")
+    if size is not None and shape[2:] != size:
+        raise ValueError(f"x: expected {size[0]}x{size[1]} images for {name}, got shape {shape}")
+    if min(shape[2:]) < minimum:
+        raise ValueError(f"x: expected images of at least {minimum}x{minimum} for {name}, got shape {shape}")
 
 
 class LeNet(nn.Sequential):
@@ -61,6 +82,11 @@ class LeNet(nn.Sequential):
         if not -count <= index < count:
             raise _LayerIndexError(f"index: expected a layer index from {-count} to {count - 1}, got {index}")
         return super().__getitem__(index)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return (N, 10) logits for (N, 1, 28, 28) images; another input is refused, saying why."""
+        _check_input(self, x, 1, size=(28, 28))
+        return super().forward(x)
 
 
 def init_xavier_(model: nn.Module) -> nn.Module:
@@ -104,6 +130,8 @@ class Cifar10Net(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return (N, 10) logits for (N, 3, 32, 32) images; another input is refused, saying why."""
+        _check_input(self, x, 3, size=(32, 32))
         return self.model1(x)
 
 
@@ -122,6 +150,8 @@ class SimpleCNN(nn.Module):
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, stride=1, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return (N, 32, H/4, W/4) maps for (N, 3, H, W) images (H, W >= 4)."""
+        _check_input(self, x, 3, minimum=4)
         x = self.pool(self.conv1(x))
         return self.pool(self.conv2(x))
 
@@ -135,9 +165,13 @@ class ResidualBlock(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
-        check_positive_int(in_channels, "in_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS")
-        check_positive_int(out_channels, "out_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS")
-        check_positive_int(stride, "stride")
+        in_channels = check_positive_int(
+            in_channels, "in_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS"
+        )
+        out_channels = check_positive_int(
+            out_channels, "out_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS"
+        )
+        stride = check_positive_int(stride, "stride")
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
@@ -151,6 +185,8 @@ class ResidualBlock(nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the block's (N, out_channels, H/stride, W/stride) output for (N, in_channels, H, W)."""
+        _check_input(self, x, self.conv1.in_channels)
         residual = self.shortcut(x)
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
@@ -174,6 +210,8 @@ class SimpleUpDownNet(nn.Module):
         self.up2 = nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2, padding=1, output_padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return a (N, 1, H, W) map for a (N, 1, H, W) input (H, W multiples of 4 come back at their size)."""
+        _check_input(self, x, 1)
         x = F.relu(self.down1(x))
         x = F.relu(self.down2(x))
         x = F.relu(self.up1(x))
@@ -206,11 +244,16 @@ class VGGStyleNet(nn.Module):
             raise ValueError(
                 f"widths: expected at most {MAX_STAGES} entries (the limit, MAX_STAGES), got {len(widths)}"
             )
-        for width in widths:
-            if not (isinstance(width, str) and width == "M"):
-                check_int(width, "widths (a channel count, or 'M')", minimum=1, maximum=MAX_CHANNELS,
-                          limit_name="MAX_CHANNELS")  # fmt: skip
-        check_positive_int(classes, "classes", maximum=MAX_CLASSES, limit_name="MAX_CLASSES")
+        widths = tuple(
+            width
+            if isinstance(width, str) and width == "M"
+            else check_int(width, "widths (a channel count, or 'M')", minimum=1, maximum=MAX_CHANNELS,
+                           limit_name="MAX_CHANNELS")
+            for width in widths
+        )  # fmt: skip
+        if not any(isinstance(width, int) for width in widths):
+            raise ValueError(f"widths: expected at least one convolution (a channel count), got {widths!r}")
+        classes = check_positive_int(classes, "classes", maximum=MAX_CLASSES, limit_name="MAX_CLASSES")
         super().__init__()
         layers: list[nn.Module] = []
         channels = 3
@@ -221,8 +264,11 @@ class VGGStyleNet(nn.Module):
                 layers += [nn.Conv2d(channels, width, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
                 channels = width
         self.features = nn.Sequential(*layers)
+        self.min_size = 2 ** widths.count("M")
         self.avgpool = nn.AdaptiveAvgPool2d((2, 2))
         self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(channels * 4, classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return (N, classes) logits for (N, 3, H, W) images, H and W at least 2 per max pooling."""
+        _check_input(self, x, 3, minimum=self.min_size)
         return self.classifier(self.avgpool(self.features(x)))

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from .arith import conv_output_size, conv_transpose_output_size, pool_output_size
 from .checks import (
     check_at_most,
+    check_bool,
     check_choice,
     check_float,
     check_non_negative_int,
@@ -150,7 +151,8 @@ def conv_steps(
     """
     x, w = _as_2d(x, "x"), _as_kernel(kernel)
     k = w.shape[0]
-    check_non_negative_int(padding, "padding")
+    stride, dilation = check_positive_int(stride, "stride"), check_positive_int(dilation, "dilation")
+    padding = check_non_negative_int(padding, "padding")
     out_h = conv_output_size(x.shape[0], k, stride, padding, dilation)
     out_w = conv_output_size(x.shape[1], k, stride, padding, dilation)
     _check_budget(out_h * out_w, (x.shape[0] + 2 * padding) * (x.shape[1] + 2 * padding), k * k)
@@ -185,10 +187,12 @@ def pool_steps(
         [[6.0, 8.0], [14.0, 16.0]]
     """
     x = _as_2d(x, "x")
-    check_positive_int(kernel_size, "kernel_size")
+    kernel_size = check_positive_int(kernel_size, "kernel_size")
     stride = kernel_size if stride is None else check_positive_int(stride, "stride")
     check_choice(mode, "mode", ("max", "avg"))
-    check_positive_int(dilation, "dilation")
+    dilation = check_positive_int(dilation, "dilation")
+    padding = check_non_negative_int(padding, "padding")
+    ceil_mode = check_bool(ceil_mode, "ceil_mode")
     if mode == "avg" and dilation != 1:
         raise ValueError(f"dilation: expected 1 (average pooling has no dilation in PyTorch), got {dilation}")
     out_h = pool_output_size(x.shape[0], kernel_size, stride, padding, dilation, ceil_mode)
@@ -244,6 +248,9 @@ def transposed_steps(
     x, w = _as_2d(x, "x"), _as_kernel(kernel)
     k = w.shape[0]
     h, wd = x.shape
+    stride, dilation = check_positive_int(stride, "stride"), check_positive_int(dilation, "dilation")
+    padding = check_non_negative_int(padding, "padding")
+    output_padding = check_non_negative_int(output_padding, "output_padding")
     out_h = conv_transpose_output_size(h, k, stride, padding, output_padding, dilation)
     out_w = conv_transpose_output_size(wd, k, stride, padding, output_padding, dilation)
     border = dilation * (k - 1) - padding
@@ -304,6 +311,8 @@ def scatter_steps(
     x, w = _as_2d(x, "x"), _as_kernel(kernel)
     k = w.shape[0]
     h, wd = x.shape
+    stride, padding = check_positive_int(stride, "stride"), check_non_negative_int(padding, "padding")
+    output_padding = check_non_negative_int(output_padding, "output_padding")
     conv_transpose_output_size(h, k, stride, padding, output_padding)  # checks every argument
     conv_transpose_output_size(wd, k, stride, padding, output_padding)
     full_h, full_w = (h - 1) * stride + k + output_padding, (wd - 1) * stride + k + output_padding

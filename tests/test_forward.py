@@ -37,7 +37,7 @@ def test_layer_outputs_wraps_a_failing_forward_and_restores_mode() -> None:
     model = cnnatlas.LeNet().train()
     with pytest.raises(
         ValueError,
-        match=r"LeNet failed in layer '0' on an input of shape \(1, 3, 28, 28\).*expects 1 input channels",
+        match=r"LeNet failed on an input of shape \(1, 3, 28, 28\).*expects 1 input channels",
     ):
         layer_outputs(model, torch.zeros(1, 3, 28, 28))
     assert model.training and _hook_count(model) == 0

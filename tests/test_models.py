@@ -52,6 +52,7 @@ def test_xavier_init_zeroes_biases_and_rescales_weights() -> None:
         (lambda: cnnatlas.VGGStyleNet((16, "m")), TypeError, r"widths \(a channel count, or 'M'\): expected an int"),
         (lambda: cnnatlas.VGGStyleNet((16,) * 65), ValueError, "the limit, MAX_STAGES"),
         (lambda: cnnatlas.VGGStyleNet(classes=0), ValueError, "classes: expected an int from 1"),
+        (lambda: cnnatlas.VGGStyleNet(("M",)), ValueError, "widths: expected at least one convolution"),
         (lambda: cnnatlas.init_xavier_(cnnatlas.LeNet), TypeError, "got the class LeNet; build one first"),
         (lambda: cnnatlas.LeNet()["0"], TypeError, "index: expected an int or a slice, got '0'"),
         (lambda: cnnatlas.LeNet()[12], ValueError, "index: expected a layer index from -12 to 11, got 12"),
@@ -66,3 +67,43 @@ def test_bad_model_arguments_are_explained(call, error, match) -> None:
 def test_lenet_indexing_keeps_working() -> None:
     net = cnnatlas.LeNet()
     assert type(net[-1]).__name__ == "Linear" and len(list(net)) == 12 and len(net[2:5]) == 3
+
+
+@pytest.mark.parametrize(
+    ("model", "x", "error", "match"),
+    [
+        (cnnatlas.LeNet(), None, TypeError, "x: expected a torch.Tensor, got None"),
+        (cnnatlas.LeNet(), torch.zeros(1, 1, 32, 32), ValueError, r"x: expected 28x28 images for LeNet, got shape \(1, 1, 32, 32\)"),
+        (cnnatlas.LeNet(), torch.zeros(1, 28, 28, 1), ValueError, r"NHWC: try x.permute\(0, 3, 1, 2\)"),
+        (cnnatlas.Cifar10Net(), torch.zeros(3, 32, 32), ValueError, r"x: expected a 4D \(N, 3, 32, 32\) for Cifar10Net tensor"),
+        (cnnatlas.SimpleCNN(), torch.zeros(1, 3, 32, 32, dtype=torch.uint8), TypeError, "floating-point"),
+        (cnnatlas.SimpleCNN(), torch.zeros(1, 3, 2, 2), ValueError, "at least 4x4"),
+        (cnnatlas.SimpleUpDownNet(), torch.zeros(1, 1, 0, 8), ValueError, "non-empty"),
+        (cnnatlas.ResidualBlock(8, 8), torch.zeros(1, 4, 8, 8), ValueError, "expected 8 input channels for ResidualBlock"),
+        (cnnatlas.VGGStyleNet(), torch.zeros(1, 3, 8, 8), ValueError, "at least 16x16 for VGGStyleNet"),
+        (cnnatlas.VGGStyleNet(), torch.zeros(1, 3, 32, 32, dtype=torch.bool), TypeError, "floating-point"),
+    ],
+)  # fmt: skip
+def test_models_refuse_inputs_they_cannot_take(model, x, error, match) -> None:
+    with pytest.raises(error, match=match):
+        model(x)
+
+
+def test_models_still_trace_symbolically() -> None:
+    for model in (
+        cnnatlas.LeNet(),
+        cnnatlas.Cifar10Net(),
+        cnnatlas.ResidualBlock(4, 8, 2),
+        cnnatlas.VGGStyleNet(),
+    ):
+        assert cnnatlas.receptive_fields(
+            model,
+            (
+                1,
+                3
+                if not isinstance(model, (cnnatlas.LeNet, cnnatlas.ResidualBlock))
+                else (1 if isinstance(model, cnnatlas.LeNet) else 4),
+                32,
+                32,
+            ),
+        )

@@ -65,9 +65,11 @@ def test_memory_format_is_reported() -> None:
 
 
 def test_failing_forward_is_explained_and_cleaned_up() -> None:
-    model = cnnatlas.LeNet().train()
+    model = cnnatlas.LeNet()[:].train()  # a plain nn.Sequential: LeNet itself refuses 32x32 up front
     with pytest.raises(ValueError, match=r"failed in layer '7' on an input of shape \(1, 1, 32, 32\)"):
         trace(model, torch.zeros(1, 1, 32, 32))
+    with pytest.raises(ValueError, match=r"LeNet failed .* ValueError: x: expected 28x28 images for LeNet"):
+        trace(cnnatlas.LeNet(), torch.zeros(1, 1, 32, 32))
     assert model.training and all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
     with pytest.raises(ValueError, match="HWC"):
         trace(model, torch.zeros(28, 28, 1))
