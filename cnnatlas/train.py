@@ -41,7 +41,7 @@ from .checks import (
     describe,
 )
 from .data import ImageDataset, Normalization
-from .forward import FORWARD_ERRORS, forward_failure, preserved_state
+from .forward import preserved_state, reported_forward
 from .models import init_xavier_
 
 PROFILE_ENV = "CNNATLAS_PROFILE"
@@ -370,11 +370,10 @@ def _model_device(model: nn.Module) -> torch.device:
 
 
 def _class_scores(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Run ``model`` on ``x``; a failing forward or an output that is not (N, classes) is one clear ValueError."""
-    try:
+    """Run ``model`` on ``x``; a failing forward (whatever it raises: the ValueError names the layer and the
+    shapes) or an output that is not (N, classes) is one clear ValueError."""
+    with reported_forward(model, x):
         logits = model(x)
-    except FORWARD_ERRORS as error:
-        raise forward_failure(model, x, error) from error
     if not isinstance(logits, torch.Tensor) or logits.dim() != 2 or logits.shape[0] != x.shape[0]:
         raise ValueError(
             f"model: expected class scores of shape ({x.shape[0]}, classes) for an input of shape "

@@ -368,3 +368,23 @@ def test_a_cached_result_this_version_cannot_read_is_rebuilt(private_cache) -> N
         _, result = cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)
     assert not result.from_cache and path.exists()
     assert cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)[1].from_cache
+
+
+class _Asserting(nn.Module):
+    """Checks its input as torchvision's ViT does, with torch._assert (an AssertionError)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(784, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        torch._assert(x.shape[-1] == 32, "Wrong image width")
+        return self.head(x)
+
+
+def test_a_failing_forward_is_one_clear_error_in_fit_and_evaluate(private_cache, no_training) -> None:
+    train, test = _tiny_data(32)
+    with pytest.raises(ValueError, match=r"_Asserting failed .*shape \(1, 1, 28, 28\).*Wrong image width"):
+        cnnatlas.fit(_Asserting(), train, test, CONFIG, progress=False)
+    with pytest.raises(ValueError, match=r"_Asserting failed .*Wrong image width"):
+        cnnatlas.evaluate(_Asserting(), test, cnnatlas.Normalization((0.5,), (0.2,)))
