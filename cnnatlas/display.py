@@ -133,7 +133,7 @@ def average_pool(maps: np.ndarray, factor: int) -> np.ndarray:
         (2, 3, 3)
     """
     check_array(maps, "maps", ndim=(3, 4), floating=True)
-    check_positive_int(factor, "factor")
+    factor = check_positive_int(factor, "factor")
     if factor == 1:
         return maps
     t = torch.from_numpy(np.ascontiguousarray(maps))
@@ -151,8 +151,8 @@ def shrink_maps(maps: np.ndarray, budget: int, max_channels: int) -> tuple[np.nd
         ((32, 4, 4), 'first 32 of 40 channels, averaged 2x2')
     """
     check_array(maps, "maps", ndim=3, floating=True)
-    check_positive_int(budget, "budget")
-    check_positive_int(max_channels, "max_channels")
+    budget = check_positive_int(budget, "budget")
+    max_channels = check_positive_int(max_channels, "max_channels")
     kept = min(maps.shape[0], max_channels)
     if budget < kept:
         raise ValueError(f"budget: expected at least one cell per map kept ({kept}), got {budget}")

@@ -94,7 +94,7 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     """
     check_tensor(x, "x", rank=4, layout="(N, C, H, W)", finite=False)
     n, c, h, w = x.shape
-    check_positive_int(groups, "groups")
+    groups = check_positive_int(groups, "groups")
     if c % groups:
         raise ValueError(f"groups: expected a positive divisor of the {c} channels, got {groups!r}")
     return x.reshape(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
