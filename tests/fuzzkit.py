@@ -80,28 +80,32 @@ def const(value: Any) -> Callable[[Any], Any]:
 # --------------------------------------------------------------------------------------------- models
 
 
-class RaisingModel(nn.Module):
-    """A model whose forward fails with a RuntimeError after its first layer."""
+class _Awkward(nn.Module):
+    """In train mode, with a BatchNorm frozen in eval mode, a frozen weight and a hook: what a failing call
+    must restore exactly."""
 
     def __init__(self) -> None:
         super().__init__()
         self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4).eval()
+        self.conv.bias.requires_grad_(False)
+        self.bn.register_forward_hook(lambda _m, _i, _o: None)
+
+
+class RaisingModel(_Awkward):
+    """A model whose forward fails with a RuntimeError after its first layers."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.conv(x)
+        self.bn(self.conv(x))
         raise RuntimeError("boom: this model always fails")
 
 
-class AssertingModel(nn.Module):
+class AssertingModel(_Awkward):
     """A model that checks its input with ``torch._assert``, as torchvision's ViT does."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(1, 4, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         torch._assert(x.shape[-1] == 224, f"Wrong image width! Expected 224 but got {x.shape[-1]}!")
-        return self.conv(x)
+        return self.bn(self.conv(x))
 
 
 def probe_model() -> nn.Sequential:

@@ -553,11 +553,15 @@ SPECS: list[Spec] = [
                           Bad("a negative width", const((-4, "M"))), Bad("a list", const([4, "M", 8, "M"]), "equiv")]}),
     *[Spec(f"{cls.__name__}()", cls, dict) for cls in (cnnatlas.LeNet, cnnatlas.Cifar10Net, cnnatlas.SimpleCNN,
                                                         cnnatlas.SimpleUpDownNet)],
-    *[Spec(f"{cls.__name__}.forward", (lambda c: lambda x: c()(x))(cls), (lambda s: lambda: dict(x=torch.zeros(*s)))(shape),
+    *[Spec(f"{name}.forward", (lambda m: lambda x: m()(x))(make), (lambda s: lambda: dict(x=torch.zeros(*s)))(shape),
            bads={"x": [b for b in tensor_bads(torch.rand(*shape)) if b.accept != "equiv" and "NaN" not in b.label
                        and "Inf" not in b.label]}, accept={("x", "first index taken (rank - 1)"): "maybe"})
-      for cls, shape in ((cnnatlas.Cifar10Net, (1, 3, 32, 32)), (cnnatlas.SimpleCNN, (1, 3, 32, 32)),
-                         (cnnatlas.SimpleUpDownNet, (1, 1, 64, 64)), (cnnatlas.VGGStyleNet, (1, 3, 32, 32)))],
+      for name, make, shape in (("LeNet", cnnatlas.LeNet, (1, 1, 28, 28)),
+                                ("Cifar10Net", cnnatlas.Cifar10Net, (1, 3, 32, 32)),
+                                ("SimpleCNN", cnnatlas.SimpleCNN, (1, 3, 32, 32)),
+                                ("SimpleUpDownNet", cnnatlas.SimpleUpDownNet, (1, 1, 64, 64)),
+                                ("VGGStyleNet", cnnatlas.VGGStyleNet, (1, 3, 32, 32)),
+                                ("ResidualBlock", lambda: cnnatlas.ResidualBlock(4, 8, 2), (1, 4, 8, 8)))],
 ]  # fmt: skip
 
 # Plain records (what functions return): built field by field, checked with wrong types only.
@@ -805,6 +809,17 @@ def test_every_public_callable_is_fuzzed() -> None:
     exempt = {"CacheWarning", "DataUnavailableError", "__version__", "recipes"}
     missing = [n for n in cnnatlas.__all__ if n not in names | exempt]
     assert not missing, f"public names without a fuzz spec: {missing}"
+    specs = {s.name for s in SPECS + RECORD_SPECS}
+    methods = [
+        f"{name}.{attr}"
+        for name in cnnatlas.__all__
+        if inspect.isclass(cls := getattr(cnnatlas, name)) and name not in exempt
+        for attr, value in vars(cls).items()
+        if (not attr.startswith("_") or attr == "__call__")
+        and (inspect.isfunction(value) or isinstance(value, (classmethod, staticmethod)))
+    ]
+    missing = [m for m in methods if m not in specs]
+    assert not missing, f"public methods without a fuzz spec: {missing}"
 
 
 # ----------------------------------------------------------------------------------------- oversize
