@@ -203,6 +203,7 @@ class Spec:
     weights_may_change: bool = False  # fit, init_xavier_, train_or_load
     modes_may_change: bool = False  # fit leaves the model in eval mode, as documented
     check: Callable[[dict[str, Any], Any], str] | None = None  # a problem with an accepted result, or ''
+    skip_cases: tuple[tuple[str, str], ...] = ()
 
     def parameters(self) -> dict[str, str]:
         """Parameter name -> annotation text, from the callable's signature."""
@@ -225,7 +226,9 @@ class Spec:
                     continue  # None is valid for an optional argument
                 accept = self.accept.get((name, bad.label), bad.accept)
                 out.append((name, replace(bad, accept=accept)))
-        return out
+        return out + [
+            (GRAD_MODE, bad) for bad in GRAD_MODE_BADS if (GRAD_MODE, bad.label) not in self.skip_cases
+        ]
 
 
 IMAGE_PARAMS = ("image", "batch", "x", "images")  # where a channels-last tensor is a layout mistake
@@ -243,6 +246,11 @@ LAYOUT_ONLY = (
     "requires_grad",
     "empty (width 0)",
     "int64 image 0..255",
+)
+GRAD_MODE = "(grad mode)"
+GRAD_MODE_BADS = (
+    Bad("the valid call under torch.no_grad()", const(torch.no_grad), "must"),
+    Bad("the valid call under torch.inference_mode()", const(torch.inference_mode), "maybe"),
 )
 GENERATED = "generated int below the smallest valid: "
 HUGE = "generated huge int: "
@@ -604,17 +612,33 @@ OUTCOMES: list[Outcome] = []
 
 
 def judge(spec: Spec, param: str, bad: Bad) -> Outcome:
-    """Call ``spec`` with ``param`` replaced by ``bad`` and say what happened."""
+    """Call ``spec`` with ``param`` replaced by ``bad`` and say what happened.
+
+    ``param`` GRAD_MODE: the valid call, made inside the context manager that ``bad`` makes.
+    """
+    context = bad.make(None) if param == GRAD_MODE else None
     kwargs = spec.valid()
-    valid_value = kwargs[param]
+    valid_value = kwargs.get(param)
     before_global = global_state()
+    context_problems: list[str] = []
 
     def call() -> Any:
-        kwargs[param] = bad.make(valid_value)
+        if context is None:
+            kwargs[param] = bad.make(valid_value)
         states.update({k: model_state(v) for k, v in kwargs.items()})
         inputs.update({k: tensors_in(v) for k, v in kwargs.items()})
         torch.manual_seed(0)  # the same random init and dropout as the reference call
-        return spec.fn(**kwargs)
+        if context is None:
+            return spec.fn(**kwargs)
+        with context():
+            inside = global_state()
+            try:
+                return spec.fn(**kwargs)
+            finally:
+                if global_state() != inside:
+                    context_problems.append(
+                        f"grad mode changed inside the block: {inside} -> {global_state()}"
+                    )
 
     def reference_call() -> Any:
         torch.manual_seed(0)
@@ -631,6 +655,7 @@ def judge(spec: Spec, param: str, bad: Bad) -> Outcome:
             for a, b in zip(before, tensors_in(kwargs[key]), strict=False)
         )
     ]
+    problems += context_problems
     if global_state() != before_global:
         problems.append(f"global state changed: {before_global} -> {global_state()}")
     for key, before in states.items():
