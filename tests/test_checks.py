@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from cnnatlas.checks import (
+    check_array,
     check_at_most,
     check_bool,
     check_callable,
@@ -22,6 +23,7 @@ from cnnatlas.checks import (
     check_names,
     check_non_negative_int,
     check_positive_int,
+    check_shape,
     check_str,
     check_tensor,
     describe,
@@ -262,3 +264,38 @@ def test_describe_covers_the_usual_suspects() -> None:
     assert describe(torch.zeros(2, 3)) == "torch.Tensor of shape (2, 3) and dtype torch.float32"
     assert describe((1, 2)) == "tuple of length 2"
     assert describe(nn.ReLU) == "the class ReLU"
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "error", "said"),
+    [
+        (torch.zeros(2), {}, TypeError, "x.detach().cpu().numpy()"),
+        ([1.0], {}, TypeError, "got list of length 1"),
+        (np.array(["a"]), {}, TypeError, "expected a numpy array of numbers"),
+        (np.zeros(3), {"ndim": 2}, ValueError, "expected a 2D array, got shape (3,)"),
+        (np.zeros(0), {}, ValueError, "expected a non-empty array"),
+        (np.zeros(2, dtype=int), {"floating": True}, TypeError, "expected a floating-point array"),
+        (np.array([np.inf]), {"finite": True}, ValueError, "expected finite values"),
+    ],
+)
+def test_check_array(value, kwargs, error, said) -> None:
+    with pytest.raises(error, match="maps: expected") as raised:
+        check_array(value, "maps", **kwargs)
+    assert said in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "said"),
+    [
+        (torch.zeros(1, 3, 8, 8), TypeError, "pass x.shape"),
+        ("1388", TypeError, "got '1388' (str)"),
+        ((1, 3, 8.0, 8), TypeError, "a tuple of ints"),
+        ((1, 3, 8), ValueError, "expected a shape of 4 sizes, got (1, 3, 8)"),
+        ((1, 3, 0, 8), ValueError, "every size >= 1"),
+    ],
+)
+def test_check_shape(value, error, said) -> None:
+    with pytest.raises(error, match="input_shape: expected") as raised:
+        check_shape(value, "input_shape", rank=4)
+    assert said in str(raised.value)
+    assert check_shape([np.int64(1), 3], "input_shape") == (1, 3)

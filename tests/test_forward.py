@@ -288,3 +288,16 @@ def test_forward_helpers_check_their_arguments() -> None:
     with pytest.raises(TypeError, match=r"layers: expected a sequence of names such as \['0'\]"):
         with capture(cnnatlas.LeNet(), "0"):
             pass
+
+
+def test_the_users_own_hooks_stay_and_ours_go() -> None:
+    net = _frozen_inside_training(_Asserting())
+    seen = []
+    handle = net.body[0].register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape)))
+    hooks = _state(net)[2]
+    for look in _LOOKS.values():
+        look(net, torch.rand(1, 1, 6, 6))
+        with pytest.raises(ValueError):
+            look(net, torch.rand(1, 1, 6, 7))
+    assert _state(net)[2] == hooks and len(seen) == 4  # the user's hook ran once per successful look
+    handle.remove()
