@@ -481,6 +481,8 @@ def evaluate(
     return total_loss / len(data), float((predicted == data.labels.cpu()).float().mean()), predicted
 
 
+@torch.inference_mode(False)  # training needs gradients, also when called inside no_grad/inference_mode
+@torch.enable_grad()
 def fit(
     model: nn.Module,
     train: ImageDataset,
@@ -497,6 +499,8 @@ def fit(
     a seeded shuffle, channels_last memory (faster on CPU and GPU), bfloat16 autocast on CUDA, and a tqdm bar
     (shown only when ``progress`` and stderr is a terminal or a notebook runs it, never in logs).
     With ``config.init == "xavier"`` the model is first re-initialised with :func:`~cnnatlas.models.init_xavier_`.
+    Gradients are on inside, also when it is called under ``torch.no_grad()`` or ``torch.inference_mode()``;
+    the caller's grad mode is restored afterwards.
 
     Everything is checked before any training: ``model`` an ``nn.Module`` instance with trainable
     parameters (a class is refused: build it first), ``train``/``test`` non-empty :class:`ImageDataset`
@@ -517,6 +521,11 @@ def fit(
         check_str(name, "name")
     device = best_device() if device is None else check_device(device)
     progress = check_bool(progress, "progress")
+    if any(p.is_inference() for p in model.parameters()):
+        raise ValueError(
+            f"model: expected parameters that can train, got {type(model).__name__} built under "
+            "torch.inference_mode() (inference tensors never take a gradient); build it outside that block"
+        )
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError(
             f"model: expected trainable parameters, got {type(model).__name__} with none requiring a gradient"
@@ -609,6 +618,8 @@ def _architecture(model: nn.Module) -> dict:
     }
 
 
+@torch.inference_mode(False)  # the factory builds parameters that train: never inference tensors
+@torch.enable_grad()
 def train_or_load(
     name: str,
     model_factory: Callable[[], nn.Module],

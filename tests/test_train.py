@@ -388,3 +388,26 @@ def test_a_failing_forward_is_one_clear_error_in_fit_and_evaluate(private_cache,
         cnnatlas.fit(_Asserting(), train, test, CONFIG, progress=False)
     with pytest.raises(ValueError, match=r"_Asserting failed .*Wrong image width"):
         cnnatlas.evaluate(_Asserting(), test, cnnatlas.Normalization((0.5,), (0.2,)))
+
+
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode], ids=["no_grad", "inference_mode"])
+def test_training_works_inside_a_no_grad_block_and_restores_it(private_cache, mode) -> None:
+    train, test = _tiny_data(32)
+    config = TrainConfig(epochs=1, batch_size=16)
+    expected = cnnatlas.fit(cnnatlas.seed_everything(0) or _small(), train, test, config, progress=False)
+    model = cnnatlas.seed_everything(0) or _small()
+    with mode():
+        result = cnnatlas.fit(model, train, test, config, progress=False)
+        assert not torch.is_grad_enabled()
+        _, loaded = cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)
+        assert not torch.is_grad_enabled()
+    assert [h.train_loss for h in result.history] == [h.train_loss for h in expected.history]
+    assert not loaded.from_cache and torch.is_grad_enabled()
+
+
+def test_a_model_built_under_inference_mode_is_refused(private_cache, no_training) -> None:
+    train, test = _tiny_data(32)
+    with torch.inference_mode():
+        model = _small()
+    with pytest.raises(ValueError, match=r"built under torch.inference_mode\(\)"):
+        cnnatlas.fit(model, train, test, CONFIG, progress=False)
