@@ -202,8 +202,18 @@ def tensor_bads(v: torch.Tensor, hwc: bool = True) -> list[Bad]:
         Bad("requires_grad", lambda t: t.clone().float().requires_grad_(True) if t.is_floating_point() else t,
             "equiv"),
     ]  # fmt: skip
+    bads += [
+        Bad(
+            "an expanded (stride-0) view",
+            lambda t: t.flatten()[:1].expand(t.numel()).reshape(t.shape),
+            "maybe",
+        ),
+        Bad("complex dtype", lambda t: t.to(torch.complex64)),
+        Bad("on the meta device", lambda t: t.to("meta")),
+    ]
     if v.is_floating_point():
         bads += [
+            Bad("float16", lambda t: t.half(), "maybe"),
             Bad("uint8 image 0..255", _as_uint8, "maybe"),
             Bad("int64 image 0..255", lambda t: _as_uint8(t).long(), "equiv", reference=_as_uint8),
         ]
@@ -419,6 +429,8 @@ def fingerprint(obj: Any, depth: int = 0) -> Any:
     if depth > 6:
         return type(obj).__name__
     if isinstance(obj, torch.Tensor):
+        if obj.device.type == "meta":
+            return f"meta tensor {tuple(obj.shape)}"
         t = obj.detach().cpu()
         return t.double() if t.is_floating_point() or t.dtype == torch.bool else t.long()
     if isinstance(obj, np.ndarray):

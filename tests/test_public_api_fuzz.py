@@ -246,6 +246,8 @@ LAYOUT_ONLY = (
     "requires_grad",
     "empty (width 0)",
     "int64 image 0..255",
+    "complex dtype",
+    "on the meta device",
 )
 GRAD_MODE = "(grad mode)"
 GRAD_MODE_BADS = (
@@ -477,7 +479,8 @@ SPECS: list[Spec] = [
     Spec("kernels_figure", cnnatlas.kernels_figure,
          lambda: dict(weight=randn(4, 2, 3, 3), shared_scale=True, max_out=16, max_in=8, fig=None)),
     Spec("memory_order_figure", cnnatlas.memory_order_figure, lambda: dict(x=img(1, 3, 2, 2), title="t", ax=None),
-         accept={("x", k): "maybe" for k in ("NaN entry", "Inf entry", "channels last (HWC / NHWC)")}),
+         accept={("x", k): "maybe" for k in ("NaN entry", "Inf entry", "channels last (HWC / NHWC)", "complex dtype",
+                                              "on the meta device")}),
     Spec("predictions_figure", cnnatlas.predictions_figure,
          lambda: dict(data=tiny_data(4), predicted=torch.tensor([0, 0, 2, 3]), indices=[0, 1], ncols=2, fig=None),
          bads={"predicted": [*tensor_bads(torch.tensor([0, 0, 2, 3])), Bad("a label >= classes", const(torch.tensor([0, 0, 2, 30]))),
