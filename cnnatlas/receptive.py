@@ -249,53 +249,55 @@ def gradient_field(
     if channel is not None:
         check_non_negative_int(channel, "channel")
     captured: dict[str, object] = {}
-    x = x.detach().clone().requires_grad_(True)
-    with preserved_state(model) as handles:
-        # A copy, so that an in-place op after the layer (nn.ReLU(inplace=True)) does not become part of it.
-        handles.append(
-            modules[layer].register_forward_hook(
-                lambda _m, _i, out: captured.__setitem__(
-                    "out", out.clone() if isinstance(out, torch.Tensor) else out
+    # Gradients are wanted even when the caller is under torch.no_grad() or torch.inference_mode().
+    with torch.inference_mode(False):
+        x = x.detach().clone().requires_grad_(True)
+        with preserved_state(model) as handles:
+            # A copy, so that an in-place op after the layer (nn.ReLU(inplace=True)) does not become part of it.
+            handles.append(
+                modules[layer].register_forward_hook(
+                    lambda _m, _i, out: captured.__setitem__(
+                        "out", out.clone() if isinstance(out, torch.Tensor) else out
+                    )
                 )
             )
-        )
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        torch.set_grad_enabled(True)
-        with reported_forward(model, x):
-            model(x)
-        if "out" not in captured:
-            raise ValueError(
-                f"layer: expected a layer that the forward of {type(model).__name__} calls, got {layer!r}: "
-                f"never called on an input of shape {tuple(x.shape)}"
-            )
-        out = captured["out"]
-        if not isinstance(out, torch.Tensor) or out.dim() != 4:
-            raise ValueError(
-                f"layer: expected a layer that outputs an (N, C, H, W) map, got {layer!r}, "
-                f"which outputs {describe(out)}"
-            )
-        if not out.requires_grad:
+            model.eval()
+            for p in model.parameters():
+                p.requires_grad_(False)
+            torch.set_grad_enabled(True)
+            with reported_forward(model, x):
+                model(x)
+            if "out" not in captured:
+                raise ValueError(
+                    f"layer: expected a layer that the forward of {type(model).__name__} calls, got {layer!r}: "
+                    f"never called on an input of shape {tuple(x.shape)}"
+                )
+            out = captured["out"]
+            if not isinstance(out, torch.Tensor) or out.dim() != 4:
+                raise ValueError(
+                    f"layer: expected a layer that outputs an (N, C, H, W) map, got {layer!r}, "
+                    f"which outputs {describe(out)}"
+                )
+            if not out.requires_grad:
+                raise ValueError(
+                    f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
+                )
+            shape = tuple(out.shape)
+            if unit is None:
+                row, col = shape[2] // 2, shape[3] // 2
+            elif row >= shape[2] or col >= shape[3]:
+                raise ValueError(
+                    f"unit: expected a (row, col) inside layer {layer!r}'s {shape} output map "
+                    f"(rows 0..{shape[2] - 1}, cols 0..{shape[3] - 1}), got {tuple(unit)}"
+                )
+            if channel is not None and channel >= shape[1]:
+                raise ValueError(
+                    f"channel: expected a channel of layer {layer!r}'s {shape} output (0..{shape[1] - 1}), got {channel}"
+                )
+            target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
+            target.sum().backward()
+        if x.grad is None:
             raise ValueError(
                 f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
             )
-        shape = tuple(out.shape)
-        if unit is None:
-            row, col = shape[2] // 2, shape[3] // 2
-        elif row >= shape[2] or col >= shape[3]:
-            raise ValueError(
-                f"unit: expected a (row, col) inside layer {layer!r}'s {shape} output map "
-                f"(rows 0..{shape[2] - 1}, cols 0..{shape[3] - 1}), got {tuple(unit)}"
-            )
-        if channel is not None and channel >= shape[1]:
-            raise ValueError(
-                f"channel: expected a channel of layer {layer!r}'s {shape} output (0..{shape[1] - 1}), got {channel}"
-            )
-        target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
-        target.sum().backward()
-    if x.grad is None:
-        raise ValueError(
-            f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
-        )
-    return x.grad[0].abs().sum(0)
+        return x.grad[0].abs().sum(0)

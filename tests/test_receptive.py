@@ -172,3 +172,11 @@ def test_gradient_field_keeps_the_grad_mode_and_ignores_an_inplace_relu_after_th
 def test_receptive_fields_check_their_inputs(call, error, match) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_gradient_field_works_under_inference_mode() -> None:
+    net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
+    with torch.inference_mode():
+        field = gradient_field(net, torch.rand(1, 1, 9, 9), "1")
+        assert torch.is_inference_mode_enabled()
+    assert int((field != 0).sum()) == 25
