@@ -153,6 +153,12 @@ def check_tensor(
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name}: expected a torch.Tensor, got {describe(x)}{_tensor_type_hint(x)}")
+    if x.device.type == "meta":
+        raise ValueError(
+            f"{name}: expected a tensor with data, got one on the meta device (shape only); use a real device"
+        )
+    if x.is_complex() and not (dtypes is not None and x.dtype in dtypes):
+        raise TypeError(f"{name}: expected a real tensor, got dtype {x.dtype}; take x.real or x.abs()")
     ranks = (rank,) if isinstance(rank, int) else rank
     shape = tuple(x.shape)
     what = f" {layout}" if layout else ""

@@ -48,6 +48,16 @@ def _check_input(
         raise ValueError(f"x: expected {size[0]}x{size[1]} images for {name}, got shape {shape}")
     if min(shape[2:]) < minimum:
         raise ValueError(f"x: expected images of at least {minimum}x{minimum} for {name}, got shape {shape}")
+    weight = next(model.parameters(), None)
+    if weight is not None and x.device != weight.device:
+        raise ValueError(
+            f"x: expected a tensor on {weight.device}, where {name} is, got one on {x.device}; use x.to(...)"
+        )
+    autocast = any(torch.is_autocast_enabled(kind) for kind in ("cpu", "cuda"))
+    if weight is not None and x.dtype != weight.dtype and not autocast:
+        raise TypeError(
+            f"x: expected dtype {weight.dtype}, as {name}'s parameters, got {x.dtype}; use x.to({weight.dtype})"
+        )
 
 
 class LeNet(nn.Sequential):

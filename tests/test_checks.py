@@ -96,6 +96,18 @@ def test_check_tensor_channels_names_the_accepted_counts() -> None:
             ValueError,
             "expected values in [0, 1], got values from 0 to 2",
         ),
+        (
+            torch.zeros(2, device="meta"),
+            {},
+            ValueError,
+            "expected a tensor with data, got one on the meta device",
+        ),
+        (
+            torch.zeros(2, dtype=torch.complex64),
+            {},
+            TypeError,
+            "expected a real tensor, got dtype torch.complex64",
+        ),
     ],
 )
 def test_check_tensor_refuses_empty_nan_dtype_and_range(x, kwargs, error, said) -> None:

@@ -82,6 +82,8 @@ def test_lenet_indexing_keeps_working() -> None:
         (cnnatlas.ResidualBlock(8, 8), torch.zeros(1, 4, 8, 8), ValueError, "expected 8 input channels for ResidualBlock"),
         (cnnatlas.VGGStyleNet(), torch.zeros(1, 3, 8, 8), ValueError, "at least 16x16 for VGGStyleNet"),
         (cnnatlas.VGGStyleNet(), torch.zeros(1, 3, 32, 32, dtype=torch.bool), TypeError, "floating-point"),
+        (cnnatlas.LeNet(), torch.zeros(1, 1, 28, 28, dtype=torch.float16), TypeError, r"x: expected dtype torch.float32, as LeNet's parameters, got torch.float16; use x.to\(torch.float32\)"),
+        (cnnatlas.ResidualBlock(8, 8), torch.zeros(1, 8, 8, 8, device="meta"), ValueError, "meta device"),
     ],
 )  # fmt: skip
 def test_models_refuse_inputs_they_cannot_take(model, x, error, match) -> None:
