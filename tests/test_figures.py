@@ -84,6 +84,7 @@ BAD_CALLS = {
     "maps NHWC": (lambda: cnnatlas.feature_maps_figure(torch.rand(1, 16, 16, 3)), ValueError, r"permute\(0, 3, 1, 2\)"),
     "maps int": (lambda: cnnatlas.feature_maps_figure(torch.ones(2, 4, 4, dtype=torch.int64)), TypeError, "floating"),
     "maps NaN": (lambda: cnnatlas.feature_maps_figure(torch.full((2, 4, 4), float("nan"))), ValueError, "finite"),
+    "maps meta": (lambda: cnnatlas.feature_maps_figure(torch.ones(2, 4, 4, device="meta")), ValueError, "meta"),
     "maps empty": (lambda: cnnatlas.feature_maps_figure(torch.rand(0, 4, 4)), ValueError, "non-empty"),
     "maps batch": (lambda: cnnatlas.feature_maps_figure(torch.rand(2, 3, 4, 4)), ValueError, "one sample"),
     "ncols 0": (lambda: cnnatlas.feature_maps_figure(torch.rand(2, 4, 4), ncols=0), ValueError, "ncols"),

@@ -150,8 +150,12 @@ def scatter_animation(
         >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)
         4
     """
-    check_tensor(x, "x", rank=2, layout="(H, W)")
-    check_tensor(kernel, "kernel", rank=2, layout="(k, k)")
+    for name, value, layout in (("x", x, "(H, W)"), ("kernel", kernel, "(k, k)")):
+        check_tensor(value, name, rank=2, layout=layout)
+        if value.is_complex():
+            raise TypeError(
+                f"{name}: expected real numbers, got dtype {value.dtype}; use {name}.real or {name}.abs()"
+            )
     stride = check_positive_int(stride, "stride")
     padding = check_non_negative_int(padding, "padding")
     output_padding = check_non_negative_int(output_padding, "output_padding")
