@@ -103,7 +103,7 @@ def init_xavier_(model: nn.Module) -> nn.Module:
     """Initialise like article 003's ``init_network(method='xavier')``: Xavier-normal weights, zero biases.
 
     Examples:
-        >>> float(init_xavier_(LeNet())[0].bias.abs().sum())
+        >>> float(init_xavier_(LeNet())[0].bias.detach().abs().sum())
         0.0
     """
     check_model(model)
