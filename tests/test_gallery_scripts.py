@@ -44,6 +44,7 @@ def test_script_follows_the_house_rules(script: Path) -> None:
     assert used <= set(cnnatlas.__all__), f"not in cnnatlas's public API: {used - set(cnnatlas.__all__)}"
 
 
+@pytest.mark.site  # runs gallery pages: with the site build, not on the fast path
 @pytest.mark.parametrize("name", ["plot_04_shape_flow", "plot_01_downsampling", "plot_05_arithmetic_atlas"])
 def test_script_runs_on_its_own(name: str, tmp_path: Path) -> None:
     script = next(s for s in SCRIPTS if s.stem == name)

@@ -70,6 +70,8 @@ from torch import nn
 import cnnatlas
 from cnnatlas.train import EpochStats, TrainConfig, TrainResult
 
+pytestmark = pytest.mark.fuzz  # the whole public API, ~50 s of CPU: in `nox -s tests`, not the fast path
+
 CALL_LIMIT_S = 5.0  # per call, on a loaded 2-core machine
 OVERSIZE_LIMIT_S = 5.0
 MAX_EXAMPLES = 40  # per callable: derandomised, so CI sees the same calls
