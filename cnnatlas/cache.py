@@ -27,7 +27,7 @@ class CacheWarning(UserWarning):
 def cache_dir(kind: str) -> Path:
     """Return the folder for cached ``kind`` files (``$CNNATLAS_CACHE/kind`` or ``~/.cache/cnnatlas/kind``).
 
-    ``kind`` is a plain name (:func:`~cnnatlas.checks.check_file_name`), never a path.
+    ``kind`` is a plain name ([`check_file_name()`][cnnatlas.checks.check_file_name]), never a path.
 
     Examples:
         >>> cache_dir("models").name
@@ -42,9 +42,9 @@ def cache_dir(kind: str) -> Path:
 
 
 def cache_file(kind: str, name: str, suffix: str = "") -> Path:
-    """Return the path of the file ``name + suffix`` in :func:`cache_dir` ``(kind)``: never outside that folder.
+    """Return the path of the file ``name + suffix`` in [`cache_dir()`][cnnatlas.cache.cache_dir] ``(kind)``: never outside that folder.
 
-    ``name`` (a user's string) must be a plain file name (:func:`~cnnatlas.checks.check_file_name`: no
+    ``name`` (a user's string) must be a plain file name ([`check_file_name()`][cnnatlas.checks.check_file_name]: no
     separator, no ``..``, no absolute path); ``suffix`` (the library's) letters, digits, ``.``, ``_`` and
     ``-`` only. The resolved path, symbolic links followed, must still lie inside the folder.
 
@@ -104,10 +104,10 @@ def save_atomic(obj: Any, path: Path) -> Path:
 
 
 def load_checked(path: Path, expected_key: str) -> dict[str, Any] | None:
-    """Load a cache file written by :func:`save_atomic` if it is intact and was made for ``expected_key``.
+    """Load a cache file written by [`save_atomic()`][cnnatlas.cache.save_atomic] if it is intact and was made for ``expected_key``.
 
     Returns None when there is no file. A file that cannot be read, or that carries another key,
-    is reported in one :class:`CacheWarning`, removed, and None is returned so that the caller rebuilds it.
+    is reported in one [`CacheWarning`][cnnatlas.cache.CacheWarning], removed, and None is returned so that the caller rebuilds it.
     Loading uses ``weights_only=True``: no arbitrary object is ever unpickled.
 
     Examples:

@@ -6,13 +6,13 @@ starts with the argument's name, then ``expected ...``, then ``got ...``, then a
 
     image: expected a 3D (C, H, W) tensor, got shape (16, 16, 3); this looks like HWC: try x.permute(2, 0, 1)
 
-The vocabulary, one check per kind of argument: :func:`check_tensor` (type, rank, layout with HWC
-detection, dtype, range, finiteness, emptiness), :func:`check_int`, :func:`check_positive_int`,
-:func:`check_non_negative_int`, :func:`check_float`, :func:`check_bool`, :func:`check_str`,
-:func:`check_choice`, :func:`check_names` (a sequence of layer names; a lone string is refused),
-:func:`check_model` (an ``nn.Module`` instance), :func:`check_factory` (something that builds one),
-:func:`check_callable`, :func:`check_device`, :func:`check_file_name` (a user string that becomes a file
-name) and :func:`check_at_most` (a count that would make a figure or animation run for minutes).
+The vocabulary, one check per kind of argument: [`check_tensor()`][cnnatlas.checks.check_tensor] (type, rank, layout with HWC
+detection, dtype, range, finiteness, emptiness), [`check_int()`][cnnatlas.checks.check_int], [`check_positive_int()`][cnnatlas.checks.check_positive_int],
+[`check_non_negative_int()`][cnnatlas.checks.check_non_negative_int], [`check_float()`][cnnatlas.checks.check_float], [`check_bool()`][cnnatlas.checks.check_bool], [`check_str()`][cnnatlas.checks.check_str],
+[`check_choice()`][cnnatlas.checks.check_choice], [`check_names()`][cnnatlas.checks.check_names] (a sequence of layer names; a lone string is refused),
+[`check_model()`][cnnatlas.checks.check_model] (an ``nn.Module`` instance), [`check_factory()`][cnnatlas.checks.check_factory] (something that builds one),
+[`check_callable()`][cnnatlas.checks.check_callable], [`check_device()`][cnnatlas.checks.check_device], [`check_file_name()`][cnnatlas.checks.check_file_name] (a user string that becomes a file
+name) and [`check_at_most()`][cnnatlas.checks.check_at_most] (a count that would make a figure or animation run for minutes).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Where the data comes from, in order:
 1. ``$CNNATLAS_DATA`` (default ``~/.cache/cnnatlas/data``) already holds it: it is loaded from there.
 2. ``$CNNATLAS_DATA_MIRROR`` names a folder laid out like ``shared/data`` (``FashionMNIST/raw/*.gz``,
    ``CIFAR-10-images.tar.gz``): the data root is seeded from it, without a network call.
-3. Otherwise torchvision downloads the canonical files; if that fails, one :class:`DataUnavailableError`
+3. Otherwise torchvision downloads the canonical files; if that fails, one [`DataUnavailableError`][cnnatlas.data.DataUnavailableError]
    names both variables and the expected layout.
 
 Images are decoded once and kept as ``uint8`` tensors of shape (N, C, H, W), so no epoch decodes an image.
@@ -49,7 +49,7 @@ MIRROR_ENV = "CNNATLAS_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 20
 _STATS_CHUNK = 10_000  # images per chunk when computing mean/std (bounded memory on CIFAR-10)
 PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")
-"""The scikit-image photographs :func:`load_photo` can return."""
+"""The scikit-image photographs [`load_photo()`][cnnatlas.data.load_photo] can return."""
 
 FASHION_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -458,7 +458,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
 def load_photo(name: str = "astronaut") -> torch.Tensor:
     """Return one of scikit-image's real photographs as a uint8 (3, H, W) tensor (grayscale ones as (1, H, W)).
 
-    ``name`` is one of :data:`PHOTOS`.
+    ``name`` is one of [`PHOTOS`][cnnatlas.data.PHOTOS].
 
     Examples:
         >>> load_photo("camera").shape

@@ -1,6 +1,6 @@
 """What a trained classifier gets right and wrong, in numbers: confusion matrix and per-class accuracy.
 
-The figures are in :mod:`cnnatlas.figures.evaluation`.
+The figures are in [`cnnatlas.figures.evaluation`][cnnatlas.figures.evaluation].
 
 Examples:
     >>> confusion_matrix(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]), 2).tolist()
@@ -22,7 +22,7 @@ def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, classes: int
     """Return a (classes, classes) int64 matrix: row = true class, column = predicted class.
 
     ``labels`` and ``predicted`` are 1D integer tensors of one length (class indices in [0, classes));
-    ``classes`` an int from 1 to :data:`MAX_CLASSES`.
+    ``classes`` an int from 1 to [`MAX_CLASSES`][cnnatlas.evaluation.MAX_CLASSES].
 
     Examples:
         >>> int(confusion_matrix(torch.tensor([2, 2]), torch.tensor([2, 0]), 3)[2, 0])
@@ -47,7 +47,7 @@ def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, classes: int
 def per_class_accuracy(matrix: torch.Tensor) -> torch.Tensor:
     """Return the accuracy of each true class (the diagonal over the row sums) from a confusion matrix.
 
-    ``matrix`` is a square 2D tensor of counts (>= 0), as :func:`confusion_matrix` returns; a class with
+    ``matrix`` is a square 2D tensor of counts (>= 0), as [`confusion_matrix()`][cnnatlas.evaluation.confusion_matrix] returns; a class with
     no image gets accuracy 0.
 
     Examples:

@@ -1,10 +1,10 @@
 """Forward passes that leave the model as they found it, and what layers output during them.
 
-:func:`preserved_state` is the one place that saves and restores a model around a look inside it: every
+[`preserved_state()`][cnnatlas.forward.preserved_state] is the one place that saves and restores a model around a look inside it: every
 submodule's own train/eval flag, every parameter's ``requires_grad``, and every hook registered inside
-the block (removed, also when the forward raises). :func:`run_model`, :func:`capture`,
-:func:`~cnnatlas.trace.trace`, :func:`~cnnatlas.receptive.gradient_field` and
-:func:`~cnnatlas.train.evaluate` all use it. A forward that fails is re-raised by :func:`forward_failure`
+the block (removed, also when the forward raises). [`run_model()`][cnnatlas.forward.run_model], [`capture()`][cnnatlas.forward.capture],
+[`trace()`][cnnatlas.trace.trace], [`gradient_field()`][cnnatlas.receptive.gradient_field] and
+[`evaluate()`][cnnatlas.train.evaluate] all use it. A forward that fails is re-raised by [`forward_failure()`][cnnatlas.forward.forward_failure]
 as a ValueError that names the model, the input and what the model expects.
 
 Examples:
@@ -25,8 +25,8 @@ from torch.utils.hooks import RemovableHandle
 from .checks import check_model, check_names, check_str, check_tensor, describe
 
 FORWARD_ERRORS = (Exception,)
-"""What a forward may raise and is re-raised with context by :func:`forward_failure`: anything (a RuntimeError on
-a shape mismatch, the AssertionError of ``torch._assert``, ...); :func:`reported_forward` does it for you."""
+"""What a forward may raise and is re-raised with context by [`forward_failure()`][cnnatlas.forward.forward_failure]: anything (a RuntimeError on
+a shape mismatch, the AssertionError of ``torch._assert``, ...); [`reported_forward()`][cnnatlas.forward.reported_forward] does it for you."""
 
 
 @contextmanager
@@ -174,7 +174,7 @@ def forward_failure(
 ) -> ValueError:
     """Return a ValueError explaining a failed forward: model, layer, shapes seen, what it expects, the error.
 
-    ``watch`` (from :func:`reported_forward`) tells the layer that failed, the shapes it received and the
+    ``watch`` (from [`reported_forward()`][cnnatlas.forward.reported_forward]) tells the layer that failed, the shapes it received and the
     last layer that finished; without it, ``layer`` names the layer.
 
     Examples:

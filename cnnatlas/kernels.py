@@ -1,6 +1,6 @@
 """Facts about convolution kernels: first-layer RGB kernels as colour images.
 
-The kernel figures are in :mod:`cnnatlas.figures.kernels`.
+The kernel figures are in [`cnnatlas.figures.kernels`][cnnatlas.figures.kernels].
 
 Examples:
     >>> kernels_as_rgb(torch.randn(4, 3, 5, 5)).shape

@@ -23,7 +23,7 @@ MAX_CHANNELS = 4096
 MAX_CLASSES = 100_000
 """Most classes a classifier head here is built with."""
 MAX_STAGES = 64
-"""Most entries (convolutions and poolings) of a :class:`VGGStyleNet`'s ``widths``."""
+"""Most entries (convolutions and poolings) of a [`VGGStyleNet`][cnnatlas.models.VGGStyleNet]'s ``widths``."""
 
 
 class _LayerIndexError(IndexError, ValueError):

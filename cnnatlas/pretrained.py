@@ -2,9 +2,9 @@
 
 Weights come from torch hub's cache (``torch.hub.get_dir()``) or are downloaded through torchvision's
 weights API. Offline, with no cached file, the caller gets randomly initialised weights and a
-``source`` that says so; pages then train a stand-in (:class:`~cnnatlas.models.VGGStyleNet` with
-:data:`~cnnatlas.recipes.VGG_STYLE`) and say which. A cached file that cannot be read is reported in a
-:class:`~cnnatlas.cache.CacheWarning` and removed, never silently used as a random initialisation.
+``source`` that says so; pages then train a stand-in ([`VGGStyleNet`][cnnatlas.models.VGGStyleNet] with
+[`VGG_STYLE`][cnnatlas.recipes.VGG_STYLE]) and say which. A cached file that cannot be read is reported in a
+[`CacheWarning`][cnnatlas.cache.CacheWarning] and removed, never silently used as a random initialisation.
 
 Examples:
     >>> cached_weights_path("resnet18").name
@@ -34,7 +34,7 @@ _MODELS = {
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's published preprocessing for these weights
 IMAGENET_STD = (0.229, 0.224, 0.225)
 IMAGENET_MODELS = tuple(_MODELS)
-"""The names :func:`load_imagenet_model` accepts."""
+"""The names [`load_imagenet_model()`][cnnatlas.pretrained.load_imagenet_model] accepts."""
 
 
 @dataclass
@@ -62,7 +62,7 @@ class LoadedModel:
 def cached_weights_path(name: str) -> Path:
     """Return where torch hub keeps ``name``'s ImageNet weights (the file may not exist).
 
-    ``name`` is one of :data:`IMAGENET_MODELS`; the file name comes from torchvision's weights URL, never
+    ``name`` is one of [`IMAGENET_MODELS`][cnnatlas.pretrained.IMAGENET_MODELS]; the file name comes from torchvision's weights URL, never
     from the caller.
 
     Examples:

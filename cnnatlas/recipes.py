@@ -1,4 +1,4 @@
-"""Training recipes: the articles' own and the ones this atlas uses, as :class:`~cnnatlas.train.TrainConfig`.
+"""Training recipes: the articles' own and the ones this atlas uses, as [`TrainConfig`][cnnatlas.train.TrainConfig].
 
 Examples:
     >>> ARTICLE_003.lr, LENET.optimizer

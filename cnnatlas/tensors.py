@@ -1,6 +1,6 @@
 """Facts about 3D (C, H, W) and 4D (N, C, H, W) tensors: layouts, strides, memory order, channel shuffles.
 
-Their figures are in :mod:`cnnatlas.figures.tensors`, the batch explorer in :mod:`cnnatlas.widgets.explorers`.
+Their figures are in [`cnnatlas.figures.tensors`][cnnatlas.figures.tensors], the batch explorer in [`cnnatlas.widgets.explorers`][cnnatlas.widgets.explorers].
 
 Examples:
     >>> info = layout_info(torch.zeros(2, 3, 4, 4).to(memory_format=torch.channels_last))
@@ -18,7 +18,7 @@ import torch
 from .checks import check_at_most, check_bool, check_int, check_positive_int, check_str, check_tensor
 
 MAX_ORDERED_ELEMENTS = 65_536
-"""Most elements :func:`memory_order` lists (one index tuple each)."""
+"""Most elements [`memory_order()`][cnnatlas.tensors.memory_order] lists (one index tuple each)."""
 
 
 @dataclass(frozen=True)

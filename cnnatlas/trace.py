@@ -40,7 +40,7 @@ _FUNCTIONS = {
 
 @dataclass
 class LayerRecord:
-    """One call recorded by :func:`trace`."""
+    """One call recorded by [`trace()`][cnnatlas.trace.trace]."""
 
     index: int
     name: str
@@ -181,7 +181,7 @@ class _Tracer:
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
-    """Run ``model`` once on the NCHW batch ``x`` and return a :class:`Trace` of what flowed through it.
+    """Run ``model`` once on the NCHW batch ``x`` and return a [`Trace`][cnnatlas.trace.Trace] of what flowed through it.
 
     Hooks are removed and each submodule's mode restored afterwards, also when the forward fails; a failing
     forward, whatever it raises, is re-raised as one ValueError naming the model, the input shape, the

@@ -55,7 +55,8 @@ QUICK_TRAIN_IMAGES = 12_000
 _EVAL_BATCH = 1000
 _RESULTS: list[TrainResult] = []
 _CROP_PAD = 4
-SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed accepts
+SEED_MAX = 2**64 - 1
+"""The largest seed `torch.Generator.manual_seed` accepts."""
 MAX_EPOCHS = 1000
 """The most epochs a recipe may ask for (the articles' recipes use at most 20): more is refused, not run."""
 
@@ -109,7 +110,7 @@ def device_name(device: torch.device) -> str:
 def seed_everything(seed: int) -> None:
     """Seed Python's, PyTorch's (and CUDA's) random generators.
 
-    ``seed`` is an int from 0 to :data:`SEED_MAX` (as in :class:`TrainConfig`).
+    ``seed`` is an int from 0 to [`SEED_MAX`][cnnatlas.train.SEED_MAX] (as in [`TrainConfig`][cnnatlas.train.TrainConfig]).
 
     Examples:
         >>> seed_everything(0); a = torch.rand(1); seed_everything(0); bool(a == torch.rand(1))
@@ -126,8 +127,8 @@ class TrainConfig:
 
     Every field is checked when the recipe is made: a value of the wrong type raises TypeError, an
     unknown choice or a value out of range raises ValueError naming what is allowed. The ranges: epochs
-    from 1 to :data:`MAX_EPOCHS`, batch_size and train_images >= 1, lr > 0, weight_decay >= 0, momentum
-    and label_smoothing in [0, 1), every number finite, seed from 0 to :data:`SEED_MAX`.
+    from 1 to [`MAX_EPOCHS`][cnnatlas.train.MAX_EPOCHS], batch_size and train_images >= 1, lr > 0, weight_decay >= 0, momentum
+    and label_smoothing in [0, 1), every number finite, seed from 0 to [`SEED_MAX`][cnnatlas.train.SEED_MAX].
 
     Examples:
         >>> TrainConfig(epochs=20).quick().epochs
@@ -259,7 +260,7 @@ class TrainResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainResult:
-        """Rebuild a result saved with :meth:`to_dict`."""
+        """Rebuild a result saved with [`to_dict()`][cnnatlas.train.TrainResult.to_dict]."""
         if not isinstance(data, dict):
             raise TypeError(f"data: expected a dict made by TrainResult.to_dict(), got {describe(data)}")
         known = [f.name for f in fields(cls)]
@@ -442,7 +443,7 @@ def evaluate(
     """Return (mean loss, accuracy, predicted labels) of ``model`` on ``data``, in eval mode.
 
     Every submodule's mode, each ``requires_grad`` and the grad mode are restored afterwards
-    (:func:`~cnnatlas.forward.preserved_state`), also when the forward fails. ``device`` (a
+    ([`preserved_state()`][cnnatlas.forward.preserved_state]), also when the forward fails. ``device`` (a
     ``torch.device`` or a string such as ``"cpu"``) defaults to where the model's parameters are, and must
     be that device. A forward that fails, or labels beyond the model's outputs, raise one ValueError.
 
@@ -493,20 +494,20 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train ``model`` in place on tensors already on the device; return a :class:`TrainResult`.
+    """Train ``model`` in place on tensors already on the device; return a [`TrainResult`][cnnatlas.train.TrainResult].
 
     One loop for every page: data preloaded as uint8 tensors (no DataLoader, no per-epoch decoding),
     a seeded shuffle, channels_last memory (faster on CPU and GPU), bfloat16 autocast on CUDA, and a tqdm bar
     (shown only when ``progress`` and stderr is a terminal or a notebook runs it, never in logs).
-    With ``config.init == "xavier"`` the model is first re-initialised with :func:`~cnnatlas.models.init_xavier_`.
+    With ``config.init == "xavier"`` the model is first re-initialised with [`init_xavier_()`][cnnatlas.models.init_xavier_].
     Gradients are on inside, also when it is called under ``torch.no_grad()`` or ``torch.inference_mode()``;
     the caller's grad mode is restored afterwards.
 
     Everything is checked before any training: ``model`` an ``nn.Module`` instance with trainable
-    parameters (a class is refused: build it first), ``train``/``test`` non-empty :class:`ImageDataset`
+    parameters (a class is refused: build it first), ``train``/``test`` non-empty [`ImageDataset`][cnnatlas.data.ImageDataset]
     of one image shape, one training image through the model giving (1, classes) scores with every label
-    below ``classes``, ``config`` a :class:`TrainConfig`, ``device`` a ``torch.device`` or a string such
-    as ``"cpu"`` (normalised to a ``torch.device``; None: :func:`best_device`) present here, and a
+    below ``classes``, ``config`` a [`TrainConfig`][cnnatlas.train.TrainConfig], ``device`` a ``torch.device`` or a string such
+    as ``"cpu"`` (normalised to a ``torch.device``; None: [`best_device()`][cnnatlas.train.best_device]) present here, and a
     normalisation with no constant channel.
 
     Examples:
@@ -638,7 +639,7 @@ def train_or_load(
 
     ``name`` is a plain file name (letters, digits, ``.``, ``_``, ``-``; never a path: ``"../x"`` is
     refused), ``model_factory`` a class or function that builds the model (an instance is refused: pass
-    the class, or ``lambda: model``); the rest is checked as :func:`fit` checks it, before any training
+    the class, or ``lambda: model``); the rest is checked as [`fit()`][cnnatlas.train.fit] checks it, before any training
     and before the cache is read.
 
     Examples:
@@ -693,7 +694,7 @@ def train_or_load(
 
 
 def results_this_process() -> list[TrainResult]:
-    """Return the results of every :func:`train_or_load` call made in this process (for build reports).
+    """Return the results of every [`train_or_load()`][cnnatlas.train.train_or_load] call made in this process (for build reports).
 
     Examples:
         >>> isinstance(results_this_process(), list)

@@ -1,9 +1,9 @@
 """Convolution arithmetic, step by step: which input window makes which output cell, with PyTorch's values.
 
-``conv_steps``, ``pool_steps`` and ``transposed_steps`` return :class:`WindowSteps`; ``scatter_steps``
+``conv_steps``, ``pool_steps`` and ``transposed_steps`` return [`WindowSteps`][cnnatlas.windows.WindowSteps]; ``scatter_steps``
 the canvases of a transposed convolution done as scatter-adds. Every output value comes from PyTorch
 itself; the window arithmetic is checked against it. The animations that show them live in
-:mod:`cnnatlas.widgets.animations` (Plotly) and :mod:`cnnatlas.figures.windows` (matplotlib).
+[`cnnatlas.widgets.animations`][cnnatlas.widgets.animations] (Plotly) and [`cnnatlas.figures.windows`][cnnatlas.figures.windows] (matplotlib).
 
 Examples:
     >>> steps = conv_steps(torch.arange(1.0, 17.0).view(4, 4), torch.ones(3, 3))
@@ -40,7 +40,7 @@ MAX_WINDOW_CELLS = 262_144
 """Most cells read over all windows (steps x kernel cells): the work done in Python, a fraction of a second."""
 
 KINDS = ("conv", "max pool", "avg pool", "transposed conv")
-"""The kinds of :class:`WindowSteps`."""
+"""The kinds of [`WindowSteps`][cnnatlas.windows.WindowSteps]."""
 
 
 @dataclass(frozen=True)

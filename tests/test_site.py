@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import tooling
-from browser import CHROMIUM_ARGS, chromium_path, free_port, is_local, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = ROOT / "docs" / "hooks"
@@ -39,47 +38,6 @@ PAGE_STATE = """() => ({
   overflow: document.documentElement.scrollWidth - window.innerWidth,
   unrenderedMath: [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex')).length,
 })"""
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    if chromium_path() is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is required in CI: install Debian's chromium package")
-        pytest.skip("no Chromium on this machine (install Debian's chromium package)")
-    port = free_port()
-    site = tmp_path_factory.mktemp("site") / "site"
-    env = dict(os.environ)
-    env.setdefault("CNNATLAS_PROFILE", "quick")
-    env["CNNATLAS_SITE_URL"] = f"http://127.0.0.1:{port}/"
-    build = tooling.build_site(site, env)
-    assert build.returncode == 0, f"mkdocs build failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
-    return site, port
-
-
-@pytest.fixture(scope="session")
-def browser_page(built_site: tuple[Path, int]):
-    from playwright.sync_api import sync_playwright
-
-    site, port = built_site
-    with serve(site, port) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        log: dict[str, list[str]] = {"errors": [], "external": []}
-
-        def route(route_) -> None:
-            if is_local(route_.request.url):
-                route_.continue_()
-            else:
-                log["external"].append(route_.request.url)
-                route_.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: log["errors"].append(str(e)))
-        yield page, base, log
-        browser.close()
 
 
 def _pages(site: Path) -> list[str]:

@@ -31,14 +31,14 @@ from ..display import image_for_display
 from .features import MAX_NCOLS, MAX_PANELS
 
 MAX_CLASSES = 32
-"""Most classes :func:`confusion_figure` draws: 32 x 32 counts take seconds; 100 x 100, most of a minute."""
+"""Most classes [`confusion_figure()`][cnnatlas.figures.evaluation.confusion_figure] draws: 32 x 32 counts take seconds; 100 x 100, most of a minute."""
 _COUNT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
 def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure | None = None) -> Figure:
     """Draw a confusion matrix with counts, rows normalised to the share of each true class.
 
-    ``matrix`` holds integer counts (true class x predicted class) for at most :data:`MAX_CLASSES` classes,
+    ``matrix`` holds integer counts (true class x predicted class) for at most [`MAX_CLASSES`][cnnatlas.figures.evaluation.MAX_CLASSES] classes,
     ``classes`` one name per row.
 
     Examples:

@@ -56,8 +56,8 @@ def feature_maps_figure(
     """Draw every channel of a (C, H, W) or (1, C, H, W) tensor as a grid of images; return the Figure.
 
     Each map gets its own colour range unless ``shared_scale``; a constant map is drawn as one flat colour
-    and labelled with its value, never stretched into noise. At most :data:`MAX_PANELS` maps and
-    :data:`MAX_NCOLS` columns; ``labels`` (a sequence of strings, not one string) names each map.
+    and labelled with its value, never stretched into noise. At most [`MAX_PANELS`][cnnatlas.figures.features.MAX_PANELS] maps and
+    [`MAX_NCOLS`][cnnatlas.figures.features.MAX_NCOLS] columns; ``labels`` (a sequence of strings, not one string) names each map.
 
     Examples:
         >>> fig = feature_maps_figure(torch.rand(6, 28, 28), title="conv1")

@@ -32,7 +32,7 @@ def kernels_figure(
 
     Colours are diverging and centred on zero (blue negative, red positive), on one scale for all kernels
     (``shared_scale``) so that strengths compare, or on each kernel's own. At most ``max_out`` x ``max_in``
-    kernels are drawn, and that at most :data:`~cnnatlas.figures.features.MAX_PANELS`.
+    kernels are drawn, and that at most [`MAX_PANELS`][cnnatlas.figures.features.MAX_PANELS].
 
     Examples:
         >>> len(kernels_figure(torch.randn(3, 2, 5, 5), shared_scale=False).axes)

@@ -21,9 +21,9 @@ from .features import MAX_PANELS
 RGB_CMAPS = ("Reds", "Greens", "Blues")
 """Colour maps for the R, G and B channels of an image."""
 MAX_IMAGE_CHANNELS = 16
-"""Most channels :func:`channels_figure` draws in its one row (each panel 2.6 inches wide)."""
+"""Most channels [`channels_figure()`][cnnatlas.figures.tensors.channels_figure] draws in its one row (each panel 2.6 inches wide)."""
 MAX_MEMORY_CELLS = 96
-"""Most elements :func:`memory_order_figure` draws, one labelled cell each."""
+"""Most elements [`memory_order_figure()`][cnnatlas.figures.tensors.memory_order_figure] draws, one labelled cell each."""
 
 
 def channels_figure(
@@ -32,7 +32,7 @@ def channels_figure(
     """Draw a (C, H, W) image and each of its channels side by side (RGB channels in red, green, blue).
 
     uint8 images are shown divided by 255, float ones as they are; other dtypes, HWC images and more than
-    :data:`MAX_IMAGE_CHANNELS` channels are refused.
+    [`MAX_IMAGE_CHANNELS`][cnnatlas.figures.tensors.MAX_IMAGE_CHANNELS] channels are refused.
 
     Examples:
         >>> len(channels_figure(torch.rand(3, 8, 8)).axes)

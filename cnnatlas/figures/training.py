@@ -1,4 +1,4 @@
-"""Matplotlib figures of training: loss and accuracy curves from a :class:`~cnnatlas.train.TrainResult`.
+"""Matplotlib figures of training: loss and accuracy curves from a [`TrainResult`][cnnatlas.train.TrainResult].
 
 Examples:
     >>> from cnnatlas.train import EpochStats, TrainResult

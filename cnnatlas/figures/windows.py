@@ -26,7 +26,7 @@ MAX_INTERVAL_MS = 10_000
 def conv_funcanimation(arith: WindowSteps, interval_ms: int = 500) -> FuncAnimation:
     """Return a matplotlib ``FuncAnimation`` of ``arith`` (for notebooks: ``HTML(anim.to_jshtml())``).
 
-    One frame per step, at most :data:`MAX_FUNC_FRAMES`, ``interval_ms`` apart.
+    One frame per step, at most [`MAX_FUNC_FRAMES`][cnnatlas.figures.windows.MAX_FUNC_FRAMES], ``interval_ms`` apart.
 
     Examples:
         >>> anim = conv_funcanimation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))

@@ -1,8 +1,8 @@
 """Plotly animations of window steps: press play or drag the slider.
 
-:func:`conv_animation` shows the :class:`~cnnatlas.windows.WindowSteps` of a convolution, pooling or
-transposed convolution; :func:`scatter_animation` a transposed convolution as scatter-adds;
-:func:`window_comparison_animation` two window patterns side by side.
+[`conv_animation()`][cnnatlas.widgets.animations.conv_animation] shows the [`WindowSteps`][cnnatlas.windows.WindowSteps] of a convolution, pooling or
+transposed convolution; [`scatter_animation()`][cnnatlas.widgets.animations.scatter_animation] a transposed convolution as scatter-adds;
+[`window_comparison_animation()`][cnnatlas.widgets.animations.window_comparison_animation] two window patterns side by side.
 
 Examples:
     >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
@@ -65,8 +65,8 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
 
     Left: the grid the kernel slides over (real input cells ringed, padding/inserted zeros plain) with the
     current window highlighted. Right: the output filling up, the current cell highlighted, its value
-    computed by PyTorch. At most :data:`~cnnatlas.widgets.controls.MAX_FRAMES` frames, and
-    :data:`MAX_FRAME_CELLS` output cells over all frames (a 48x48 input is refused, not built for minutes).
+    computed by PyTorch. At most [`MAX_FRAMES`][cnnatlas.widgets.controls.MAX_FRAMES] frames, and
+    [`MAX_FRAME_CELLS`][cnnatlas.widgets.animations.MAX_FRAME_CELLS] output cells over all frames (a 48x48 input is refused, not built for minutes).
 
     Examples:
         >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
@@ -144,7 +144,7 @@ def scatter_animation(
     """Return a Plotly animation of a transposed convolution as scatter-adds: each input value stamps
     ``value * kernel`` onto the output canvas, ``stride`` cells apart; the dashed box is what PyTorch
     keeps after cropping ``padding`` (and adding ``output_padding``). The frame and cell limits of
-    :func:`conv_animation` apply.
+    [`conv_animation()`][cnnatlas.widgets.animations.conv_animation] apply.
 
     Examples:
         >>> len(scatter_animation(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.ones(3, 3), stride=2).frames)

@@ -32,7 +32,7 @@ MAX_STEPS = 1000
 
 
 def check_height(height: object) -> int:
-    """Return ``height`` if it is a widget height in pixels (1 to :data:`MAX_HEIGHT`), else raise saying why.
+    """Return ``height`` if it is a widget height in pixels (1 to [`MAX_HEIGHT`][cnnatlas.widgets.controls.MAX_HEIGHT]), else raise saying why.
 
     Examples:
         >>> check_height(420)
@@ -100,7 +100,7 @@ def visibility_step(label: str, visible: Sequence[bool], title: str) -> dict:
 
 
 def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
-    """Return a Plotly slider over ``steps`` (made by :func:`visibility_step`), its value shown after ``prefix``.
+    """Return a Plotly slider over ``steps`` (made by [`visibility_step()`][cnnatlas.widgets.controls.visibility_step]), its value shown after ``prefix``.
 
     Examples:
         >>> len(visibility_slider([visibility_step("a", [True], "A")], "layer: ", 30)["steps"])

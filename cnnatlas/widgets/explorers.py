@@ -40,9 +40,9 @@ MAX_TRACES = 512
 """Most heat maps in one explorer (layers, channels, or samples x channels): each slider step carries one
 visibility flag per heat map, so the page grows with their square."""
 MAX_DISPLAY_SIZE = 512
-"""Largest ``max_size`` of :func:`batch_explorer`, in pixels per side."""
+"""Largest ``max_size`` of [`batch_explorer()`][cnnatlas.widgets.explorers.batch_explorer], in pixels per side."""
 MAX_MOSAIC_COLUMNS = 64
-"""Most columns of a :func:`mosaic`."""
+"""Most columns of a [`mosaic()`][cnnatlas.widgets.explorers.mosaic]."""
 
 
 def _as_maps(name: str, tensor: torch.Tensor) -> np.ndarray:
@@ -99,7 +99,7 @@ def mosaic(
     """Tile (C, H, W) maps into one 2D image with NaN gaps; return (display values, channel index per pixel).
 
     With ``per_channel`` each map is rescaled to [0, 1] on its own (a constant map becomes 0.5). NaN
-    entries stay gaps. At most :data:`MAX_MOSAIC_COLUMNS` columns and :data:`CELLS_LIMIT` cells.
+    entries stay gaps. At most [`MAX_MOSAIC_COLUMNS`][cnnatlas.widgets.explorers.MAX_MOSAIC_COLUMNS] columns and [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT] cells.
 
     Examples:
         >>> image, channel = mosaic(np.zeros((4, 2, 2)))
@@ -140,8 +140,8 @@ def batch_explorer(
     """Return a Plotly figure with a slider over the batch; each step shows that sample's channels.
 
     Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
-    the page light; hover values are then block means. At most :data:`MAX_TRACES` maps (samples x
-    channels) and :data:`CELLS_LIMIT` cells are shown.
+    the page light; hover values are then block means. At most [`MAX_TRACES`][cnnatlas.widgets.explorers.MAX_TRACES] maps (samples x
+    channels) and [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT] cells are shown.
 
     Examples:
         >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
@@ -201,8 +201,8 @@ def layer_explorer(
     ``outputs`` maps a layer name to its output for one sample: (1, C, H, W) maps or (1, F) features.
     Hovering shows the channel and the raw value. To keep pages light, at most ``max_channels`` channels
     per layer are shown and large maps are average-pooled so that all layers fit in ``max_cells`` cells;
-    the title says when that happened. ``max_channels`` is at most :data:`CHANNELS_LIMIT`, ``max_cells``
-    at most :data:`CELLS_LIMIT`.
+    the title says when that happened. ``max_channels`` is at most [`CHANNELS_LIMIT`][cnnatlas.widgets.explorers.CHANNELS_LIMIT], ``max_cells``
+    at most [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT].
 
     Examples:
         >>> fig = layer_explorer(cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28)))

@@ -1,4 +1,4 @@
-"""The interactive "tensor flow" diagram of a :class:`~cnnatlas.trace.Trace`.
+"""The interactive "tensor flow" diagram of a [`Trace`][cnnatlas.trace.Trace].
 
 Each recorded output is a box whose height grows with its spatial size (H x W) and whose width grows
 with its channels C; lines join each record to the records that fed it, so branches (ResNet's
