@@ -56,9 +56,14 @@ _GLOBAL_METHODS = {"view", "reshape", "flatten", "mean"}
 class ReceptiveField:
     """The receptive field of one layer's units, per spatial dimension (height, width).
 
-    ``size``: pixels a unit sees; ``jump``: input pixels between neighbouring units; ``start``: centre of
-    unit 0 in input pixels (negative when padding puts it left of the image); ``whole_input`` when every unit
-    sees the whole input (after flatten, linear or global pooling).
+    Attributes:
+        name: The layer's qualified name in the model, e.g. ``"features.3"``.
+        op: The layer's type, e.g. ``"Conv2d"`` or ``"MaxPool2d"``.
+        size: Input pixels a unit sees, per dimension.
+        jump: Input pixels between neighbouring units, per dimension.
+        start: Centre of unit 0 in input pixels, per dimension (negative when padding puts it left of the
+            image).
+        whole_input: Whether every unit sees the whole input (after flatten, linear or global pooling).
     """
 
     name: str

@@ -23,7 +23,18 @@ MAX_ORDERED_ELEMENTS = 65_536
 
 @dataclass(frozen=True)
 class LayoutInfo:
-    """How a tensor sits in memory."""
+    """How a tensor sits in memory.
+
+    Attributes:
+        shape: The tensor's size per dimension, e.g. ``(2, 3, 4, 4)`` for (N, C, H, W).
+        strides: Elements to skip in storage to move one step along each dimension.
+        contiguous: Whether the elements sit in storage in the order of ``shape`` (row-major).
+        memory_format: ``"channels_last"`` (a 4-D tensor stored as N, H, W, C), ``"contiguous"`` or
+            ``"strided (not contiguous)"``.
+        storage_offset: Index in storage of the tensor's first element (non-zero for some views).
+        shares_storage_with_base: Whether the tensor is a view of another tensor, sharing its storage (writing
+            to one changes the other).
+    """
 
     shape: tuple[int, ...]
     strides: tuple[int, ...]

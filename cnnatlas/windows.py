@@ -45,7 +45,13 @@ KINDS = ("conv", "max pool", "avg pool", "transposed conv")
 
 @dataclass(frozen=True)
 class Step:
-    """One output cell: where it is, which cells of the shown input its window covers, and its value."""
+    """One output cell: where it is, which cells of the shown input its window covers, and its value.
+
+    Attributes:
+        out_index: The output cell, as ``(row, col)``.
+        window: The ``(row, col)`` cells of the grid the window covers for this output cell.
+        value: The output value PyTorch computed there.
+    """
 
     out_index: tuple[int, int]
     window: tuple[tuple[int, int], ...]
@@ -63,14 +69,27 @@ class Step:
 
 @dataclass(frozen=True)
 class WindowSteps:
-    """The window steps of one convolution/pooling: the grid the kernel slides over and every output cell."""
+    """The window steps of one convolution/pooling: the grid the kernel slides over and every output cell.
 
-    kind: str  # "conv", "max pool", "avg pool" or "transposed conv"
-    input: np.ndarray  # the layer's real input
-    grid: np.ndarray  # what the kernel slides over: the input zero-padded (and zero-inserted if transposed)
-    input_cells: tuple[tuple[int, int], ...]  # where the real input values sit in ``grid``
+    Attributes:
+        kind: ``"conv"``, ``"max pool"``, ``"avg pool"`` or ``"transposed conv"``.
+        input: The layer's real input, a 2-D array.
+        grid: What the kernel slides over: the input zero-padded (and zero-inserted if transposed).
+        input_cells: Where the real input values sit in ``grid``, as ``(row, col)`` cells.
+        kernel: The kernel's weights (2-D), or ``None`` for pooling.
+        output: PyTorch's output for ``input``, a 2-D array.
+        steps: One [`Step`][cnnatlas.windows.Step] per output cell, in row-major order.
+        params: The layer's settings (kernel size, stride, padding, dilation, ...) by name.
+        formula: The output-size formula of this kind of layer, as text, e.g.
+            ``out = floor((i + 2p - d(k-1) - 1) / s) + 1``.
+    """
+
+    kind: str
+    input: np.ndarray
+    grid: np.ndarray
+    input_cells: tuple[tuple[int, int], ...]
     kernel: np.ndarray | None
-    output: np.ndarray  # PyTorch's output
+    output: np.ndarray
     steps: tuple[Step, ...]
     params: dict = field(default_factory=dict)
     formula: str = ""
