@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import recipes  # noqa: E402
+from . import recipes, style  # noqa: E402
 from .arith import conv_output_size, conv_transpose_output_size, output_shape, pool_output_size  # noqa: E402
 from .cache import CacheWarning  # noqa: E402
 from .data import (  # noqa: E402
@@ -123,6 +123,7 @@ __all__ = [
     "run_model",
     "scatter_steps",
     "seed_everything",
+    "style",
     "to_hwc",
     "trace",
     "train_or_load",
