@@ -5,7 +5,8 @@ Importing this module only defines things. mkdocs-gallery executes the file once
 
 - before each example it runs, the ``reset_modules`` callable ``CLOCK.start`` makes :class:`AtlasRenderer`
   the default Plotly renderer and notes the start time;
-- after each code block, the ``image_scrapers`` callable ``CLOCK.lap`` (which scrapes no image) writes the
+- after each code block, ``schemes.scrape`` saves each matplotlib figure in a light and a dark variant, and
+  the ``image_scrapers`` callable ``CLOCK.lap`` (which scrapes no image) writes the
   example's run time so far to ``.example-runs.json`` in the gallery output folder.
 
 The MkDocs hook ``site_hook.py`` imports this module too (its directory is on ``sys.path`` while MkDocs loads
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 import plotly.io as pio
+import schemes  # a sibling: imported first by site_hook, with this folder on sys.path
 from plotly.io.base_renderers import MimetypeRenderer
 
 import cnnatlas
@@ -106,14 +108,15 @@ def library_stamp() -> str:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     digest.update(Path(__file__).read_bytes())
+    digest.update(Path(schemes.__file__).read_bytes())
     return digest.hexdigest()
 
 
 CLOCK = ExampleClock()
 
 conf = {
-    "image_scrapers": ("matplotlib", CLOCK.lap),
-    "reset_modules": ("matplotlib", CLOCK.start),
+    "image_scrapers": (schemes.scrape, CLOCK.lap),  # each figure light and dark (schemes.py)
+    "reset_modules": (schemes.reset_matplotlib, CLOCK.start),
     "capture_repr": ("_repr_html_", "__repr__"),
     "ignore_repr_types": r"matplotlib|torch\.nn|NoneType",
     "remove_config_comments": True,

@@ -43,9 +43,18 @@ def build_site(site: Path, env: Mapping[str, str]) -> subprocess.CompletedProces
 
 
 def page_weight(page: Path) -> int:
-    """Return the bytes a reader downloads for a built page: its HTML plus the local images it shows."""
-    images = {src for src in _IMG_SRC.findall(page.read_text(encoding="utf-8")) if not src.startswith(("http", "data:"))}
-    return page.stat().st_size + sum((page.parent / src).stat().st_size for src in images if (page.parent / src).exists())
+    """Return the bytes a reader downloads for a built page: its HTML plus the local images it shows.
+
+    An image whose address ends with Material's ``#only-light`` or ``#only-dark`` is fetched in that scheme
+    only (it is lazy and hidden in the other): the heavier scheme counts.
+    """
+    sources = [src for src in _IMG_SRC.findall(page.read_text(encoding="utf-8")) if not src.startswith(("http", "data:"))]
+
+    def scheme(hidden: str) -> int:
+        files = {page.parent / src.split("#")[0] for src in sources if not src.endswith(hidden)}
+        return sum(path.stat().st_size for path in files if path.exists())
+
+    return page.stat().st_size + max(scheme("#only-dark"), scheme("#only-light"))
 
 
 def page_weights(site: Path) -> dict[str, int]:
