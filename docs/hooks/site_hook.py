@@ -27,6 +27,7 @@ from pathlib import Path
 
 import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
 import plotly.offline
+import thumbnails  # a sibling: each page's card image and the gallery index's cards
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
@@ -111,6 +112,7 @@ def on_pre_build(config, **kwargs) -> None:
         raise PluginError("examples that should have run did not really run: " + "; ".join(problems))
     (gallery.out_dir / gallery_conf.STAMP_FILE).write_text(_state["stamp"], encoding="utf-8")
     _update_report(gallery, runs)
+    thumbnails.write_thumbnails(_all_scripts(gallery), gallery.examples_dir, gallery.out_dir)  # a page without a choice: a whole figure
 
 
 def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
@@ -192,6 +194,11 @@ def summary(docstring: str, limit: int = CARD_SUMMARY_CHARS) -> tuple[str, str]:
     return title.strip(), first
 
 
+def _all_scripts(gallery: Gallery) -> list[Path]:
+    """Every page's script, also those that CNNATLAS_GALLERY_PATTERN did not run (their pages are built too)."""
+    return sorted(gallery.examples_dir.glob("*/plot_*.py"))
+
+
 def _thumbnail(section_out: Path, stem: str) -> Path:
     found = sorted(section_out.rglob(f"*_{stem}_thumb.*"))
     if len(found) != 1:
@@ -246,6 +253,9 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     # mkdocs-gallery's thumbnail links lack the trailing slash of directory URLs, so a click on one
     # did a full reload instead of Material's instant navigation: add it.
     html = re.sub(r'(href=")((?:\.\./|[\w-]+/)*plot_[\w-]+)(")', r"\1\2/\3", html)
+    if page.file.src_uri == gallery.prefix + "index.md":  # the gallery index: the landing page's cards
+        texts = {s.stem: summary(ast.get_docstring(ast.parse(s.read_text(encoding="utf-8"))) or "") for s in _all_scripts(gallery)}
+        html = thumbnails.index_cards(html, texts)
     if Path(page.file.src_uri).name.startswith("plot_"):
         html = re.sub(r"(</h1>)", r"\1" + _run_box(gallery, page).replace("\\", "\\\\"), html, count=1)
     if cnnatlas.build_profile() == "quick":
