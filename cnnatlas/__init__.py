@@ -35,6 +35,7 @@ from .figures import (  # noqa: E402
     receptive_field_figure,
     rgb_kernels_figure,
 )
+from .export import ExportedNetwork, export_network, image_sprite, page_files_dir  # noqa: E402
 from .forward import capture, layer_outputs, run_model  # noqa: E402
 from .kernels import kernels_as_rgb  # noqa: E402
 from .models import (  # noqa: E402
@@ -66,6 +67,7 @@ from .widgets import (  # noqa: E402
     channel_explorer,
     conv_animation,
     layer_explorer,
+    live_atlas,
     scatter_animation,
     tensor_flow_diagram,
     window_comparison_animation,
@@ -77,6 +79,7 @@ __all__ = [
     "CacheWarning",
     "Cifar10Net",
     "DataUnavailableError",
+    "ExportedNetwork",
     "ImageDataset",
     "LayerRecord",
     "LayoutInfo",
@@ -103,8 +106,10 @@ __all__ = [
     "conv_transpose_output_size",
     "device_name",
     "evaluate",
+    "export_network",
     "fit",
     "gradient_field",
+    "image_sprite",
     "init_xavier_",
     "kernels_as_rgb",
     "layer_outputs",
@@ -115,6 +120,7 @@ __all__ = [
     "load_photo",
     "memory_order",
     "output_shape",
+    "page_files_dir",
     "per_class_accuracy",
     "pool_output_size",
     "pool_steps",
@@ -145,6 +151,7 @@ __all__ = [
     "channel_explorer",
     "conv_animation",
     "layer_explorer",
+    "live_atlas",
     "scatter_animation",
     "tensor_flow_diagram",
     "window_comparison_animation",

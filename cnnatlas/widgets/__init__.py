@@ -12,12 +12,15 @@ from __future__ import annotations
 from .animations import conv_animation, scatter_animation, window_comparison_animation
 from .explorers import batch_explorer, channel_explorer, layer_explorer, mosaic
 from .flow import tensor_flow_diagram
+from .live import LiveAtlas, live_atlas
 
 __all__ = [
+    "LiveAtlas",
     "batch_explorer",
     "channel_explorer",
     "conv_animation",
     "layer_explorer",
+    "live_atlas",
     "mosaic",
     "scatter_animation",
     "tensor_flow_diagram",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import time
 from pathlib import Path
 
@@ -84,6 +85,8 @@ class ExampleClock:
         gallery_dir = Path(gallery_conf["gallery_dirs"][list(gallery_conf["examples_dirs"]).index(examples_dir)])
         key = Path(file).relative_to(examples_dir).as_posix()
         self._current = (key, time.perf_counter(), gallery_dir)
+        # the folder of the built page (<page>/index.html): files a page writes there ship next to it
+        os.environ[cnnatlas.export.PAGE_DIR_ENV] = str((gallery_dir / key).with_suffix("").resolve())
         self._record(0.0)
 
     def lap(self, block: tuple, script: object) -> str:
