@@ -160,6 +160,7 @@ BAD_CALLS = {
     "flow None": (lambda: tensor_flow_diagram(None), TypeError, "result"),
     "flow title": (lambda: tensor_flow_diagram(_TRACE, title=1), TypeError, "title"),
     "flow height": (lambda: tensor_flow_diagram(_TRACE, height=-1), ValueError, "height"),
+    "flow compact": (lambda: tensor_flow_diagram(_TRACE, compact="yes"), TypeError, "compact"),
     # controls
     "slider labels str": (lambda: frame_slider("ab", "p"), TypeError, "labels"),
     "slider prefix None": (lambda: frame_slider(["a"], None), TypeError, "prefix"),
@@ -230,3 +231,84 @@ def test_uint8_batches_are_shown_in_unit_range() -> None:
     as_uint8, as_float = batch_explorer(batch), batch_explorer(batch.float() / 255)
     for a, b in zip(as_uint8.data, as_float.data, strict=True):
         assert np.allclose(np.asarray(a.z), np.asarray(b.z)) and np.asarray(a.z).max() <= 1.0
+
+
+# The tensor-flow diagram: labels that never overlap, on small and long models, on a phone and a laptop.
+
+from cnnatlas.widgets.flow import CHAR_WIDTH, ROW_PX  # noqa: E402 - grouped with the tests that use them
+
+
+def _label_boxes(fig, plot_width_px: float) -> list[tuple[float, float, float, float]]:
+    """Each label's box (x0, x1, y0, y1) in data units, from its position, its characters and font size."""
+    labels = next(t for t in fig.data if t.name == "labels")
+    (x_lo, x_hi), (y_lo, y_hi) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    plot_height_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    x_per_px, y_per_px = (x_hi - x_lo) / plot_width_px, (y_hi - y_lo) / plot_height_px
+    size = labels.textfont.size
+    boxes = []
+    for x, y, text in zip(labels.x, labels.y, labels.text, strict=True):
+        x0 = x + 3 * x_per_px  # Plotly sets "middle right" text a few pixels right of its point
+        boxes.append((x0, x0 + len(text) * CHAR_WIDTH * size * x_per_px,
+                      y - size / 2 * y_per_px, y + size / 2 * y_per_px))  # fmt: skip
+    return boxes
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+_FLOW_MODELS = {
+    "small CNN": lambda: cnnatlas.trace(cnnatlas.Cifar10Net(), torch.zeros(1, 3, 32, 32)),
+    "resnet18": lambda: cnnatlas.trace(__import__("torchvision").models.resnet18(), torch.zeros(1, 3, 64, 64)),
+    "densenet121": lambda: cnnatlas.trace(__import__("torchvision").models.densenet121(), torch.zeros(1, 3, 64, 64)),
+    "60 layers": lambda: cnnatlas.trace(nn.Sequential(*(nn.Conv2d(4, 4, 3, padding=1) for _ in range(60))),
+                                        torch.zeros(1, 4, 8, 8)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("model", list(_FLOW_MODELS))
+def test_flow_labels_never_overlap_boxes_or_each_other(model: str) -> None:
+    fig = tensor_flow_diagram(_FLOW_MODELS[model]())
+    rects = [(s.x0, s.x1, s.y0, s.y1) for s in fig.layout.shapes if s.type == "rect"]
+    for width in (350, 690):  # a phone's plot and a laptop's
+        boxes = _label_boxes(fig, width)
+        assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        assert not any(_overlap(a, r) for a in boxes for r in rects)
+        assert not any(_overlap(a, b) for i, a in enumerate(rects) for b in rects[i + 1 :])
+        assert all(b[1] <= fig.layout.xaxis.range[1] for b in boxes), "a label runs past the right edge"
+        assert all(r[0] >= fig.layout.xaxis.range[0] for r in rects)
+
+
+@pytest.mark.parametrize("model", list(_FLOW_MODELS))
+def test_flow_is_as_tall_as_its_rows(model: str) -> None:
+    fig = tensor_flow_diagram(_FLOW_MODELS[model]())
+    rows = len(next(t for t in fig.data if t.name == "labels").y)
+    assert fig.layout.height == rows * ROW_PX + fig.layout.margin.t + fig.layout.margin.b
+    assert fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0] == rows  # every row shown, none empty
+
+
+def test_flow_draws_resnet_shortcuts_as_branches_beside_the_main_path() -> None:
+    fig = tensor_flow_diagram(_FLOW_MODELS["resnet18"](), title="resnet18")
+    centres = [(s.x0 + s.x1) / 2 for s in fig.layout.shapes if s.type == "rect"]
+    # three downsampling shortcuts in one side column
+    assert centres.count(1.0) == 3 and set(centres) == {0.0, 1.0}
+    labels = next(t for t in fig.data if t.name == "labels").text
+    # compact: Conv·BN·ReLU in one box
+    assert len(labels) == 33 and sum("add" in text for text in labels) == 8
+    assert any("layer2.0.down…" in text.replace("\u00a0", " ") for text in labels)
+
+
+def test_flow_keeps_one_box_per_record_for_small_models() -> None:
+    t = cnnatlas.trace(cnnatlas.Cifar10Net(), torch.zeros(1, 3, 32, 32))
+    boxes = [s for s in tensor_flow_diagram(t).layout.shapes if s.type == "rect"][1:]
+    size = {r.name: (b.x1 - b.x0, b.y1 - b.y0) for r, b in zip(t.records, boxes, strict=True)}
+    assert size["model1.0"][1] > size["model1.1"][1]  # 32x32 maps drawn taller than 16x16
+    assert size["model1.4"][0] > size["model1.3"][0] and size["model1.4"][1] == size["model1.3"][1]
+
+
+def test_flow_height_caps_the_figure_and_scrolls() -> None:
+    fig = tensor_flow_diagram(_FLOW_MODELS["resnet18"](), height=420)
+    assert fig.layout.height == 420 and fig.layout.yaxis.fixedrange is False and fig.layout.dragmode == "pan"
+    assert "scroll" in fig.layout.title.text
+    small = tensor_flow_diagram(_FLOW_MODELS["small CNN"](), height=4000)
+    assert small.layout.height < 400 and small.layout.yaxis.fixedrange is True  # no empty area below
