@@ -379,10 +379,12 @@
       var row = el("div", { class: "cl-tools" });
       this.button("◀", function () { self.pick((self.picked + net.images.length - 1) % net.images.length); }, row).setAttribute("aria-label", "previous test image");
       this.pickInput = el("input", { type: "number", min: "0", max: String(net.images.length - 1), value: "0", class: "cl-pick", "aria-label": "test image number" });
-      this.pickInput.addEventListener("change", function () {
-        var k = Math.max(0, Math.min(net.images.length - 1, parseInt(self.pickInput.value, 10) || 0));
-        self.pick(k);
-      });
+      var typed = function () {
+        var k = parseInt(self.pickInput.value, 10);
+        if (k >= 0 && k < net.images.length && k !== self.picked) self.pick(k);
+      };
+      this.pickInput.addEventListener("input", typed);
+      this.pickInput.addEventListener("change", typed);
       row.appendChild(el("label", {}, [document.createTextNode("image "), this.pickInput]));
       this.button("▶", function () { self.pick((self.picked + 1) % net.images.length); }, row).setAttribute("aria-label", "next test image");
       picker.appendChild(row);
