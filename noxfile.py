@@ -81,12 +81,15 @@ def unit(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Print the benchmark tables: tracing, training, page weights (``-- --site``: full build timings too)."""
+    """Print the benchmark tables: tracing, training, page weights (``-- --site``: full build timings too;
+    ``-- --first-figure``: bytes and time to each page's first figure, today's build against the baseline)."""
     env = _shared_env(session)
     session.run(_bin("python"), "bench/bench_trace.py", env=env, external=True)
     session.run(_bin("python"), "bench/bench_training.py", env=env, external=True)
     site_mode = [] if "--site" in session.posargs else ["--weights-only"]
     session.run(_bin("python"), "bench/bench_site.py", *site_mode, env=env, external=True)
+    if "--first-figure" in session.posargs:
+        session.run(_bin("python"), "bench/bench_first_figure.py", env=env, external=True)
 
 
 @nox.session

@@ -3,9 +3,12 @@
 Glue: importing the gallery configuration changes nothing; the example clock records each example and its
 run time; the landing page's cards come from the gallery's scripts and section READMEs.
 Site, each page: no console error, no request leaves 127.0.0.1, every image loaded, every Plotly figure
-drawn and styled, moving each slider changes its figure, no horizontal overflow at a 390 px phone width,
-under the page weight budget. The landing page has one card per example. Instant navigation: clicking
-through the nav swaps the page without a reload and the widgets still draw.
+drawn once scrolled to (figures.js draws them lazily), styled, of a trace type that the vendored plotly.js
+bundle has, resized with its container, moving each slider changes its figure, no horizontal overflow at
+a 390 px phone width, under the page weight budget. The landing page has one card per example. Instant
+navigation: clicking through the nav swaps the page without a reload, the widgets still draw once scrolled
+to, and the figures of the page left are purged. Figures far below the fold are not drawn at load (nor is
+plotly.js loaded when no figure is near); drawn figures follow Material's light and dark scheme.
 """
 
 from __future__ import annotations
@@ -38,6 +41,47 @@ PAGE_STATE = """() => ({
   overflow: document.documentElement.scrollWidth - window.innerWidth,
   unrenderedMath: [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex')).length,
 })"""
+
+
+# trace types a drawn figure uses that the loaded plotly.js lacks (plotly.js would hide such a trace)
+MISSING_TRACE_TYPES = """() => {
+  const known = new Set(Object.keys(Plotly.PlotSchema.get().traces));
+  return [...new Set([...document.querySelectorAll('div.cnnatlas-plotly[data-drawn="yes"]')]
+      .flatMap(d => d.data.map(t => t.type || 'scatter')).filter(t => !known.has(t)))];
+}"""
+# drawn figures whose plot is not as wide as their container (figures.js resizes them)
+MISFIT = """() => [...document.querySelectorAll('div.cnnatlas-plotly[data-drawn="yes"]')]
+    .filter(d => Math.abs(d._fullLayout.width - d.clientWidth) > 2).length"""
+
+
+def _draw_every_figure(page) -> list[str]:
+    """Scroll each Plotly figure into view in turn; return the figures that did not draw once there."""
+    missing = []
+    for index in range(page.evaluate("() => document.querySelectorAll('div.cnnatlas-plotly').length")):
+        page.evaluate(
+            f"() => document.querySelectorAll('div.cnnatlas-plotly')[{index}].scrollIntoView({{block: 'center'}})"
+        )
+        try:
+            page.wait_for_function(
+                f"""() => {{ const d = document.querySelectorAll('div.cnnatlas-plotly')[{index}];
+                return d.dataset.drawn === 'yes' && d.querySelector('svg.main-svg'); }}""",
+                timeout=FIGURE_TIMEOUT_MS,
+            )
+        except Exception as error:  # noqa: BLE001 - reported as a finding
+            missing.append(f"figure {index} not drawn once scrolled to: {type(error).__name__}")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    return missing
+
+
+def _load_every_image(page) -> None:
+    """Load the images that the page loads lazily (when scrolled to), so that a broken one is found."""
+    page.evaluate(
+        "() => document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })"
+    )
+    try:
+        page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=FIGURE_TIMEOUT_MS)
+    except Exception:  # noqa: BLE001 - the images still loading are reported by PAGE_STATE
+        pass
 
 
 def _pages(site: Path) -> list[str]:
@@ -76,11 +120,8 @@ def test_every_page_renders_offline(built_site, browser_page, tmp_path_factory) 
         log["external"].clear()
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(base + rel, wait_until="load")
-        found: list[str] = []
-        try:
-            page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
-        except Exception as error:  # noqa: BLE001 - a timeout is reported as a finding below
-            found.append(f"figures not drawn: {type(error).__name__}")
+        found = _draw_every_figure(page)
+        _load_every_image(page)
         state = page.evaluate(PAGE_STATE)
         if state["drawn"] != state["figures"]:
             found.append(
@@ -88,18 +129,23 @@ def test_every_page_renders_offline(built_site, browser_page, tmp_path_factory) 
             )
         if state["unstyled"]:
             found.append(f"{state['unstyled']} Plotly svgs lack plotly.js's CSS")
+        if state["figures"] and (missing := page.evaluate(MISSING_TRACE_TYPES)):
+            found.append(f"trace types not in the vendored plotly.js bundle: {missing}")
         if state["unrenderedMath"]:
             found.append(f"{state['unrenderedMath']} formulas not rendered by KaTeX")
         if state["brokenImages"]:
             found.append(f"images not loaded: {state['brokenImages']}")
         found += [f"slider did not change {f}" for f in _move_sliders(page)]
         name = rel.replace("/", "_").removesuffix(".html")
+        page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(shots / f"{name}-desktop.png"))
         page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
         page.wait_for_timeout(200)
         overflow = page.evaluate(PAGE_STATE)["overflow"]
         if overflow > 1:
             found.append(f"page is {overflow} px wider than a {PHONE_WIDTH} px phone")
+        if misfit := page.evaluate(MISFIT):
+            found.append(f"{misfit} Plotly figures not resized to a {PHONE_WIDTH} px phone's width")
         page.screenshot(path=str(shots / f"{name}-phone.png"))
         found += [f"console error: {e}" for e in log["errors"]]
         found += [f"request left 127.0.0.1: {u}" for u in log["external"]]
@@ -113,8 +159,8 @@ def _assert_instant_switch_draws(page, log, start: str, link: str) -> None:
     page.goto(start, wait_until="load")
     page.evaluate("() => { window.__noReload = true; }")
     page.click(link)
-    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
-    page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_selector("div.cnnatlas-plotly", state="attached", timeout=FIGURE_TIMEOUT_MS)
+    assert not _draw_every_figure(page), "a figure did not draw after an instant page switch"
     assert page.evaluate("() => window.__noReload === true"), (
         f"clicking {link} reloaded the page: not instant"
     )
@@ -132,7 +178,7 @@ def test_instant_navigation_keeps_widgets_working(built_site, browser_page) -> N
     page.set_viewport_size({"width": 1280, "height": 900})
     _assert_instant_switch_draws(page, log, base, "article a[href*='plot_01_lenet']")
     _assert_instant_switch_draws(
-        page, log, base + GALLERY_URL, ".mkd-glr-thumbcontainer a[href*='plot_01_lenet']"
+        page, log, base + GALLERY_URL, "article a.cnnatlas-card[href*='plot_01_lenet']"
     )
     # through the sidebar: open the "Models" section of the primary navigation, then click the page
     log["errors"].clear()
@@ -142,16 +188,108 @@ def test_instant_navigation_keeps_widgets_working(built_site, browser_page) -> N
     toggle = page.eval_on_selector(link, "a => a.closest('nav.md-nav').getAttribute('aria-labelledby')")
     page.click(f"#{toggle}")
     page.click(link)
-    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_selector("div.cnnatlas-plotly", state="attached", timeout=FIGURE_TIMEOUT_MS)
+    assert not _draw_every_figure(page), "a figure did not draw after a switch through the sidebar"
     page.wait_for_function(ALL_DRAWN, timeout=FIGURE_TIMEOUT_MS)
     assert page.evaluate("() => window.__noReload === true"), "the sidebar link reloaded the page"
     assert page.evaluate(PAGE_STATE)["unstyled"] == 0 and not log["errors"], log["errors"]
-    # back to a page without figures, then forward again: plotly.js is already loaded, its CSS must survive
+    # back to a page without figures, then forward again: plotly.js is already loaded, its CSS must survive;
+    # the figures of the page that was left are purged (plotly.js's state on them is freed)
+    page.evaluate("() => { window.__left = [...document.querySelectorAll('div.cnnatlas-plotly')]; }")
     page.click("header a.md-logo")
     page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__left.every(d => !d.isConnected && !d._fullLayout)"), "not purged"
     page.click("article a[href*='plot_01_lenet']")
-    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes'] svg.main-svg", timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_selector("div.cnnatlas-plotly", state="attached", timeout=FIGURE_TIMEOUT_MS)
+    assert not _draw_every_figure(page), "a figure did not draw after a round trip"
     assert page.evaluate(PAGE_STATE)["unstyled"] == 0, "Plotly's CSS was lost after a round trip"
+    assert page.evaluate("() => window.__noReload === true"), "the round trip reloaded the page"
+
+
+ATLAS_PAGE = "02_sampling/plot_05_arithmetic_atlas/"  # a long page: 14 animations
+DRAWN_STATE = """() => {
+  const divs = [...document.querySelectorAll('div.cnnatlas-plotly')];
+  const plotly = performance.getEntriesByType('resource').find(e => /plotly[^/]*\\.js$/.test(e.name));
+  const paint = performance.getEntriesByType('paint').find(e => e.name === 'first-contentful-paint');
+  return {
+    far: divs.filter(d => d.getBoundingClientRect().top > 2.2 * innerHeight).length,
+    farDrawn: divs.filter(d => d.getBoundingClientRect().top > 2.2 * innerHeight && d.dataset.drawn).length,
+    drawn: divs.filter(d => d.dataset.drawn === 'yes').length,
+    plotlyStart: plotly ? plotly.startTime : null,
+    firstPaint: paint ? paint.startTime : null,
+  };
+}"""
+SCHEME_STATE = """() => {
+  const probe = document.createElement('span');
+  document.body.append(probe);
+  const colour = name => { probe.style.color = `var(${name})`; return getComputedStyle(probe).color; };
+  const fg = colour('--md-default-fg-color'), surface = colour('--md-code-bg-color');
+  probe.remove();
+  return {
+    scheme: document.body.dataset.mdColorScheme, fg, surface,
+    fonts: [...new Set([...document.querySelectorAll('div.cnnatlas-plotly[data-drawn="yes"]')]
+        .map(d => d._fullLayout.font.color))],
+    plots: [...new Set([...document.querySelectorAll('div.cnnatlas-plotly[data-drawn="yes"]')]
+        .map(d => d._fullLayout.plot_bgcolor))],
+  };
+}"""
+
+
+@pytest.mark.site
+def test_figures_are_drawn_when_they_come_near(built_site, browser_page) -> None:
+    """At load, only figures near the viewport are drawn, and plotly.js is fetched after the first paint."""
+    page, base, log = browser_page
+    log["errors"].clear()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + GALLERY_URL + ATLAS_PAGE, wait_until="load")
+    page.wait_for_timeout(1_000)
+    assert page.evaluate(DRAWN_STATE)["plotlyStart"] is None, "plotly.js loaded with no figure near"
+    page.locator("div.cnnatlas-plotly >> nth=0").scroll_into_view_if_needed()
+    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes']", timeout=FIGURE_TIMEOUT_MS)
+    page.wait_for_timeout(1_000)
+    state = page.evaluate(DRAWN_STATE)
+    assert state["far"] >= 5 and state["farDrawn"] == 0, state
+    assert state["plotlyStart"] is not None and state["firstPaint"] is not None, state
+    assert state["plotlyStart"] >= state["firstPaint"], (
+        f"plotly.js was fetched before the first paint: {state}"
+    )
+    assert not _draw_every_figure(page)
+    assert page.evaluate(ALL_DRAWN) and not log["errors"], log["errors"]
+
+
+@pytest.mark.site
+def test_figures_follow_the_colour_scheme(built_site, browser_page, tmp_path_factory) -> None:
+    """Drawn figures take Material's light or dark colours, also when the reader toggles the palette."""
+    page, base, log = browser_page
+    shots = Path(os.environ.get("CNNATLAS_SCREENSHOTS", tmp_path_factory.mktemp("screens")))
+    shots.mkdir(parents=True, exist_ok=True)
+    log["errors"].clear()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + GALLERY_URL + ATLAS_PAGE, wait_until="load")
+    toggle = "form[data-md-component='palette'] label:visible"
+    first = "div.cnnatlas-plotly >> nth=0"
+    page.locator(first).scroll_into_view_if_needed()
+    page.wait_for_selector("div.cnnatlas-plotly[data-drawn='yes']", timeout=FIGURE_TIMEOUT_MS)
+    light = page.evaluate(SCHEME_STATE)
+    assert light["scheme"] == "default" and light["fonts"] == [light["fg"]], light
+    page.locator(first).screenshot(path=str(shots / "scheme-light.png"))
+    page.click(toggle)
+    try:
+        page.wait_for_function("() => document.body.dataset.mdColorScheme === 'slate'")
+        page.wait_for_timeout(300)
+        dark = page.evaluate(SCHEME_STATE)
+        assert dark["fg"] != light["fg"] and dark["fonts"] == [dark["fg"]], dark
+        assert set(dark["plots"]) <= {dark["surface"], "rgba(0,0,0,0)", "rgba(0, 0, 0, 0)"}, dark
+        page.locator(first).screenshot(path=str(shots / "scheme-dark.png"))
+        assert not _draw_every_figure(page)  # figures drawn after the switch are dark too
+        assert page.evaluate(SCHEME_STATE)["fonts"] == [dark["fg"]]
+    finally:
+        page.click(toggle)  # the palette is remembered: leave it light for the other tests
+    page.wait_for_function("() => document.body.dataset.mdColorScheme === 'default'")
+    page.wait_for_timeout(300)
+    back = page.evaluate(SCHEME_STATE)
+    assert back["fonts"] == [light["fg"]] and set(back["plots"]) <= set(light["plots"]), back
+    assert not log["errors"], log["errors"]
 
 
 @pytest.mark.site
@@ -231,6 +369,27 @@ def test_card_summary_is_the_first_sentence_after_the_prerequisites() -> None:
         "T",
         "What a unit can see…",
     )
+
+
+def test_vendored_plotly_bundle_fits_the_installed_plotly() -> None:
+    """The site's plotly.js bundle is the plotly.js version that wrote the figures and has their trace types."""
+    import ast
+
+    import plotly.graph_objects as go
+    import plotly_bundle
+    from plotly.basedatatypes import BaseTraceType
+
+    assert plotly_bundle.check_bundle(ROOT / "docs") is None
+    bundle = ROOT / "docs" / plotly_bundle.BUNDLE
+    used = set()
+    for module in (ROOT / "cnnatlas" / "widgets").glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "go":
+                kind = getattr(go, node.attr, None)
+                if isinstance(kind, type) and issubclass(kind, BaseTraceType):
+                    used.add(kind().type)
+    missing = used - plotly_bundle.trace_types(bundle)
+    assert "heatmap" in used and not missing, missing
 
 
 def test_docstring_examples_of_the_site_tooling_run() -> None:

@@ -9,8 +9,8 @@
 - The build report page lists every example's run time and device (as recorded by the example clock of
   ``gallery_conf.py``) and every trained model's numbers; an example that ran in (almost) zero seconds,
   or that did not run when every example had to, fails the build.
-- plotly.js is written into the site from ``plotly.offline.get_plotlyjs()``, so the JS always matches
-  the Python package that wrote the figures, and nothing is fetched from a CDN.
+- plotly.js is the vendored cartesian bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
+  fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
 Where the gallery lives is read from the gallery plugin's options in mkdocs.yml, nowhere else.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
-import plotly.offline
+import plotly_bundle  # a sibling, like gallery_conf
 import thumbnails  # a sibling: each page's card image and the gallery index's cards
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -87,6 +87,8 @@ def _versions() -> str:
 
 @event_priority(50)  # before mkdocs-gallery's on_config, which reads run_stale_examples
 def on_config(config, **kwargs):
+    if problem := plotly_bundle.check_bundle(Path(config["docs_dir"])):
+        raise PluginError(problem)
     gallery = Gallery.from_config(config)
     stamp = gallery_conf.library_stamp()
     stamp_file = gallery.out_dir / gallery_conf.STAMP_FILE
@@ -267,9 +269,3 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
         )
         html = banner + html
     return html
-
-
-def on_post_build(config, **kwargs) -> None:
-    target = Path(config["site_dir"]) / "javascripts" / "plotly.min.js"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")

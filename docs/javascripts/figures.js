@@ -1,11 +1,31 @@
 // Draws the Plotly figures that cnnatlas pages embed as <div class="cnnatlas-plotly" data-figure="{json}">.
-// Runs on the first load and after every Material instant page switch (document$), loads plotly.js
-// once and only when a page has a figure, and keeps plotly.js's CSS in <body>, because Material drops
-// <head> elements that the next page lacks (which would unstyle the mode bar and stack the svg layers).
+//
+// - Lazily: a figure is drawn when it comes within one viewport of the visible part of the page
+//   (IntersectionObserver), one figure at a time with a paint in between, in page order. plotly.js (the
+//   vendored cartesian bundle, docs/javascripts/plotly) is loaded only when the first figure comes near,
+//   so a page's first paint never waits for it and a page whose figures are never approached never loads it.
+// - On the first load and after every Material instant page switch (document$): figures of the page that
+//   was left are purged (Plotly.purge frees their memory), the new page's figures are observed.
+// - A drawn figure is resized when its container's width changes (ResizeObserver) and follows Material's
+//   colour scheme: light ("default") or dark ("slate"), re-styled when the reader toggles the palette.
+//   Colours come from Material's CSS variables; heatmap colour scales are the figures' own.
+// - plotly.js's CSS is kept in <body>, because Material drops <head> elements that the next page lacks
+//   (which would unstyle the mode bar and stack the svg layers).
+// - Contract with the tests and the benchmark: a figure's div gets data-drawn="pending" while it is
+//   drawn and data-drawn="yes" once drawn (then a performance mark "cnnatlas:figure-drawn").
+// No inline script: pages hold data only (see docs/hooks/gallery_conf.py).
 (function () {
   "use strict";
-  var plotlyUrl = new URL("plotly.min.js", document.currentScript.src).href;
+  var SELECTOR = "div.cnnatlas-plotly[data-figure]";
+  var NEAR = "100% 0px"; // one viewport above and below the visible part of the page
+  var plotlyUrl = new URL("plotly/plotly-cartesian.min.js", document.currentScript.src).href;
   var loading = null;
+  var near = null; // the IntersectionObserver of the current page
+  var queue = []; // divs that came near, waiting to be drawn
+  var busy = false;
+  var shown = []; // divs drawn (or being drawn) since the last purge
+  var widths = new WeakMap();
+  var sized = "ResizeObserver" in window ? new ResizeObserver(onResize) : null;
 
   function loadPlotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -14,7 +34,10 @@
         var script = document.createElement("script");
         script.src = plotlyUrl;
         script.onload = function () { resolve(window.Plotly); };
-        script.onerror = function () { reject(new Error("cnnatlas: could not load " + plotlyUrl)); };
+        script.onerror = function () {
+          loading = null;
+          reject(new Error("cnnatlas: could not load " + plotlyUrl));
+        };
         document.body.appendChild(script);
       });
     }
@@ -40,41 +63,204 @@
     });
   }
 
-  function themed() {
-    var fg = getComputedStyle(document.body).getPropertyValue("--md-default-fg-color").trim();
-    return { paper_bgcolor: "rgba(0,0,0,0)", font: { color: fg || "#333" } };
+  // ---- colour scheme -------------------------------------------------------------------------------
+
+  var probe = null;
+
+  function cssColor(name) {
+    // A CSS variable resolved to rgb(a) through a hidden element (Material's values use hsla(var(...))).
+    if (!probe) {
+      probe = document.createElement("span");
+      probe.style.display = "none";
+    }
+    document.body.appendChild(probe);
+    probe.style.color = "var(" + name + ")";
+    var value = getComputedStyle(probe).color;
+    probe.remove();
+    return value;
   }
 
-  function draw(Plotly, div) {
-    var fig = JSON.parse(div.getAttribute("data-figure"));
-    var layout = Object.assign({}, fig.layout || {}, themed());
-    div.setAttribute("data-drawn", "pending");
-    return Plotly.newPlot(div, fig.data, layout, { responsive: true, displaylogo: false })
-      .then(function () { return fig.frames ? Plotly.addFrames(div, fig.frames) : null; })
-      .then(function () { div.setAttribute("data-drawn", "yes"); keepStyles(); });
+  function isDark() {
+    return document.body.getAttribute("data-md-color-scheme") === "slate";
   }
 
-  function drawAll() {
-    var divs = document.querySelectorAll("div.cnnatlas-plotly[data-figure]:not([data-drawn])");
-    if (!divs.length) return;
-    loadPlotly()
-      .then(function (Plotly) { return Promise.all(Array.prototype.map.call(divs, function (d) { return draw(Plotly, d); })); })
-      .catch(function (error) { console.error(error); });
+  function getPath(object, path) {
+    return path.split(".").reduce(function (o, key) {
+      if (o == null) return undefined;
+      var m = /^(\w+)\[(\d+)\]$/.exec(key);
+      return m ? (o[m[1]] || [])[+m[2]] : o[key];
+    }, object);
   }
 
-  function retheme() {
-    if (!window.Plotly) return;
-    document.querySelectorAll('div.cnnatlas-plotly[data-drawn="yes"]').forEach(function (div) {
-      window.Plotly.relayout(div, themed());
+  function setPath(object, path, value) {
+    var keys = path.split(".");
+    var o = object;
+    keys.forEach(function (key, i) {
+      var m = /^(\w+)\[(\d+)\]$/.exec(key);
+      var last = i === keys.length - 1;
+      if (m) {
+        o = o[m[1]][+m[2]];
+      } else if (last) {
+        if (value === null) delete o[key];
+        else o[key] = value;
+      } else {
+        if (o[key] == null || typeof o[key] !== "object") o[key] = {};
+        o = o[key];
+      }
     });
   }
 
-  if (window.document$) {
-    window.document$.subscribe(drawAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
-  } else {
-    drawAll();
+  function isTransparent(colour) {
+    return colour === "transparent" || /^rgba\(.*,\s*0(\.0*)?\)$/.test(String(colour).replace(/\s/g, ""));
   }
-  new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+
+  function axesOf(fig) {
+    var names = {};
+    Object.keys(fig.layout || {}).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) names[key] = true;
+    });
+    (fig.data || []).forEach(function (trace) {
+      names[(trace.xaxis || "x").replace(/^x/, "xaxis")] = true;
+      names[(trace.yaxis || "y").replace(/^y/, "yaxis")] = true;
+    });
+    return Object.keys(names);
+  }
+
+  // The layout attributes that depend on the scheme: in the light scheme, the figure's own values (null:
+  // plotly's default or the figure's template); in the dark scheme, colours from Material's dark palette.
+  function schemeLayout(theme) {
+    var layout = theme.layout;
+    var dark = isDark();
+    var update = { paper_bgcolor: "rgba(0,0,0,0)", "font.color": cssColor("--md-default-fg-color") };
+    var lighter = cssColor("--md-default-fg-color--lighter");
+    var lightest = cssColor("--md-default-fg-color--lightest");
+    var surface = cssColor("--md-code-bg-color");
+    function pick(path, darkValue) {
+      var own = getPath(layout, path);
+      update[path] = dark ? darkValue : own === undefined ? null : own;
+    }
+    var ownPlot = getPath(layout, "plot_bgcolor");
+    pick("plot_bgcolor", ownPlot !== undefined && isTransparent(ownPlot) ? ownPlot : surface);
+    theme.axes.forEach(function (axis) {
+      pick(axis + ".gridcolor", lightest);
+      pick(axis + ".zerolinecolor", lighter);
+      pick(axis + ".linecolor", lighter);
+    });
+    (layout.sliders || []).forEach(function (_, i) {
+      var slider = "sliders[" + i + "]";
+      pick(slider + ".bgcolor", surface);
+      pick(slider + ".activebgcolor", lighter);
+      pick(slider + ".bordercolor", lighter);
+      pick(slider + ".tickcolor", lighter);
+    });
+    (layout.updatemenus || []).forEach(function (_, i) {
+      var menu = "updatemenus[" + i + "]";
+      pick(menu + ".bgcolor", surface);
+      pick(menu + ".activecolor", lighter);
+      pick(menu + ".bordercolor", lighter);
+    });
+    return update;
+  }
+
+  function restyleAll() {
+    if (!window.Plotly) return;
+    shown.forEach(function (div) {
+      if (div.isConnected && div.getAttribute("data-drawn") === "yes") {
+        window.Plotly.relayout(div, schemeLayout(div._cnnatlasTheme));
+      }
+    });
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------------
+
+  function draw(Plotly, div) {
+    var fig = JSON.parse(div.getAttribute("data-figure"));
+    var theme = { layout: fig.layout || {}, axes: axesOf(fig) };
+    var layout = JSON.parse(JSON.stringify(theme.layout));
+    var update = schemeLayout(theme);
+    Object.keys(update).forEach(function (path) { setPath(layout, path, update[path]); });
+    div._cnnatlasTheme = theme;
+    div.setAttribute("data-drawn", "pending");
+    shown.push(div);
+    return Plotly.newPlot(div, fig.data, layout, { displaylogo: false })
+      .then(function () { return fig.frames ? Plotly.addFrames(div, fig.frames) : null; })
+      .then(function () {
+        div.setAttribute("data-drawn", "yes");
+        keepStyles();
+        widths.set(div, div.clientWidth);
+        if (sized) sized.observe(div);
+        if (performance.mark) performance.mark("cnnatlas:figure-drawn");
+      });
+  }
+
+  function drawNext() {
+    if (busy) return;
+    queue = queue.filter(function (div) { return div.isConnected; });
+    if (!queue.length) return;
+    busy = true;
+    loadPlotly()
+      .then(function (Plotly) {
+        var div = queue.shift(); // the page may have been swapped while plotly.js loaded
+        return div && div.isConnected ? draw(Plotly, div) : null;
+      })
+      .catch(function (error) { console.error(error); })
+      .then(function () {
+        busy = false;
+        // let the browser paint this figure before the next one is drawn
+        requestAnimationFrame(function () { setTimeout(drawNext, 0); });
+      });
+  }
+
+  function onNear(entries) {
+    entries.forEach(function (entry) {
+      if (!entry.isIntersecting) return;
+      near.unobserve(entry.target);
+      queue.push(entry.target);
+    });
+    queue.sort(function (a, b) {
+      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    drawNext();
+  }
+
+  function onResize(entries) {
+    entries.forEach(function (entry) {
+      var div = entry.target;
+      var width = div.clientWidth;
+      if (width === widths.get(div) || !div.isConnected || !window.Plotly) return;
+      widths.set(div, width);
+      window.Plotly.Plots.resize(div);
+    });
+  }
+
+  function onPage() {
+    // the page was swapped (or loaded): forget the figures of the page that was left
+    shown = shown.filter(function (div) {
+      if (div.isConnected) return true;
+      if (sized) sized.unobserve(div);
+      if (window.Plotly) window.Plotly.purge(div);
+      delete div._cnnatlasTheme;
+      return false;
+    });
+    queue = [];
+    if (near) near.disconnect();
+    var divs = document.querySelectorAll(SELECTOR + ":not([data-drawn])");
+    if (!divs.length) return;
+    if (!("IntersectionObserver" in window)) {
+      queue = Array.prototype.slice.call(divs);
+      drawNext();
+      return;
+    }
+    near = new IntersectionObserver(onNear, { rootMargin: NEAR });
+    divs.forEach(function (div) { near.observe(div); });
+  }
+
+  if (window.document$) {
+    window.document$.subscribe(onPage);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onPage);
+  } else {
+    onPage();
+  }
+  new MutationObserver(restyleAll).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
 })();

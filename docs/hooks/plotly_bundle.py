@@ -1,0 +1,45 @@
+"""The plotly.js that the site loads: the vendored cartesian partial bundle in docs/javascripts/plotly/.
+
+The atlas draws scatter and heatmap traces only, so the site ships plotly.js's cartesian bundle (1.5 MB)
+instead of the full plotly.js of the Python package (4.8 MB). MkDocs copies it into the site like any file
+of ``docs/``; figures.js loads it when the first figure of a page comes near the viewport. The bundle must
+be the plotly.js version of the installed Python plotly, which wrote the figures' JSON: ``check_bundle``
+fails the build otherwise (see docs/javascripts/plotly/README.md for the upgrade steps).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import plotly.offline
+
+BUNDLE = Path("javascripts") / "plotly" / "plotly-cartesian.min.js"  # from docs_dir and from site_dir
+_HEADER = re.compile(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)")
+
+
+def bundle_version(path: Path) -> str | None:
+    """Return the plotly.js version named in the bundle's header comment, None if it names none."""
+    with path.open(encoding="utf-8") as stream:
+        found = _HEADER.search(stream.read(400))
+    return found.group(1) if found else None
+
+
+def trace_types(path: Path) -> set[str]:
+    """Return the trace types that the bundle registers (``scatter``, ``heatmap``, ...)."""
+    text = path.read_text(encoding="utf-8")
+    return set(re.findall(r'moduleType:"trace",name:"(\w+)"', text))
+
+
+def check_bundle(docs_dir: Path) -> str | None:
+    """Return why the vendored bundle does not fit the installed plotly, or None when it does."""
+    path = Path(docs_dir) / BUNDLE
+    if not path.is_file():
+        return f"{path} is missing: vendor plotly.js-cartesian-dist-min (docs/javascripts/plotly/README.md)"
+    wanted, found = plotly.offline.get_plotlyjs_version(), bundle_version(path)
+    if found != wanted:
+        return (
+            f"{path} is plotly.js {found}, but the installed plotly {plotly.__version__} writes figures for "
+            f"plotly.js {wanted}: vendor plotly.js-cartesian-dist-min@{wanted} (docs/javascripts/plotly/README.md)"
+        )
+    return None
