@@ -17,6 +17,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 import zlib
@@ -49,6 +50,8 @@ PAGE_DIR_ENV = "CNNATLAS_PAGE_DIR"
 """Environment variable naming the folder a gallery page writes the files it ships into (set by the build)."""
 SUPPORTED_LAYERS = (nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Linear)
 """Layer types an exported network may contain: the forward pass of the page's script knows these."""
+MAX_INPUT_VALUES = 2**22
+"""Most input values (C x H x W) an exported network takes: a page runs it live, on a reader's machine."""
 MAX_SPRITE_IMAGES = 1024
 """Most images one sprite holds (a sprite is one PNG the page downloads whole)."""
 _LABEL_PREFIX = {"Conv2d": "conv", "ReLU": "relu", "MaxPool2d": "pool", "AvgPool2d": "pool", "Linear": "fc"}
@@ -87,7 +90,9 @@ class ExportedNetwork:
             ...     [p.name for p in net.save(folder, "tiny")]
             ['tiny.json', 'tiny.bin']
         """
-        name = check_file_name(self.manifest["name"] if name is None else name, "name")
+        if isinstance(folder, bool) or not isinstance(folder, (str, os.PathLike)):
+            raise TypeError(f"folder: expected a path (str or pathlib.Path), got {describe(folder)}")
+        name = check_file_name(self.manifest.get("name", "network") if name is None else name, "name")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         manifest_path, weights_path = folder / f"{name}.json", folder / f"{name}.bin"
@@ -95,6 +100,13 @@ class ExportedNetwork:
         manifest_path.write_text(json.dumps(manifest, separators=(",", ":")), encoding="utf-8")
         weights_path.write_bytes(self.weights)
         return manifest_path, weights_path
+
+
+def _numbers(values: object, name: str, above: float | None = None) -> list[float]:
+    """One float per channel, from a sequence of numbers (a str or a tensor is refused)."""
+    if isinstance(values, (str, bytes, torch.Tensor)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name}: expected a sequence of numbers, one per channel, got {describe(values)}")
+    return [check_float(v, f"{name}[{i}]", above=above) for i, v in enumerate(values)]
 
 
 def _chain(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -196,14 +208,12 @@ def export_network(
     shape = check_shape(input_shape, "input_shape", rank=4, layout="(1, C, H, W)")
     if shape[0] != 1:
         raise ValueError(f"input_shape: expected a batch of one, (1, C, H, W), got {shape}")
-    check_str(name, "name")
+    if math.prod(shape) > MAX_INPUT_VALUES:
+        raise ValueError(f"input_shape: expected at most {MAX_INPUT_VALUES:,} input values, got {shape}")
+    check_file_name(name, "name")
     channels = shape[1]
-    mean = [0.0] * channels if mean is None else [check_float(v, f"mean[{i}]") for i, v in enumerate(mean)]
-    std = (
-        [1.0] * channels
-        if std is None
-        else [check_float(v, f"std[{i}]", above=0.0) for i, v in enumerate(std)]
-    )
+    mean = [0.0] * channels if mean is None else _numbers(mean, "mean")
+    std = [1.0] * channels if std is None else _numbers(std, "std", above=0.0)
     if len(mean) != channels or len(std) != channels:
         raise ValueError(
             f"mean and std: expected {channels} values each (one per channel), got {len(mean)} and {len(std)}"
@@ -223,6 +233,8 @@ def export_network(
         for hook in hooks:
             hook.remove()
     if classes is not None:
+        if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
+            raise TypeError(f"classes: expected a list of class names, got {describe(classes)}")
         classes = [check_str(c, f"classes[{i}]", non_empty=False) for i, c in enumerate(classes)]
         last = outputs[chain[-1][0]]
         if len(last) != 1 or last[0] != len(classes):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import tempfile
 import time
 import typing
 from collections import Counter, defaultdict
@@ -329,6 +330,14 @@ def capture_call(model: nn.Module, layers: typing.Iterable[str] | None = None) -
 capture_call.__signature__ = inspect.signature(cnnatlas.capture)  # type: ignore[attr-defined]
 
 
+NUMBERS_BADS = [Bad("a str", const("0.5")), Bad("a bare float", const(0.5)), Bad("nan", const((float("nan"),))),
+                Bad("two values for one channel", const((0.5, 0.5))), Bad("a list", lambda v: list(v), "equiv")]
+
+
+def tiny_export() -> cnnatlas.ExportedNetwork:
+    return cnnatlas.export_network(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), (1, 1, 2, 2), name="tiny")
+
+
 def img(*shape: int) -> torch.Tensor:
     return torch.rand(*shape, generator=torch.Generator().manual_seed(1))
 
@@ -512,6 +521,28 @@ SPECS: list[Spec] = [
          lambda: dict(first=steps(5, padding=1), second=steps(5, padding=2, dilation=2), titles=("a", "b"), height=420),
          bads={"titles": [*str_seq_bads(), Bad('the str "ab"', const("ab"))]},
          accept={("titles", "ints instead of names"): "no"}),
+    # the live atlas (issue 16): export, sprite, page folder, widget
+    Spec("export_network", cnnatlas.export_network,
+         lambda: dict(model=cnnatlas.LeNet().eval(), input_shape=(1, 1, 28, 28), mean=(0.5,), std=(0.25,),
+                      classes=[str(i) for i in range(10)], name="lenet"),
+         bads={"mean": NUMBERS_BADS, "std": [*NUMBERS_BADS, Bad("a zero", const((0.0,)))]},
+         accept={("classes", "an unknown name"): "maybe", ("model", "model for 28x28 input (LeNet)"): "maybe",
+                 # the page's forward knows no BatchNorm: this valid model elsewhere is refused here, saying why
+                 ("model", "train mode, frozen BatchNorm in eval, Dropout, hook"): "maybe"}),
+    Spec("image_sprite", cnnatlas.image_sprite,
+         lambda: dict(images=torch.randint(0, 256, (12, 3, 4, 4), dtype=torch.uint8), columns=5),
+         accept={("columns", "float of the valid int"): "maybe", ("columns", "numpy int of the valid int"): "maybe"}),
+    Spec("page_files_dir", cnnatlas.page_files_dir, lambda: dict(default="live_files")),
+    Spec("live_atlas", cnnatlas.live_atlas,
+         lambda: dict(networks=[{"label": "LeNet", "manifest": "lenet.json", "draw": True}], height_hint=900),
+         bads={"networks": [Bad("None", const(None)), Bad("one mapping, not a list", lambda v: v[0]),
+                            Bad("empty", const([])), Bad("a key missing", const([{"label": "a"}])),
+                            Bad("an unknown key", lambda v: [{**v[0], "colour": "red"}]),
+                            Bad("a tensor value", lambda v: [{**v[0], "sprite_labels": torch.zeros(2)}]),
+                            Bad("a tuple of the mappings", lambda v: tuple(v), "equiv")]},
+         lows={"height_hint": 0}),
+    Spec("ExportedNetwork.save", method(tiny_export, "save"), lambda: dict(folder=tempfile.mkdtemp(), name="n"),
+         bads={"folder": [Bad("None", const(None)), Bad("an int", const(3)), Bad("a list", const(["a"]))]}),
     # constructors and methods
     Spec("TrainConfig", TrainConfig,
          lambda: dict(epochs=1, batch_size=8, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=0.0,
@@ -586,6 +617,7 @@ RECORDS = [
     (TrainResult, lambda: {f.name: getattr(tiny_result(), f.name) for f in fields(TrainResult)}),
     (cnnatlas.WindowSteps, lambda: {f.name: getattr(steps(), f.name) for f in fields(cnnatlas.WindowSteps)}),
     (cnnatlas.LoadedModel, lambda: dict(model=probe_model(), pretrained=False, source="made in the test")),
+    (cnnatlas.ExportedNetwork, lambda: {"manifest": tiny_export().manifest, "weights": tiny_export().weights}),
 ]  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..checks import check_str, describe
+from ..checks import check_non_negative_int, check_str, describe
 
 _KEYS = {"label", "manifest", "sprite", "sprite_columns", "sprite_labels", "draw", "open_file"}
 _REQUIRED = ("label", "manifest")
@@ -72,7 +72,12 @@ def live_atlas(networks: Sequence[Mapping[str, object]], height_hint: int = 900)
         for key in ("label", "manifest", "sprite"):
             if key in network:
                 check_str(network[key], f"networks[{i}][{key!r}]")
+        try:
+            json.dumps(dict(network))
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"networks[{i}]: expected JSON values (str, numbers, bools, lists), got {error}"
+            ) from error
         checked.append(json.loads(json.dumps(dict(network))))  # JSON-ready, and a copy
-    if isinstance(height_hint, bool) or not isinstance(height_hint, int) or height_hint < 0:
-        raise ValueError(f"height_hint: expected a number of pixels >= 0, got {height_hint!r}")
+    height_hint = check_non_negative_int(height_hint, "height_hint")
     return LiveAtlas(tuple(checked), height_hint)

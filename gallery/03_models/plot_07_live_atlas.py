@@ -150,12 +150,16 @@ for key, model, test in [("lenet", lenet, fashion_test), ("cifar10", cifar_net, 
     assert gap < 1e-4, gap
 
 # %%
-# The sprites, as the page shows them: image ``k`` is in row ``k // 10``, column ``k % 10``.
-fig, axes = plt.subplots(1, 2, figsize=(8, 4.2), layout="constrained")
-for ax, key in zip(axes, ["lenet", "cifar10"], strict=True):
-    ax.imshow(plt.imread(folder / f"{key}_sprite.png"), cmap="gray")
-    ax.set_title(f"{key}_sprite.png: 100 test images", fontsize=9)
-    ax.set_axis_off()
+# The first ten images of each sprite, one per class, as the page's picker shows them (row 0 of each
+# sprite). Below the widget's test images, the number box and the arrows step through all 100.
+fig, axes = plt.subplots(2, 10, figsize=(8, 2.3), layout="constrained")
+for row, (key, test) in enumerate([("lenet", fashion_test), ("cifar10", cifar_test)]):
+    for k, ax in enumerate(axes[row]):
+        image = test.images[picks[key][k]]
+        ax.imshow(image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy(), cmap="gray")
+        ax.set_title(f"{k}: {test.classes[int(test.labels[picks[key][k]])].split('/')[0]}", fontsize=7)
+        ax.set_axis_off()
+assert [int(fashion_test.labels[i]) for i in picks["lenet"][:10]] == list(range(10))
 
 # %%
 # Your input, live
