@@ -92,8 +92,13 @@ def test_write_thumbnails_uses_the_choice_and_falls_back_for_a_page_without_one(
     images = out / "01_s" / "images"
     images.mkdir(parents=True)
     _strip(thumbnails.figure_image(images, "plot_01_chosen", 2))
+    _strip(
+        thumbnails.dark_variant(thumbnails.figure_image(images, "plot_01_chosen", 2))
+    )  # as schemes.py saves it
+    stale = thumbnails.dark_variant(thumbnails.thumbnail_file(images, "plot_02_new"))
+    stale.parent.mkdir()
+    stale.write_bytes(b"from an earlier build")
     for stem in ("plot_01_chosen", "plot_02_new"):  # what mkdocs-gallery leaves: a shrunk whole figure
-        thumbnails.thumbnail_file(images, stem).parent.mkdir(exist_ok=True)
         Image.new("RGB", (400, 100), "white").save(thumbnails.thumbnail_file(images, stem))
     monkeypatch.setitem(
         thumbnails.CHOICES, "plot_01_chosen", thumbnails.Choice(2, (0.0, 0.0, 0.25, 1.0), "a panel")
@@ -103,6 +108,21 @@ def test_write_thumbnails_uses_the_choice_and_falls_back_for_a_page_without_one(
     for stem in ("plot_01_chosen", "plot_02_new"):
         with Image.open(thumbnails.thumbnail_file(images, stem)) as card:
             assert card.size == thumbnails.CARD_SIZE
+    assert thumbnails.dark_variant(thumbnails.thumbnail_file(images, "plot_01_chosen")).exists()
+    assert not stale.exists()  # no dark figure this build: no dark card
+
+
+def test_the_dark_twin_is_shown_in_the_dark_scheme_only(tmp_path: Path) -> None:
+    div = (
+        '<div class="mkd-glr-thumbcontainer" tooltip="x"><img alt="T" src="s/images/thumb/t.png" />'
+        '<a class="reference internal" href="s/plot_01_x"><span class="std std-ref">T</span></a></div>'
+    )
+    assert 'src="s/images/thumb/t.png">' in thumbnails.index_cards(div, {}, tmp_path)
+    (tmp_path / "s" / "images" / "thumb").mkdir(parents=True)
+    (tmp_path / "s" / "images" / "thumb" / "t_dark.png").write_bytes(b"")
+    both = thumbnails.index_cards(div, {}, tmp_path)
+    assert 'src="s/images/thumb/t.png#only-light" loading="lazy">' in both
+    assert 'src="s/images/thumb/t_dark.png#only-dark" loading="lazy">' in both
 
 
 def test_the_gallery_index_gets_full_titles_and_sentences() -> None:

@@ -220,9 +220,12 @@ def cards_markdown(gallery: Gallery, docs_dir: Path) -> str:
         cards = []
         for script in scripts:
             title, sentence = summary(ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or "")
-            thumb = _thumbnail(gallery.out_dir / section.name, script.stem).relative_to(docs_dir).as_posix()
+            found = _thumbnail(gallery.out_dir / section.name, script.stem)
+            image = thumbnails.card_images_markdown(
+                _md_text(title), found.relative_to(docs_dir).as_posix(), thumbnails.dark_variant(found).exists()
+            )
             text = f"<strong>{_md_text(title)}</strong><span>{_md_text(sentence)}</span>"
-            cards.append(f"[![{_md_text(title)}]({thumb}){text}]({gallery.page(script)}){{ .cnnatlas-card }}")
+            cards.append(f"[{image}{text}]({gallery.page(script)}){{ .cnnatlas-card }}")
         parts.append(f"## {heading}\n\n<div class=\"cnnatlas-cards\" markdown=\"span\">\n" + "\n".join(cards) + "\n</div>")
     return "\n\n".join(parts)
 
@@ -257,7 +260,7 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
     html = re.sub(r'(href=")((?:\.\./|[\w-]+/)*plot_[\w-]+)(")', r"\1\2/\3", html)
     if page.file.src_uri == gallery.prefix + "index.md":  # the gallery index: the landing page's cards
         texts = {s.stem: summary(ast.get_docstring(ast.parse(s.read_text(encoding="utf-8"))) or "") for s in _all_scripts(gallery)}
-        html = thumbnails.index_cards(html, texts)
+        html = thumbnails.index_cards(html, texts, gallery.out_dir)
     if Path(page.file.src_uri).name.startswith("plot_"):
         html = re.sub(r"(</h1>)", r"\1" + _run_box(gallery, page).replace("\\", "\\\\"), html, count=1)
     if cnnatlas.build_profile() == "quick":

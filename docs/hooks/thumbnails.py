@@ -6,6 +6,9 @@ and makes ``images/thumb/mkd_glr_<stem>_thumb.png`` by shrinking a whole figure 
 a few pixels tall). After the examples ran, ``site_hook.py`` calls :func:`write_thumbnails`, which
 overwrites each thumbnail with the chosen panel of the real figure of this build, widened to the card's
 aspect and resized to :data:`CARD_SIZE`. The gallery index and the landing page's cards both show that file.
+Where ``schemes.py`` saved the figure's dark copy (``..._NNN_dark.png``), the same panel of it becomes
+``mkd_glr_<stem>_thumb_dark.png``, and the cards show each in its scheme (Material's ``#only-light`` and
+``#only-dark``, loaded lazily: a reader downloads one of the two).
 
 The gallery index gets the landing page's cards too (:func:`index_cards`): mkdocs-gallery's floating
 thumbnails, whose titles were cut by the next row and whose hover text was cut at 95 characters, become
@@ -24,7 +27,7 @@ from pathlib import Path
 
 CARD_SIZE = (480, 360)  # px, 4:3: twice the CSS size of a card's image, sharp on high-density screens
 CARD_COLOURS = 128  # palette size of the written PNG: a card image stays small (the landing page shows all)
-BACKGROUND = (255, 255, 255)  # the figures' own background, used to pad a panel that cannot be widened
+DARK_SUFFIX = "_dark"  # as schemes.py names a figure's dark copy: mkd_glr_x_001.png -> mkd_glr_x_001_dark.png
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def make_thumbnail(image: Path, box: tuple[float, float, float, float], out: Pat
     resized = panel.resize(
         (max(1, round(panel.width * scale)), max(1, round(panel.height * scale))), Image.LANCZOS
     )
-    card = Image.new("RGB", CARD_SIZE, BACKGROUND)
+    card = Image.new("RGB", CARD_SIZE, picture.getpixel((0, 0)))  # padded with the figure's own background
     card.paste(resized, ((CARD_SIZE[0] - resized.width) // 2, (CARD_SIZE[1] - resized.height) // 2))
     out.parent.mkdir(parents=True, exist_ok=True)
     card.quantize(CARD_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
@@ -157,6 +160,25 @@ def thumbnail_file(images_dir: Path, stem: str) -> Path:
     return images_dir / "thumb" / f"mkd_glr_{stem}_thumb.png"
 
 
+def dark_variant(path: Path) -> Path:
+    """Return the dark-scheme twin of an image path (``a_001.png`` -> ``a_001_dark.png``)."""
+    return path.with_name(path.stem + DARK_SUFFIX + path.suffix)
+
+
+def card_images_markdown(alt: str, thumb: str, has_dark: bool) -> str:
+    """Return the Markdown of a card's image: one, or a light and a dark one shown in their scheme only.
+
+    >>> card_images_markdown("T", "a/t.png", True)
+    '![T](a/t.png#only-light){ loading=lazy }![T](a/t_dark.png#only-dark){ loading=lazy }'
+    >>> card_images_markdown("T", "a/t.png", False)
+    '![T](a/t.png)'
+    """
+    if not has_dark:
+        return f"![{alt}]({thumb})"
+    dark = dark_variant(Path(thumb)).as_posix()
+    return f"![{alt}]({thumb}#only-light){{ loading=lazy }}![{alt}]({dark}#only-dark){{ loading=lazy }}"
+
+
 def write_thumbnails(scripts: list[Path], examples_dir: Path, out_dir: Path) -> list[str]:
     """Write every page's card image from its chosen figure; return the pages that kept a fallback.
 
@@ -171,8 +193,12 @@ def write_thumbnails(scripts: list[Path], examples_dir: Path, out_dir: Path) -> 
         thumb = thumbnail_file(images_dir, script.stem)
         choice = CHOICES.get(script.stem)
         source = figure_image(images_dir, script.stem, choice.figure) if choice else None
+        dark_thumb = dark_variant(thumb)
+        dark_thumb.unlink(missing_ok=True)  # written again below when this build has the dark figure
         if source is not None and source.exists():
             make_thumbnail(source, choice.box, thumb, choice.grow)
+            if dark_variant(source).exists():
+                make_thumbnail(dark_variant(source), choice.box, dark_thumb, choice.grow)
         else:
             fallbacks.append(script.stem)
             if thumb.exists():
@@ -186,11 +212,13 @@ _THUMB_PARTS = re.compile(
 )
 
 
-def index_cards(page_html: str, texts: dict[str, tuple[str, str]]) -> str:
+def index_cards(page_html: str, texts: dict[str, tuple[str, str]], gallery_dir: Path | None = None) -> str:
     """Turn mkdocs-gallery's thumbnail divs in ``page_html`` into the landing page's card grid.
 
     ``texts`` maps a page stem to its (title, first sentence); a div for a page not in it keeps
-    mkdocs-gallery's title and no sentence. Every consecutive run of thumbnails becomes one grid.
+    mkdocs-gallery's title and no sentence. Every consecutive run of thumbnails becomes one grid. Where
+    ``gallery_dir`` (the folder of the index page) holds a thumbnail's dark twin, both are shown, each in its
+    scheme.
 
     >>> div = (
     ...     '<div class="mkd-glr-thumbcontainer" tooltip="cut..."><img alt="T" src="a/images/thumb/t.png" />'
@@ -207,8 +235,16 @@ def index_cards(page_html: str, texts: dict[str, tuple[str, str]]) -> str:
         shown = re.search(r'<span class="std std-ref">(.*?)</span>', div, re.S)
         title, sentence = texts.get(parts["stem"], (shown[1].strip() if shown else parts["stem"], ""))
         href = parts["href"].rstrip("/") + "/"
+        src, alt = parts["src"], escape(title)
+        image = f'<img alt="{alt}" src="{src}">'
+        if gallery_dir is not None and (gallery_dir / dark_variant(Path(src))).exists():
+            dark = dark_variant(Path(src)).as_posix()
+            image = (
+                f'<img alt="{alt}" src="{src}#only-light" loading="lazy">'
+                f'<img alt="{alt}" src="{dark}#only-dark" loading="lazy">'
+            )
         return (
-            f'<a class="cnnatlas-card" href="{href}"><img alt="{escape(title)}" src="{parts["src"]}">'
+            f'<a class="cnnatlas-card" href="{href}">{image}'
             f"<strong>{escape(title, quote=False)}</strong><span>{escape(sentence, quote=False)}</span></a>"
         )
 
