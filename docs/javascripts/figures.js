@@ -4,8 +4,9 @@
 //   (IntersectionObserver), one figure at a time with a paint in between, in page order. plotly.js (the
 //   vendored cartesian bundle, docs/javascripts/plotly) is loaded only when the first figure comes near,
 //   so a page's first paint never waits for it and a page whose figures are never approached never loads it.
-// - On the first load and after every Material instant page switch (document$): figures of the page that
-//   was left are purged (Plotly.purge frees their memory), the new page's figures are observed.
+// - As soon as figures.js runs (the end of <body>) and after every Material instant page switch
+//   (document$): figures of the page that was left are purged (Plotly.purge frees their memory), the new
+//   page's figures are observed.
 // - A drawn figure is resized when its container's width changes (ResizeObserver) and follows Material's
 //   colour scheme: light ("default") or dark ("slate"), re-styled when the reader toggles the palette.
 //   Colours come from Material's CSS variables; heatmap colour scales are the figures' own.
@@ -20,7 +21,9 @@
   var NEAR = "100% 0px"; // one viewport above and below the visible part of the page
   var plotlyUrl = new URL("plotly/plotly-cartesian.min.js", document.currentScript.src).href;
   var loading = null;
-  var near = null; // the IntersectionObserver of the current page
+  var near = "IntersectionObserver" in window ? new IntersectionObserver(onNear, { rootMargin: NEAR }) : null;
+  var watched = new WeakSet(); // divs ever observed
+  var watching = []; // divs observed that have not come near yet
   var queue = []; // divs that came near, waiting to be drawn
   var busy = false;
   var shown = []; // divs drawn (or being drawn) since the last purge
@@ -215,6 +218,8 @@
     entries.forEach(function (entry) {
       if (!entry.isIntersecting) return;
       near.unobserve(entry.target);
+      var at = watching.indexOf(entry.target);
+      if (at >= 0) watching.splice(at, 1);
       queue.push(entry.target);
     });
     queue.sort(function (a, b) {
@@ -242,25 +247,42 @@
       delete div._cnnatlasTheme;
       return false;
     });
-    queue = [];
-    if (near) near.disconnect();
-    var divs = document.querySelectorAll(SELECTOR + ":not([data-drawn])");
-    if (!divs.length) return;
-    if (!("IntersectionObserver" in window)) {
-      queue = Array.prototype.slice.call(divs);
+    watching = watching.filter(function (div) {
+      if (div.isConnected) return true;
+      near.unobserve(div);
+      return false;
+    });
+    queue = queue.filter(function (div) { return div.isConnected; });
+    document.querySelectorAll(SELECTOR + ":not([data-drawn])").forEach(function (div) {
+      if (watched.has(div)) return;
+      watched.add(div);
+      if (near) {
+        watching.push(div);
+        near.observe(div);
+      } else {
+        queue.push(div);
+      }
+    });
+    if (!near) {
       drawNext();
-      return;
+    } else if (!window.Plotly && !loading && watching.some(isNear)) {
+      loadPlotly().catch(function () {}); // fetch it now: the IntersectionObserver reports a frame later
     }
-    near = new IntersectionObserver(onNear, { rootMargin: NEAR });
-    divs.forEach(function (div) { near.observe(div); });
   }
 
+  function isNear(div) {
+    var box = div.getBoundingClientRect();
+    return box.top < 2 * innerHeight && box.bottom > -innerHeight;
+  }
+
+  // Material's scripts come first and figures.js is at the end of <body>: the page's figures are parsed,
+  // so they are observed now rather than after DOMContentLoaded (KaTeX and Material's set-up), then again
+  // after every instant page switch. document$ also fires on the first load: nothing new is found then.
+  onPage();
   if (window.document$) {
     window.document$.subscribe(onPage);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", onPage);
   } else {
-    onPage();
+    document.addEventListener("DOMContentLoaded", onPage);
   }
   new MutationObserver(restyleAll).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
 })();
