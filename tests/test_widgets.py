@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from refusals import OVERSIZE_SECONDS, assert_refused, assert_refused_quickly
@@ -38,9 +39,13 @@ def test_layer_explorer_has_one_step_per_layer() -> None:
     outputs = cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28))
     fig = layer_explorer(outputs)
     steps = fig.layout.sliders[0].steps
-    assert len(fig.data) == len(steps) == 12
-    assert [t.visible for t in fig.data].count(True) == 1
-    assert steps[3].args[0]["visible"][3] is True and "(1, 16, 10, 10)" in steps[3].args[1]["title.text"]
+    assert (
+        len(steps) == 12 and len(fig.data) == 6 + 6 + 6 + 16 + 16 + 16 + 6
+    )  # every channel, each feature layer
+    assert sum(t.visible for t in fig.data) == 6  # conv1's six maps
+    visible = steps[3].args[0]["visible"]
+    assert sum(visible) == 16 and "(1, 16, 10, 10)" in steps[3].args[1]["title.text"]
+    assert all(np.asarray(t.z).shape == (28, 28) for t in fig.data[:12])  # Fashion-MNIST maps stay whole
 
 
 def test_layer_explorer_rejects_empty_and_bad_outputs() -> None:
@@ -50,14 +55,77 @@ def test_layer_explorer_rejects_empty_and_bad_outputs() -> None:
         layer_explorer({"conv": torch.rand(1, 1, 1, 1, 1)})
 
 
-def test_large_outputs_are_shrunk_and_labelled() -> None:
+def test_large_outputs_show_fewer_channels_not_blurrier_maps() -> None:
     fig = layer_explorer(
-        {"big": torch.rand(1, 64, 128, 128), "small": torch.rand(1, 4, 8, 8)}, max_cells=20_000
+        {
+            "big": torch.rand(1, 64, 128, 128),
+            "huge": torch.rand(1, 8, 256, 256),
+            "small": torch.rand(1, 4, 8, 8),
+        },
+        max_cells=20_000,
     )
-    cells = sum(np.asarray(t.z).size for t in fig.data)
-    assert cells < 30_000
-    assert "first 32 of 64 channels" in fig.layout.sliders[0].steps[0].args[1]["title.text"]
-    assert "averaged" in fig.layout.sliders[0].steps[0].args[1]["title.text"]
+    titles = [step.args[1]["title.text"] for step in fig.layout.sliders[0].steps]
+    assert "first 1 of 64 channels" in titles[0] and "averaged" not in titles[0]
+    assert "first 1 of 8 channels, averaged 2x2" in titles[1] and "(1, 4, 8, 8)" in titles[2]
+    sides = [np.asarray(t.z).shape for t in fig.data]
+    assert sides == [(128, 128), (128, 128)] + [(8, 8)] * 4
+
+
+def _photo_like_outputs() -> dict[str, torch.Tensor]:
+    """The layers of gallery/03_models/plot_06_your_own_model.py on a 128x192 input."""
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=2, dilation=2), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10),
+    )  # fmt: skip
+    return cnnatlas.layer_outputs(model, torch.rand(1, 3, 128, 192))
+
+
+@pytest.mark.parametrize("max_cells", [40_000, 250_000])
+def test_photo_maps_keep_at_least_min_side_pixels(max_cells: int) -> None:
+    from cnnatlas.widgets.explorers import MIN_SIDE
+
+    outputs = _photo_like_outputs()
+    for fig in (layer_explorer(outputs, max_cells=max_cells), channel_explorer(outputs, max_cells=max_cells)):
+        for t in fig.data:
+            z = np.asarray(t.z)
+            layer = next(
+                v for k, v in outputs.items() if k == t.hovertemplate.split("<extra>")[1][: -len("</extra>")]
+            )
+            if layer.dim() == 4:
+                assert min(z.shape) >= min(MIN_SIDE, *layer.shape[2:]), (t.hovertemplate, z.shape)
+                assert z.dtype == np.uint8
+
+
+def test_explorer_page_data_stays_small() -> None:
+    """One byte per cell: the photo's explorer weighs well under half of the 1.5 MB page budget."""
+    import plotly.io as pio
+
+    outputs = _photo_like_outputs()
+    layer_bytes = len(pio.to_json(layer_explorer(outputs), validate=False))
+    channel_bytes = len(pio.to_json(channel_explorer(outputs), validate=False))
+    assert layer_bytes < 450_000 and channel_bytes < 450_000, (layer_bytes, channel_bytes)
+    first = layer_explorer(outputs).data[0]
+    assert np.asarray(first.z).shape == (128, 192)  # the first convolution's maps, whole
+
+
+def test_explorer_colours_follow_the_sign_of_the_maps() -> None:
+    from cnnatlas.style import PLOTLY_DIVERGING, PLOTLY_SEQUENTIAL
+
+    fig = layer_explorer({"signed": torch.randn(1, 2, 8, 8), "relu": torch.rand(1, 2, 8, 8)})
+    scales = [t.colorscale for t in fig.data]
+    diverging = go.Heatmap(colorscale=PLOTLY_DIVERGING).colorscale
+    sequential = go.Heatmap(colorscale=PLOTLY_SEQUENTIAL).colorscale
+    assert scales == [diverging, diverging, sequential, sequential]
+    signed = np.asarray(fig.data[0].z)
+    assert "level 0 = -" in fig.data[0].hovertemplate and signed.min() >= 0 and signed.max() <= 255
+    shared = layer_explorer({"relu": torch.rand(1, 3, 8, 8) * 4}, per_channel=False)
+    bar = shared.data[0].colorbar
+    assert shared.data[0].showscale and float(bar.ticktext[-1]) == pytest.approx(
+        float(shared.data[0].hovertemplate.split("255 = ")[1].split("<")[0])
+    )
 
 
 def test_channel_explorer_offers_each_layer_then_its_channels() -> None:
@@ -123,8 +191,6 @@ BAD_CALLS = {
     "max_cells -1": (lambda: layer_explorer(_MAPS, max_cells=-1), ValueError, "max_cells"),
     "max_cells float": (lambda: layer_explorer(_MAPS, max_cells=1e4), TypeError, "max_cells"),
     "max_cells huge": (lambda: layer_explorer(_MAPS, max_cells=10**9), ValueError, "CELLS_LIMIT"),
-    "max_cells below channels": (lambda: layer_explorer({"a": torch.rand(1, 128, 4, 4), "b": torch.rand(1, 128, 4, 4)},
-                                                        max_channels=128, max_cells=100), ValueError, "max_cells"),
     "per_channel str": (lambda: layer_explorer(_MAPS, per_channel="yes"), TypeError, "per_channel"),
     "layer height": (lambda: layer_explorer(_MAPS, height=-5), ValueError, "height"),
     # channel_explorer
@@ -209,13 +275,13 @@ def test_oversize_requests_are_refused_quickly(name: str) -> None:
     assert_refused_quickly(*build(), limit)
 
 
-def test_a_small_cell_budget_is_refused_instead_of_hanging() -> None:
-    """shrink_maps cannot fit more channels than cells: the explorers refuse that budget up front."""
+def test_a_small_cell_budget_shows_fewer_channels_quickly() -> None:
+    """A budget smaller than the channels does not hang or fail: each layer keeps at least one map."""
     outputs = {"a": torch.rand(1, 128, 4, 4), "b": torch.rand(1, 128, 4, 4)}
     start = time.perf_counter()
-    with pytest.raises(ValueError, match="max_cells"):
-        channel_explorer(outputs, max_channels=128, max_cells=100)
+    fig = channel_explorer(outputs, max_channels=128, max_cells=100)
     assert time.perf_counter() - start < OVERSIZE_SECONDS
+    assert len(fig.data) == 2 * (50 // 16) and "first 3 of 128 channels" in fig.layout.title.text
 
 
 def test_animations_up_to_the_limits_still_build() -> None:

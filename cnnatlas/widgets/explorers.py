@@ -1,9 +1,15 @@
 """Plotly explorers: sliders and drop-downs over a batch's samples, a model's layers and their channels.
 
+Feature maps are sent to the page as one byte per cell (the map's range in 255 levels, stated on hover)
+and at a resolution where the content stays recognisable: never averaged below
+[`MIN_SIDE`][cnnatlas.widgets.explorers.MIN_SIDE] pixels per side; a tight cell budget shows fewer
+channels instead. Unsigned maps use the atlas's sequential colour scale, signed ones its diverging scale
+centred on zero.
+
 Examples:
     >>> fig = layer_explorer({"conv": torch.rand(1, 4, 8, 8), "fc": torch.rand(1, 10)})
-    >>> len(fig.data), len(fig.layout.sliders[0].steps)
-    (2, 2)
+    >>> len(fig.data), len(fig.layout.sliders[0].steps)  # four channel maps, one feature square; two layers
+    (5, 2)
 """
 
 from __future__ import annotations
@@ -26,12 +32,24 @@ from ..checks import (
     check_tensor,
     describe,
 )
-from ..display import average_pool, display_values, rescale, shrink_maps
+from ..display import average_pool, display_values, rescale
+from ..style import PLOTLY_DIVERGING, PLOTLY_SEQUENTIAL
 from .controls import check_height, visibility_slider, visibility_step
 
 _GAP = 1  # empty pixels between tiles of a mosaic
-MAX_CELLS = 60_000  # heat-map cells in one explorer, all layers together: keeps a page's figure data small
+MAX_CELLS = 250_000
+"""Heat-map cells of one layer or channel explorer, all layers together (a cell is one byte of page data,
+about 330 KB in all): the layers share it, small layers giving what they do not need to large ones."""
 MAX_CHANNELS = 32
+MIN_SIDE = 96
+"""Fewest pixels per side the explorers average a map down to: a map larger than this keeps at least
+this many (a 128x192 map stays whole, a 224x224 one is halved), a smaller one is shown whole. A small
+``max_cells`` then shows fewer channels, never blurrier maps."""
+PREFERRED_CHANNELS = 4
+"""Channels of a layer that the layer explorer shows at the highest resolution the budget allows, before
+it adds more channels at that resolution."""
+_LEVELS = 255  # maps are sent as one byte per cell: 0..255
+_REFERENCE_WIDTH_PX = 600  # the plot width the tile grid is chosen for (a laptop; a phone scales it down)
 CELLS_LIMIT = 500_000
 """Most heat-map cells a caller may ask for (``max_cells``, a mosaic, a batch): about 10 MB of page data."""
 CHANNELS_LIMIT = 256
@@ -80,17 +98,6 @@ def _check_layer_output(name: str, tensor: torch.Tensor) -> None:
     """Refuse a layer output that is not a finite, non-empty float (N, F), (C, H, W) or (N, C, H, W) tensor."""
     check_tensor(tensor, f"outputs[{name!r}]", rank=(2, 3, 4), floating=True,
                  layout="(N, F), (C, H, W) or (N, C, H, W)")  # fmt: skip
-
-
-def _check_budget(outputs: dict[str, torch.Tensor], budget: int, max_channels: int) -> None:
-    """Refuse a cell budget per layer smaller than the channels shown: no pooling could make them fit."""
-    for name, tensor in outputs.items():
-        channels = min(1 if tensor.dim() == 2 else tensor.shape[-3], max_channels)
-        if channels > budget:
-            raise ValueError(
-                f"max_cells: expected at least one cell per channel shown, got {budget} cells per layer for "
-                f"{channels} channels of {name!r}; raise max_cells or lower max_channels"
-            )
 
 
 def mosaic(
@@ -188,6 +195,97 @@ def batch_explorer(
     return fig
 
 
+def _plan(shape: tuple[int, int, int], budget: int, max_channels: int, preferred: int) -> tuple[int, int]:
+    """Return (channels shown, averaging factor) for (C, H, W) maps in ``budget`` cells: resolution first.
+
+    The factor is the smallest that fits ``preferred`` channels, but never so large that a side drops below
+    [`MIN_SIDE`][cnnatlas.widgets.explorers.MIN_SIDE]; then as many channels as fit (at least one).
+    """
+    count, h, w = shape
+    kept = min(count, max_channels)
+    cap = max(1, min(h, w) // MIN_SIDE)
+
+    def cells(f: int) -> int:
+        return math.ceil(h / f) * math.ceil(w / f)
+
+    factor = 1
+    while factor < cap and min(kept, preferred) * cells(factor) > budget:
+        factor += 1
+    return max(1, min(kept, budget // cells(factor))), factor
+
+
+def _shares(needs: list[int], total: int) -> list[int]:
+    """Split ``total`` cells over layers needing ``needs``: the smallest first, each at most an equal share of
+    what is left, so that what small layers do not use goes to the large ones."""
+    shares = [0] * len(needs)
+    left = total
+    order = sorted(range(len(needs)), key=lambda i: needs[i])
+    for done, i in enumerate(order):
+        shares[i] = min(needs[i], left // (len(needs) - done))
+        left -= shares[i]
+    return shares
+
+
+def _levels(maps: np.ndarray, per_channel: bool) -> tuple[np.ndarray, list[tuple[float, float]], bool]:
+    """Return (uint8 levels, (value at level 0, value at 255) per map, signed) for (K, H, W) maps.
+
+    Signed maps get a range symmetric around zero (level 127.5 is 0); unsigned ones their min to max. A
+    constant map is drawn at the middle level.
+    """
+    signed = bool(maps.min() < 0)
+    axes = (1, 2) if per_channel else (0, 1, 2)
+    if signed:
+        high = np.abs(maps).max(axis=axes, keepdims=True)
+        high = np.where(high > 0, high, 1.0)
+        low = -high
+    else:
+        low, high = maps.min(axis=axes, keepdims=True), maps.max(axis=axes, keepdims=True)
+    span = high - low
+    scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1.0), 0.5)
+    levels = np.rint(scaled * _LEVELS).clip(0, _LEVELS).astype(np.uint8)
+    low, high = np.broadcast_to(low, (len(maps), 1, 1)), np.broadcast_to(high, (len(maps), 1, 1))
+    return levels, [(float(a), float(b)) for a, b in zip(low.ravel(), high.ravel(), strict=True)], signed
+
+
+def _grid(count: int, h: int, w: int, plot_height: int) -> int:
+    """Columns of the tile grid that make ``count`` tiles of h x w largest on a reference plot."""
+
+    def scale(ncols: int) -> float:
+        nrows = math.ceil(count / ncols)
+        return min(_REFERENCE_WIDTH_PX / (ncols * (w + _GAP)), plot_height / (nrows * (h + _GAP)))
+
+    return max(range(1, count + 1), key=scale)
+
+
+def _value_text(low: float, high: float) -> str:
+    return f"level 0 = {low:.3g}, 255 = {high:.3g}"
+
+
+def _prepare(
+    outputs: dict[str, torch.Tensor], max_channels: int, max_cells: int, preferred: int
+) -> list[tuple[str, np.ndarray, str]]:
+    """Return (name, maps to show, note) per layer: the channels and resolution each layer's share allows."""
+    shapes = {name: _as_maps(name, tensor) for name, tensor in outputs.items()}
+    needs = [min(m.shape[0], max_channels) * m.shape[1] * m.shape[2] for m in shapes.values()]
+    shares = _shares(needs, max_cells)
+    prepared = []
+    for (name, maps), share in zip(shapes.items(), shares, strict=True):
+        features = outputs[name].dim() == 2
+        if features:
+            prepared.append((name, maps, ""))
+            continue
+        k, factor = _plan(maps.shape, max(share, 1), max_channels, preferred)
+        notes = []
+        if k < maps.shape[0]:
+            notes.append(f"first {k} of {maps.shape[0]} channels")
+        shown = maps[:k]
+        if factor > 1:
+            shown = average_pool(np.ascontiguousarray(shown, dtype=np.float32)[None], factor)[0]
+            notes.append(f"averaged {factor}x{factor}")
+        prepared.append((name, shown, ", ".join(notes)))
+    return prepared
+
+
 def layer_explorer(
     outputs: Mapping[str, torch.Tensor],
     title: str = "Layer outputs",
@@ -196,18 +294,24 @@ def layer_explorer(
     max_channels: int = MAX_CHANNELS,
     max_cells: int = MAX_CELLS,
 ) -> go.Figure:
-    """Return a Plotly figure with a slider over layers; each step shows all channels of that layer's output.
+    """Return a Plotly figure with a slider over layers; each step shows that layer's channels as a grid of maps.
 
     ``outputs`` maps a layer name to its output for one sample: (1, C, H, W) maps or (1, F) features.
-    Hovering shows the channel and the raw value. To keep pages light, at most ``max_channels`` channels
-    per layer are shown and large maps are average-pooled so that all layers fit in ``max_cells`` cells;
-    the title says when that happened. ``max_channels`` is at most [`CHANNELS_LIMIT`][cnnatlas.widgets.explorers.CHANNELS_LIMIT], ``max_cells``
-    at most [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT].
+    Resolution comes first: the layers share ``max_cells`` cells (small layers give what they do not need
+    to large ones); a layer shows up to [`PREFERRED_CHANNELS`][cnnatlas.widgets.explorers.PREFERRED_CHANNELS]
+    channels at the finest resolution its share allows, never averaged below
+    [`MIN_SIDE`][cnnatlas.widgets.explorers.MIN_SIDE] pixels per side, then as many more channels (at most
+    ``max_channels``) as fit; the title says what was left out. Each map is scaled to its own range
+    (``per_channel``) or the layer to one range with a colour bar; hovering shows the channel and what
+    its colour levels mean. ``max_channels`` is at most [`CHANNELS_LIMIT`][cnnatlas.widgets.explorers.CHANNELS_LIMIT],
+    ``max_cells`` at most [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT].
 
     Examples:
         >>> fig = layer_explorer(cnnatlas.layer_outputs(cnnatlas.LeNet(), torch.rand(1, 1, 28, 28)))
         >>> len(fig.layout.sliders[0].steps)  # one step per leaf module
         12
+        >>> fig.data[0].z.shape, fig.data[0].z.dtype  # 28x28 maps, whole, one byte per cell
+        ((28, 28), dtype('uint8'))
     """
     outputs = _check_outputs(outputs)
     for name, tensor in outputs.items():
@@ -219,26 +323,51 @@ def layer_explorer(
         max_channels, "max_channels", maximum=CHANNELS_LIMIT, limit_name="CHANNELS_LIMIT"
     )
     max_cells = check_positive_int(max_cells, "max_cells", maximum=CELLS_LIMIT, limit_name="CELLS_LIMIT")
+    prepared = _prepare(outputs, max_channels, max_cells, PREFERRED_CHANNELS)
+    check_at_most(sum(len(m) if outputs[n].dim() != 2 else 1 for n, m, _ in prepared), "outputs", MAX_TRACES,
+                  "maps in all (layers x channels shown)", limit_name="MAX_TRACES",
+                  hint="lower max_channels or pass fewer layers")  # fmt: skip
+    plot_height = max(height - 110, 100)
     fig = go.Figure()
-    steps = []
-    names = list(outputs)
-    budget = max(max_cells // len(names), 64)
-    _check_budget(outputs, budget, max_channels)
-    for index, name in enumerate(names):
-        maps, note = shrink_maps(_as_maps(name, outputs[name]), budget, max_channels)
-        image, channel = mosaic(maps, per_channel=per_channel)
-        raw, _ = mosaic(maps, per_channel=False)
+    owner: list[int] = []  # layer index of each trace
+    titles = []
+    for index, (name, maps, note) in enumerate(prepared):
         shape = tuple(outputs[name].shape)
-        fig.add_trace(go.Heatmap(
-            z=image.astype(np.float32), customdata=np.dstack([channel, raw]).astype(np.float32), colorscale="Viridis", showscale=False,
-            visible=index == 0, name=name, hoverongaps=False,
-            hovertemplate="channel %{customdata[0]}<br>value %{customdata[1]:.3g}<extra>" + name + "</extra>",
-        ))  # fmt: skip
-        visible = [i == index for i in range(len(names))]
-        label = f"{name} {shape}" + (f" ({note})" if note else "")
-        steps.append(visibility_step(name, visible, f"{title}: {label}"))
+        if outputs[name].dim() == 2:  # features: one square of float values, padding left empty
+            fig.add_trace(go.Heatmap(
+                z=maps[0].astype(np.float32), colorscale=PLOTLY_DIVERGING if np.nanmin(maps) < 0 else PLOTLY_SEQUENTIAL,
+                zmid=0 if np.nanmin(maps) < 0 else None, showscale=False, visible=index == 0, hoverongaps=False,
+                hovertemplate="feature %{y} x " + str(maps.shape[2]) + " + %{x}: %{z:.3g}<extra>" + name + "</extra>",
+            ))  # fmt: skip
+            owner.append(index)
+            titles.append(f"{title}: {name} {shape}, {shape[-1]} features")
+            continue
+        levels, ranges, signed = _levels(maps, per_channel)
+        k, h, w = levels.shape
+        ncols = _grid(k, h, w, plot_height)
+        gap = _GAP + max(h, w) // 24
+        for c in range(k):
+            row, col = divmod(c, ncols)
+            low, high = ranges[c]
+            scale = {"showscale": False}
+            if not per_channel and c == 0:
+                ticks = np.linspace(0, _LEVELS, 5)
+                scale = {"showscale": True, "colorbar": {
+                    "thickness": 10, "len": 0.8, "tickvals": ticks.tolist(),
+                    "ticktext": [f"{low + (high - low) * t / _LEVELS:.3g}" for t in ticks]}}  # fmt: skip
+            fig.add_trace(go.Heatmap(
+                z=levels[c], x0=col * (w + gap), y0=row * (h + gap), zmin=0, zmax=_LEVELS,
+                colorscale=PLOTLY_DIVERGING if signed else PLOTLY_SEQUENTIAL, visible=index == 0, **scale,
+                hovertemplate=f"channel {c}: level %{{z}}<br>{_value_text(low, high)}<extra>{name}</extra>",
+            ))  # fmt: skip
+            owner.append(index)
+        scaled = "each map on its own scale" if per_channel else "one scale"
+        titles.append(f"{title}: {name} {shape}" + (f" ({note})" if note else "") + f", {scaled}")
+    steps = [
+        visibility_step(name, [o == i for o in owner], titles[i]) for i, (name, _, _) in enumerate(prepared)
+    ]
     fig.update_layout(
-        title={"text": steps[0]["args"][1]["title.text"]},
+        title={"text": titles[0]},
         sliders=[visibility_slider(steps, "layer: ", 30)],
         height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
         xaxis={"visible": False, "constrain": "domain"},
@@ -258,8 +387,10 @@ def channel_explorer(
     """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), at full size.
 
     ``outputs`` maps layer names to (1, C, H, W) outputs ((N, F) and (C, H, W) ones are skipped). Each
-    map keeps its own colour scale and its raw values; at most ``max_channels`` channels per layer are
-    offered and large maps are average-pooled to fit ``max_cells`` cells overall (the title says so).
+    map keeps its own colour scale; hovering says what its levels mean. The layers share ``max_cells``
+    cells; a layer offers up to ``max_channels`` channels, each never averaged below
+    [`MIN_SIDE`][cnnatlas.widgets.explorers.MIN_SIDE] pixels per side: a tight budget offers fewer
+    channels (the title says so).
 
     Examples:
         >>> fig = channel_explorer({"a": torch.rand(1, 3, 8, 8), "b": torch.rand(1, 2, 4, 4)})
@@ -283,16 +414,18 @@ def channel_explorer(
     traces = sum(min(t.shape[1], max_channels) for t in maps4d.values())
     check_at_most(traces, "outputs", MAX_TRACES, "channel maps in all (layers x max_channels)",
                   limit_name="MAX_TRACES", hint="lower max_channels or pass fewer layers")  # fmt: skip
-    per_layer = max(max_cells // len(maps4d), 64)
-    _check_budget(maps4d, per_layer, max_channels)
     fig = go.Figure()
     layers: list[tuple[str, int, str]] = []  # name, first trace index, note
-    for name, tensor in maps4d.items():
-        maps, note = shrink_maps(_as_maps(name, tensor), per_layer, max_channels)
+    for name, maps, note in _prepare(maps4d, max_channels, max_cells, 1):
         layers.append((name, len(fig.data), note))
-        for c, channel_map in enumerate(maps):
-            fig.add_trace(go.Heatmap(z=channel_map.astype(np.float32), colorscale="Viridis", visible=not fig.data,
-                                     name=f"{name} ch {c}", hovertemplate=f"channel {c}<br>row %{{y}}, col %{{x}}: %{{z:.3g}}<extra>{name}</extra>"))  # fmt: skip
+        levels, ranges, signed = _levels(maps, per_channel=True)
+        for c, channel_map in enumerate(levels):
+            fig.add_trace(go.Heatmap(
+                z=channel_map, zmin=0, zmax=_LEVELS, colorscale=PLOTLY_DIVERGING if signed else PLOTLY_SEQUENTIAL,
+                visible=not fig.data, name=f"{name} ch {c}", colorbar={"thickness": 10, "len": 0.8,
+                "tickvals": [0, _LEVELS], "ticktext": [f"{ranges[c][0]:.3g}", f"{ranges[c][1]:.3g}"]},
+                hovertemplate=f"channel {c}<br>row %{{y}}, col %{{x}}: level %{{z}}<br>{_value_text(*ranges[c])}<extra>{name}</extra>",
+            ))  # fmt: skip
     total = len(fig.data)
     ends = [first for _, first, _ in layers[1:]] + [total]
 

@@ -18,7 +18,7 @@ import math
 
 import plotly.graph_objects as go
 
-from ..checks import check_bool, check_str, describe
+from ..checks import check_at_most, check_bool, check_str, describe
 from ..layout import FlowLayout, FlowNode, flow_layout
 from ..style import CATEGORICAL, PHONE_COLUMN_PX
 from ..trace import Trace
@@ -37,6 +37,8 @@ PLOT_PX = PHONE_COLUMN_PX - 8
 fit in it beside the graph."""
 MAX_LABEL_CHARS = 42
 """Most characters of one label (name, type and shape); longer names are cut at their start ("…")."""
+MAX_ROWS = 1000
+"""Most rows (boxes) of one diagram: 22,000 pixels tall already."""
 _KIND_CHARS = 14  # longer types are cut ("AdaptiveAvgPo…"); the hover has them whole
 _LANE_GAP = 0.3  # x distance between lanes, in columns
 _TITLE_PX = 40
@@ -193,6 +195,8 @@ def tensor_flow_diagram(
     compact = len(result.records) > COMPACT_ABOVE if compact is None else check_bool(compact, "compact")
     layout = flow_layout(result, compact=compact)
     rows = len(layout.nodes)
+    check_at_most(rows, "result", MAX_ROWS, "rows (boxes) in the diagram", limit_name="MAX_ROWS",
+                  hint="pass compact=True or trace a part of the model")  # fmt: skip
     sizes = _box_sizes(layout.nodes)
     lane_x0 = layout.columns - 1 + 0.5 + _LANE_GAP / 2
     graph_right = (lane_x0 + (layout.lanes - 1) * _LANE_GAP) if layout.lanes else layout.columns - 1 + 0.4
