@@ -627,12 +627,17 @@
       unit = { view: view, channel: Math.min(s[0] - 1, Math.floor((e.clientX - r.left) / r.width * s[0])), row: 0, col: 0 };
     }
     unit.x = e.clientX; unit.y = e.clientY; unit.touch = e.pointerType !== "mouse";
+    if (this.focused && this.focused !== canvas) this.focused.classList.remove("cl-focus");
+    canvas.classList.add("cl-focus");
+    this.focused = canvas;
     this.selected = unit;
     this.showUnit(unit);
   };
 
   Atlas.prototype.hideTip = function () {
     this.selected = null;
+    if (this.focused) this.focused.classList.remove("cl-focus");
+    this.focused = null;
     this.tip.hidden = true;
     if (this.net && this.inputCanvas) this.drawInput();
   };

@@ -106,9 +106,10 @@ assert conv2["receptive_field"]["size"] == [14, 14] and conv2["receptive_field"]
 # The files alone are enough
 # --------------------------
 # The page's script computes each layer from the manifest and the weights, with nothing of PyTorch.
-# The same computation, written here in numpy from the two files only, on 20 sprite images, matches
-# what PyTorch computes in every layer (``cnnatlas.layer_outputs``) to a few millionths; the site's tests
-# check the browser's numbers against PyTorch's in the same way, on all 100 sprite images of each set.
+# The same computation, written here with ``torch.nn.functional`` from the two files only (the manifest
+# says which function, with which settings, on which slice of the weights), on the 100 sprite images of
+# each set, matches what the trained model computes in every layer (``cnnatlas.layer_outputs``); the
+# site's tests check the browser's numbers against PyTorch's in the same way.
 
 
 def run_from_files(manifest, weights, pixels):
@@ -141,13 +142,17 @@ def run_from_files(manifest, weights, pixels):
 for key, model, test in [("lenet", lenet, fashion_test), ("cifar10", cifar_net, cifar_test)]:
     manifest = json.loads((folder / f"{key}.json").read_text())
     weights = np.fromfile(folder / manifest["weights_file"], dtype="<f4")
-    pixels = test.images[picks[key][:20]]
+    pixels, labels = test.images[picks[key]], test.labels[picks[key]]
     mine = run_from_files(manifest, weights, pixels)
     theirs = cnnatlas.layer_outputs(model, cnnatlas.Normalization(tuple(manifest["input"]["mean"]),
                                                                   tuple(manifest["input"]["std"]))(pixels))
     gap = max(float((mine[k] - theirs[k]).abs().max()) for k in mine)
-    print(f"{key}: largest difference from PyTorch over {len(mine)} layers and 20 images: {gap:.1e}")
+    last = manifest["layers"][-1]["module"]
+    right = int((mine[last].argmax(1) == labels).sum())
+    print(f"{key}: largest difference from PyTorch over {len(mine)} layers and {len(pixels)} images: {gap:.1e}; "
+          f"{right} of the {len(pixels)} sprite images classified right")
     assert gap < 1e-4, gap
+    assert torch.equal(mine[last].argmax(1), theirs[last].argmax(1))
 
 # %%
 # The first ten images of each sprite, one per class, as the page's picker shows them (row 0 of each
@@ -169,6 +174,9 @@ assert [int(fashion_test.labels[i]) for i in picks["lenet"][:10]] == list(range(
 # of the 100 test images. FashionMNIST's garments are light on a dark background: draw them that way.
 # For the CIFAR-10 CNN, pick a test image or **Open a photo** from your disk: it is cut to a centred
 # square and shrunk to 32x32 pixels in the page (the input box shows what the network really gets).
+# Nothing leaves your machine: the page reads the file itself. The network knows only its ten classes,
+# learnt from small photos in which the object fills the frame, so a photo of anything else still gets
+# one of the ten.
 #
 # Below the input, every layer in the order of the network, each with its output shape: one small map
 # per channel (viridis colours, one colour scale per layer, so that maps of a layer can be compared; the
@@ -177,3 +185,18 @@ assert [int(fashion_test.labels[i]) for i in picks["lenet"][:10]] == list(range(
 # at, and, for a convolution, the kernel slice that made it: one 5x5 slice per input channel (red
 # positive, blue negative). **Time it** runs 100 forward passes on your machine and prints the median.
 cnnatlas.live_atlas(networks)
+
+# %%
+# How the page computes
+# ---------------------
+# ``live_atlas.js`` holds a forward pass of its own, in plain JavaScript over ``Float32Array``: the six
+# layer types these two networks use (convolution, ReLU, max and average pooling, flatten, linear) and
+# the softmax, each written out as loops, with the settings read from the manifest. It refuses a
+# manifest with any other layer, as ``export_network`` refuses a model with one. Sums are accumulated in
+# double precision, so the page's numbers differ from PyTorch's only by float32 rounding. A general
+# runtime (onnxruntime-web, TensorFlow.js) would run any network, at the price of downloading its engine
+# with the page; for these few layer types, loops written out are enough. The layer types the two
+# manifests hold:
+kinds = sorted({layer["type"] for exported in exports.values() for layer in exported.manifest["layers"]})
+print(", ".join(kinds))
+assert set(kinds) == {"Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "Flatten", "Linear"}, kinds
