@@ -68,7 +68,7 @@ CHOICES: dict[str, Choice] = {
     "plot_06_reshape_pitfalls": Choice(2, (0.0, 0.0, 0.67, 1.0), "a photo, and the same numbers read as HWC"),
     "plot_07_channel_shuffle": Choice(1, (0.05, 0.0, 0.65, 1.0), "channel shuffle: which channel goes where"),
     # 02 Down-sampling, up-sampling and receptive fields
-    "plot_01_downsampling": Choice(1, (0.33, 0.5, 1.0, 1.0), "4 max pools vs 4 average pools"),
+    "plot_01_downsampling": Choice(1, (0.33, 0.5, 1.0, 1.0), "4 max pools vs 4 average pools", grow=False),
     "plot_02_receptive_fields": Choice(2, (0.33, 0.0, 1.0, 1.0), "effective receptive fields in their boxes"),
     "plot_03_dilated_convolution": Choice(2, (0.33, 0.0, 1.0, 1.0), "the gridding of stacked dilations"),
     "plot_04_transposed_convolution": Choice(4, (0.0, 0.0, 0.5, 1.0), "a smooth bump, and its checkerboard"),
@@ -89,9 +89,7 @@ CHOICES: dict[str, Choice] = {
         2, (0.67, 0.0, 1.0, 1.0), "a deep unit's receptive field on a photo", grow=False
     ),
     "plot_06_your_own_model": Choice(6, (0.1, 0.12, 0.86, 0.7), "a unit's receptive field on your photo"),
-    "plot_07_live_atlas": Choice(
-        1, (0.5, 0.0, 1.0, 1.0), "CIFAR-10 test images, as the live page loads them"
-    ),
+    "plot_07_live_atlas": Choice(1, (0.5, 0.0, 1.0, 1.0), "test images of both networks, one class a column"),
 }
 
 
