@@ -74,7 +74,7 @@ CHOICES: dict[str, Choice] = {
     "plot_04_transposed_convolution": Choice(4, (0.0, 0.0, 0.5, 1.0), "a smooth bump, and its checkerboard"),
     "plot_05_arithmetic_atlas": Choice(2, (0.0, 0.0, 0.5, 1.0), "zero and reflect padding, cell by cell"),
     "plot_06_down_up_network": Choice(
-        4, (0.28, 0.0, 0.9, 1.0), "the checkerboard error of transposed convolution"
+        4, (0.28, 0.0, 0.865, 1.0), "the checkerboard error of transposed convolution"
     ),
     # 03 Models
     "plot_01_lenet_fashion_mnist": Choice(7, WHOLE, "the confusion matrix on FashionMNIST"),
@@ -82,7 +82,7 @@ CHOICES: dict[str, Choice] = {
         3, (0.0, 0.0, 0.3, 1.0), "CIFAR-10 test images and their labels", grow=False
     ),
     "plot_03_kernels_and_feature_maps": Choice(
-        6, (0.0, 0.03, 0.5, 1.0), "four feature maps of a first conv layer", grow=False
+        6, (0.0, 0.055, 0.5, 1.0), "four feature maps of a first conv layer", grow=False
     ),
     "plot_04_resnet_blocks": Choice(1, WHOLE, "gradient per block: plain vs residual"),
     "plot_05_where_a_unit_looks": Choice(
