@@ -54,8 +54,9 @@ assert lenet_result.test_accuracy > 0.7 and cifar_result.test_accuracy > 0.4
 # the training images, because the network only works on inputs prepared the same way.
 #
 # ``cnnatlas.image_sprite`` tiles 100 test images of each data set into one lossless PNG, 10 per class:
-# image ``k`` of the sprite is the ``k // 10``-th test image of class ``k % 10``. The CIFAR-10 test set
-# is sorted by class, so its first 100 images would all be aeroplanes.
+# image ``k`` of the sprite is the ``k // 10``-th test image of class ``k % 10``. Simply taking the first
+# 100 test images would not do: depending on where the data came from, a test set can be stored sorted by
+# class (the count of classes among the first 100 is printed below).
 folder = cnnatlas.page_files_dir("live_atlas_files")
 per_class = 10
 
@@ -89,11 +90,37 @@ for key, model, result, test, draw in [
           + ", ".join(f"{p.name} {p.stat().st_size / 1024:.0f} KiB" for p in files))
     assert weights_path.stat().st_size == 4 * parameters
     assert sorted(int(c) for c in test.labels[picks[key]].bincount()) == [per_class] * 10
+print(f"classes among the first 100 test images: FashionMNIST {len(fashion_test.labels[:100].unique())}, "
+      f"CIFAR-10 {len(cifar_test.labels[:100].unique())}")
 data_bytes = sum(p.stat().st_size for p in folder.iterdir())
 print(f"all data files: {data_bytes / 1024:.0f} KiB")
 assert data_bytes < 1.5 * 1024 * 1024, data_bytes
 
 # %%
+# Your input, live
+# ----------------
+# The widget below loads the files just written. Pick a network. For LeNet, draw on the black square
+# with the mouse, a pen or a finger (**Brush** paints white, **Eraser** paints black; **Invert** and
+# **Clear** act on the whole image), or pick any of the 100 test images. FashionMNIST's garments are light on a dark background: draw them that way.
+# For the CIFAR-10 CNN, pick a test image or **Open a photo** from your disk: it is cut to a centred
+# square and shrunk to 32x32 pixels in the page (the input box shows what the network really gets).
+# Nothing leaves your machine: the page reads the file itself. The network knows only its ten classes,
+# learnt from small photos in which the object fills the frame, so a photo of anything else still gets
+# one of the ten.
+#
+# Below the input, every layer in the order of the network, each with its output shape: one small map
+# per channel (viridis colours, one colour scale per layer, so that maps of a layer can be compared; the
+# range is printed beside it), then the flattened vector and the linear layers as strips, then the class
+# probabilities. Hover over a unit (or tap it) to read its value, to see the box of input pixels it looks
+# at, and, for a convolution, the kernel slice that made it: one 5x5 slice per input channel (red
+# positive, blue negative). **Time it** runs 100 forward passes on your machine and prints the median.
+convolutions = [layer for e in exports.values() for layer in e.manifest["layers"] if layer["type"] == "Conv2d"]
+assert all(layer["kernel"] == [5, 5] for layer in convolutions)
+cnnatlas.live_atlas(networks)
+
+# %%
+# Inside the files
+# ----------------
 # One layer of the manifest, the CIFAR-10 CNN's second convolution: its settings, output shape, where its
 # weights start in the ``.bin`` file, and the receptive field of its units (each sees a 14x14 box of
 # input pixels; neighbouring units are 2 pixels apart, because the max pooling before it halved the grid).
@@ -165,26 +192,6 @@ for row, (key, test) in enumerate([("lenet", fashion_test), ("cifar10", cifar_te
         ax.set_title(f"{k}: {test.classes[int(test.labels[picks[key][k]])].split('/')[0]}", fontsize=7)
         ax.set_axis_off()
 assert [int(fashion_test.labels[i]) for i in picks["lenet"][:10]] == list(range(10))
-
-# %%
-# Your input, live
-# ----------------
-# Pick a network. For LeNet, draw on the black square with the mouse, a pen or a finger (**Brush**
-# paints white, **Eraser** paints black; **Invert** and **Clear** act on the whole image), or pick any
-# of the 100 test images. FashionMNIST's garments are light on a dark background: draw them that way.
-# For the CIFAR-10 CNN, pick a test image or **Open a photo** from your disk: it is cut to a centred
-# square and shrunk to 32x32 pixels in the page (the input box shows what the network really gets).
-# Nothing leaves your machine: the page reads the file itself. The network knows only its ten classes,
-# learnt from small photos in which the object fills the frame, so a photo of anything else still gets
-# one of the ten.
-#
-# Below the input, every layer in the order of the network, each with its output shape: one small map
-# per channel (viridis colours, one colour scale per layer, so that maps of a layer can be compared; the
-# range is printed beside it), then the flattened vector and the linear layers as strips, then the class
-# probabilities. Hover over a unit (or tap it) to read its value, to see the box of input pixels it looks
-# at, and, for a convolution, the kernel slice that made it: one 5x5 slice per input channel (red
-# positive, blue negative). **Time it** runs 100 forward passes on your machine and prints the median.
-cnnatlas.live_atlas(networks)
 
 # %%
 # How the page computes
