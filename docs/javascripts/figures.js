@@ -159,7 +159,7 @@
     (layout.updatemenus || []).forEach(function (_, i) {
       var menu = "updatemenus[" + i + "]";
       pick(menu + ".bgcolor", surface);
-      pick(menu + ".activecolor", lighter);
+      pick(menu + ".showactive", false); // plotly.js paints the active button a fixed near-white
       pick(menu + ".bordercolor", lighter);
     });
     return update;
