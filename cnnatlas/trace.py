@@ -16,14 +16,22 @@ from __future__ import annotations
 import math
 import operator
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 from torch import nn
+from torch._C import (
+    DisableTorchFunction,
+    _get_function_stack_at,
+    _len_torch_function_stack,
+    _pop_torch_function_stack,
+    _push_on_torch_function_stack,
+)
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from .checks import check_bool, check_choice, check_int, check_shape, check_str, check_tensor, describe
-from .forward import check_model, preserved_state, reported_forward
+from .forward import ForwardWatch, check_model, forward_failure, preserved_state, walk_modules
 
 _FUNCTIONS = {
     torch.add: "add", torch.Tensor.add: "add", torch.Tensor.__add__: "add", torch.Tensor.__iadd__: "add",
@@ -119,65 +127,147 @@ class Trace:
         return "\n".join([fmt.format(*header), *(fmt.format(*row) for row in rows), totals])
 
 
-def _macs(module: nn.Module, inputs: tuple, output: torch.Tensor) -> int:
+_RULE_KINDS: dict[type, bool] = {}  # module class -> whether it may have MACs (Conv, ConvTranspose, Linear)
+
+
+def _macs_rule(module: nn.Module) -> tuple[str, int]:
+    """How a module's MACs follow from its shapes: per output element, per input element, or none."""
+    kind = _RULE_KINDS.get(type(module))
+    if kind is None:
+        kind = _RULE_KINDS[type(module)] = isinstance(module, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d,
+                                                               nn.ConvTranspose2d, nn.Linear))  # fmt: skip
+    if not kind:
+        return "", 0
     if isinstance(module, (nn.Conv1d, nn.Conv2d)):
-        per_output = module.in_channels // module.groups * math.prod(module.kernel_size)
-        return output.numel() * per_output
+        return "output", module.in_channels // module.groups * math.prod(module.kernel_size)
     if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
-        per_input = module.out_channels // module.groups * math.prod(module.kernel_size)
-        return inputs[0].numel() * per_input
+        return "input", module.out_channels // module.groups * math.prod(module.kernel_size)
     if isinstance(module, nn.Linear):
-        return output.numel() * module.in_features
-    return 0
+        return "output", module.in_features
+    return "", 0
 
 
 def _memory_format(t: torch.Tensor) -> str:
-    if t.dim() == 4 and not t.is_contiguous() and t.is_contiguous(memory_format=torch.channels_last):
+    if t.is_contiguous():
+        return "contiguous"
+    if t.dim() == 4 and t.is_contiguous(memory_format=torch.channels_last):
         return "channels_last"
-    return "contiguous" if t.is_contiguous() else "strided"
+    return "strided"
 
 
-class _Recorder(TorchFunctionMode):
-    """Records functional ops called outside leaf modules (inside leaf modules, depth > 0)."""
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
 
-    def __init__(self, tracer: _Tracer) -> None:
+
+def _trusted_record(*values: object) -> LayerRecord:
+    """A LayerRecord from fields that ``trace`` built itself (their types hold by construction): no re-check."""
+    record = object.__new__(LayerRecord)
+    record.__dict__.update(zip(_RECORD_FIELDS, values, strict=True))
+    return record
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(LayerRecord))
+
+
+class _Tracer(TorchFunctionMode):
+    """Records leaf module calls (global module hooks) and functional ops outside leaf modules (this mode).
+
+    A table made once per call maps each of the model's modules to its name, whether it is a leaf, its
+    parameter count and its MAC rule; the hooks fire for every module in the process and ignore the
+    others. Inside a leaf module (``depth`` > 0) the mode passes calls straight on. The bookkeeping runs
+    with torch functions disabled, so that reading shapes is not itself intercepted.
+    """
+
+    def __init__(self, table: dict[int, tuple[str, bool, str, int, str, int]], watch: ForwardWatch) -> None:
         super().__init__()
-        self.tracer = tracer
+        self.table = table
+        self.watch = watch
+        self.entered = watch.entered
+        self.raw: list[tuple] = []
+        # id(tensor) -> (weak reference, record index). Weak, so that intermediate tensors are freed as in a
+        # plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
+        self.producer: dict[int, tuple[weakref.ref, int]] = {}
+        self.depth = 0
+        self.popped = False  # whether this mode is off the stack while a leaf module runs
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        out = func(*args, **kwargs) if kwargs else func(*args)
+        if self.depth:
+            return out
         op = _FUNCTIONS.get(func)
-        if op is not None and self.tracer.leaf_depth == 0 and isinstance(out, torch.Tensor):
+        if op is not None and isinstance(out, torch.Tensor):
             tensors = [a for a in args if isinstance(a, torch.Tensor)]
             tensors += [
                 t for a in args if isinstance(a, (list, tuple)) for t in a if isinstance(t, torch.Tensor)
             ]
-            self.tracer.record(op, op, "function", tensors, out, params=0, macs=0)
+            self.add(op, op, "function", tensors, out, 0, 0)  # torch runs this handler with the mode off
         return out
 
+    def add(self, name, type_, kind, inputs, output, params, macs) -> None:
+        producer = self.producer
+        sources = []
+        for t in inputs:
+            entry = producer.get(id(t))
+            sources.append(entry[1] if entry is not None and entry[0]() is t else -1)
+        dtype = _DTYPE_NAMES.get(output.dtype)
+        if dtype is None:
+            dtype = _DTYPE_NAMES[output.dtype] = str(output.dtype).removeprefix("torch.")
+        index = len(self.raw)
+        self.raw.append((index, name, kind, type_, [tuple(t.shape) for t in inputs], tuple(output.shape), dtype,
+                         params, macs, _memory_format(output), sources))  # fmt: skip
+        producer[id(output)] = (weakref.ref(output), index)
 
-class _Tracer:
-    def __init__(self) -> None:
-        self.records: list[LayerRecord] = []
-        # id(tensor) -> (weak reference, record index). Weak, so that intermediate tensors are freed as in a
-        # plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
-        self.producer: dict[int, tuple[weakref.ref, int]] = {}
-        self.leaf_depth = 0
+    def pre_hook(self, module: nn.Module, inputs: tuple) -> None:
+        entry = self.table.get(id(module))
+        if entry is None:
+            return
+        self.entered.append((entry[0], module, inputs))  # ForwardWatch.enter, inlined
+        if entry[1]:
+            self.depth += 1
+            top = _len_torch_function_stack() - 1
+            if top >= 0 and _get_function_stack_at(top) is self:
+                _pop_torch_function_stack()  # a leaf's own torch calls then run without the mode at all
+                self.popped = True
 
-    def record(self, name, type_, kind, inputs, output, params, macs) -> None:
-        index = len(self.records)
-        sources = [self.source_of(t) for t in inputs]
-        self.records.append(LayerRecord(
-            index=index, name=name, kind=kind, layer_type=type_, input_shapes=[tuple(t.shape) for t in inputs],
-            output_shape=tuple(output.shape), dtype=str(output.dtype).removeprefix("torch."), params=params,
-            macs=macs, memory_format=_memory_format(output), inputs_from=sources,
-        ))  # fmt: skip
-        self.producer[id(output)] = (weakref.ref(output), index)
+    def post_hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
+        entry = self.table.get(id(module))
+        if entry is None:
+            return
+        name, leaf, type_, params, rule, factor = entry
+        entered = self.entered  # ForwardWatch.leave, inlined
+        while entered and entered[-1][0] != name:
+            entered.pop()  # a module whose own forward caught an error inside
+        if entered:
+            entered.pop()
+        self.watch.finished = (name, output)
+        if not leaf:
+            return
+        self.depth -= 1
+        if isinstance(output, torch.Tensor):
+            if self.popped:
+                self.add_module(name, type_, inputs, output, params, rule, factor)
+                _push_on_torch_function_stack(self)
+                self.popped = False
+            else:
+                with DisableTorchFunction():
+                    self.add_module(name, type_, inputs, output, params, rule, factor)
+        else:
+            self.restore()
 
-    def source_of(self, tensor: torch.Tensor) -> int:
-        entry = self.producer.get(id(tensor))
-        return entry[1] if entry is not None and entry[0]() is tensor else -1
+    def add_module(self, name, type_, inputs, output, params, rule, factor) -> None:
+        tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
+        if rule == "output":
+            macs = output.numel() * factor
+        elif rule == "input":
+            macs = inputs[0].numel() * factor
+        else:
+            macs = 0
+        self.add(name or "(model)", type_, "module", tensors, output, params, macs)
+
+    def restore(self) -> None:
+        """Put the mode back on the stack if a leaf module took it off."""
+        if self.popped:
+            _push_on_torch_function_stack(self)
+            self.popped = False
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
@@ -185,44 +275,48 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
 
     Hooks are removed and each submodule's mode restored afterwards, also when the forward fails; a failing
     forward, whatever it raises, is re-raised as one ValueError naming the model, the input shape, the
-    layer that failed and the shapes it received.
+    layer that failed and the shapes it received. The hooks are global module hooks, active only during
+    the call, that ignore modules outside ``model``; they run before hooks registered on the modules
+    themselves, so a record shows what a module's ``forward`` returned.
 
     Examples:
         >>> [r.layer_type for r in trace(cnnatlas.ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
         ['BatchNorm2d', 'add', 'relu']
     """
     check_model(model)
-    check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
-    tracer = _Tracer()
+    check_tensor(x, "x", rank=4, floating=True, layout="NCHW", finite=False)
+    if not bool(torch.isfinite(x.sum())):  # NaN and Inf propagate into a sum; the entry-wise check says which
+        check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
+    # one walk: each module's name, leafness (no children), own parameters (each tensor counted once, under
+    # the first module that holds it) and MAC rule; ``_modules``/``_parameters`` are what ``children()`` and
+    # ``parameters(recurse=False)`` read, without a generator per module
     seen: set[int] = set()
-    counted: dict[str, int] = {}
-    for name, module in model.named_modules():
-        own = [p for p in module.parameters(recurse=False) if id(p) not in seen]
-        seen.update(id(p) for p in own)
-        counted[name] = sum(p.numel() for p in own)
-    leaves = {name: m for name, m in model.named_modules() if not list(m.children())}
-
-    def pre_hook(name):
-        def hook(_module, _inputs):
-            tracer.leaf_depth += 1
-
-        return hook
-
-    def post_hook(name):
-        def hook(module, inputs, output):
-            tracer.leaf_depth -= 1
-            if isinstance(output, torch.Tensor):
-                tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
-                tracer.record(name or "(model)", type(module).__name__, "module", tensors, output,
-                              counted.get(name, 0), _macs(module, inputs, output))  # fmt: skip
-
-        return hook
-
+    table: dict[int, tuple[str, bool, str, int, str, int]] = {}
+    total = 0
+    training = False
+    for name, module in walk_modules(model):
+        training = training or module.training
+        own = 0
+        for p in module._parameters.values():
+            if p is not None and id(p) not in seen:
+                seen.add(id(p))
+                own += p.numel()
+        total += own
+        leaf = all(child is None for child in module._modules.values())
+        table[id(module)] = (name, leaf, type(module).__name__, own, *_macs_rule(module))
+    watch = ForwardWatch()
+    tracer = _Tracer(table, watch)
     with preserved_state(model) as handles:
-        for name, module in leaves.items():
-            handles.append(module.register_forward_pre_hook(pre_hook(name)))
-            handles.append(module.register_forward_hook(post_hook(name)))
-        model.eval()
-        with torch.no_grad(), reported_forward(model, x), _Recorder(tracer):
-            model(x)
-    return Trace(type(model).__name__, tuple(x.shape), tracer.records, sum(counted.values()))
+        handles.append(register_module_forward_pre_hook(tracer.pre_hook))
+        handles.append(register_module_forward_hook(tracer.post_hook))
+        if training:
+            model.eval()
+        try:
+            with torch.no_grad(), tracer:
+                try:
+                    model(x)
+                finally:
+                    tracer.restore()  # a leaf that raised left the mode off the stack
+        except Exception as error:  # whatever the model raised is reported, with context
+            raise forward_failure(model, x, error, watch=watch) from error
+    return Trace(type(model).__name__, tuple(x.shape), [_trusted_record(*r) for r in tracer.raw], total)

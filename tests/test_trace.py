@@ -114,3 +114,60 @@ def test_table_and_records_check_their_arguments() -> None:
         cnnatlas.LayerRecord(0, "c", "layer", "Conv2d", [], (1,), "float32", 0, 0, "contiguous")
     with pytest.raises(TypeError, match="records: expected a list of LayerRecord"):
         cnnatlas.Trace("m", (1, 1, 5, 5), [None], 0)
+
+
+def test_a_failing_leaf_leaves_no_mode_and_no_hook_behind() -> None:
+    from torch.nn.modules import module as module_module
+
+    before = (torch._C._len_torch_function_stack(), len(module_module._global_forward_hooks))
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Linear(5, 2))
+    with pytest.raises(ValueError, match="layer '1' \\(Linear\\)"):
+        trace(model, torch.zeros(1, 3, 8, 8))
+    after = (torch._C._len_torch_function_stack(), len(module_module._global_forward_hooks))
+    assert after == before
+    assert trace(model[:1], torch.zeros(1, 3, 8, 8)).records[0].output_shape == (1, 4, 6, 6)
+
+
+def test_trace_inside_another_torch_function_mode_records_the_same() -> None:
+    from torch.overrides import TorchFunctionMode
+
+    class Counting(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            Counting.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    model, x = cnnatlas.ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)
+    plain = trace(model, x)
+    with Counting():
+        inside = trace(model, x)
+    assert inside == plain and Counting.calls > 0
+
+
+def test_other_models_running_during_a_trace_are_not_recorded() -> None:
+    other = nn.Conv2d(1, 1, 1)
+
+    class Calls(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+
+        def forward(self, x):
+            other(x)  # a module outside this model: the global hooks ignore it
+            return self.conv(x)
+
+    assert [r.name for r in trace(Calls(), torch.zeros(1, 1, 5, 5)).records] == ["conv"]
+
+
+def test_records_match_named_modules_and_parameters_on_torchvision_models() -> None:
+    for model in (
+        torchvision.models.googlenet(init_weights=False, aux_logits=False),
+        torchvision.models.densenet121(),
+    ):
+        t = trace(model, torch.zeros(1, 3, 64, 64))
+        leaves = [n for n, m in model.named_modules() if not list(m.children())]
+        names = [r.name for r in t.records if r.kind == "module"]
+        assert set(names) <= set(leaves) and names[0] == leaves[0]
+        assert t.total_params == sum(p.numel() for p in model.parameters())
+        assert all(len(r.inputs_from) == len(r.input_shapes) for r in t.records)
