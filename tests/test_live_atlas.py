@@ -247,9 +247,19 @@ def test_the_page_and_its_files_stay_under_2_mb(chromium) -> None:
     ]
     html = (folder / "index.html").read_text(encoding="utf-8")
     images = [
-        folder / src
+        (folder / src.split("#")[0]).resolve()  # Material's #only-light / #only-dark: both counted
         for src in re.findall(r'<img[^>]+src="([^"]+)"', html)
         if not src.startswith(("http", "data:"))
     ]
     total = sum(p.stat().st_size for p in {*files, *images} if p.is_file())
     assert total <= PAGE_LIMIT_BYTES, total
+
+
+def test_it_starts_after_an_instant_page_switch(chromium) -> None:
+    with opened(chromium) as page:
+        page.goto(page.url.replace("plot_07_live_atlas", "plot_01_lenet_fashion_mnist"))
+        page.evaluate("() => { window.__noReload = true; }")
+        page.click("nav a[href*='plot_07_live_atlas']")
+        page.wait_for_selector('.cnnatlas-live[data-state="ready"]', timeout=60_000)
+        assert page.evaluate("window.__noReload === true"), "the switch reloaded the page: not instant"
+        assert page.locator(".cnnatlas-live .cl-switcher").count() == 1
