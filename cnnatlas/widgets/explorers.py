@@ -41,15 +41,17 @@ MAX_CELLS = 250_000
 """Heat-map cells of one layer or channel explorer, all layers together (a cell is one byte of page data,
 about 330 KB in all): the layers share it, small layers giving what they do not need to large ones."""
 MAX_CHANNELS = 32
-MIN_SIDE = 96
+MIN_SIDE = 64
 """Fewest pixels per side the explorers average a map down to: a map larger than this keeps at least
-this many (a 128x192 map stays whole, a 224x224 one is halved), a smaller one is shown whole. A small
-``max_cells`` then shows fewer channels, never blurrier maps."""
+this many (a 128x192 map is at worst halved to 64x96, where a face is still a face), a smaller one is
+shown whole. A small ``max_cells`` then shows fewer channels, never blurrier maps."""
 PREFERRED_CHANNELS = 4
 """Channels of a layer that the layer explorer shows at the highest resolution the budget allows, before
 it adds more channels at that resolution."""
 _LEVELS = 255  # maps are sent as one byte per cell: 0..255
 _REFERENCE_WIDTH_PX = 600  # the plot width the tile grid is chosen for (a laptop; a phone scales it down)
+_LAYER_CHROME_PX = 160  # title (two lines) and slider of the layer explorer
+_SMALLEST_PLOT_PX = 160
 CELLS_LIMIT = 500_000
 """Most heat-map cells a caller may ask for (``max_cells``, a mosaic, a batch): about 10 MB of page data."""
 CHANNELS_LIMIT = 256
@@ -257,6 +259,11 @@ def _grid(count: int, h: int, w: int, plot_height: int) -> int:
     return max(range(1, count + 1), key=scale)
 
 
+def _small(text: str) -> str:
+    """A title's second line: what was left out and how the maps are scaled."""
+    return f'<span style="font-size:12px">{text}</span>'
+
+
 def _value_text(low: float, high: float) -> str:
     return f"level 0 = {low:.3g}, 255 = {high:.3g}"
 
@@ -327,7 +334,8 @@ def layer_explorer(
     check_at_most(sum(len(m) if outputs[n].dim() != 2 else 1 for n, m, _ in prepared), "outputs", MAX_TRACES,
                   "maps in all (layers x channels shown)", limit_name="MAX_TRACES",
                   hint="lower max_channels or pass fewer layers")  # fmt: skip
-    plot_height = max(height - 110, 100)
+    plot_height = max(height - _LAYER_CHROME_PX, _SMALLEST_PLOT_PX)
+    tallest = 0.0  # the grid's height over its width, largest over the layers
     fig = go.Figure()
     owner: list[int] = []  # layer index of each trace
     titles = []
@@ -340,7 +348,8 @@ def layer_explorer(
                 hovertemplate="feature %{y} x " + str(maps.shape[2]) + " + %{x}: %{z:.3g}<extra>" + name + "</extra>",
             ))  # fmt: skip
             owner.append(index)
-            titles.append(f"{title}: {name} {shape}, {shape[-1]} features")
+            titles.append(f"{title}: {name} {shape}<br>" + _small(f"{shape[-1]} features"))
+            tallest = max(tallest, maps.shape[1] / maps.shape[2])
             continue
         levels, ranges, signed = _levels(maps, per_channel)
         k, h, w = levels.shape
@@ -362,14 +371,17 @@ def layer_explorer(
             ))  # fmt: skip
             owner.append(index)
         scaled = "each map on its own scale" if per_channel else "one scale"
-        titles.append(f"{title}: {name} {shape}" + (f" ({note})" if note else "") + f", {scaled}")
+        titles.append(f"{title}: {name} {shape}<br>" + _small((f"{note}, " if note else "") + scaled))
+        nrows = math.ceil(k / ncols)
+        tallest = max(tallest, (nrows * (h + gap)) / (ncols * (w + gap)))
     steps = [
         visibility_step(name, [o == i for o in owner], titles[i]) for i, (name, _, _) in enumerate(prepared)
     ]
     fig.update_layout(
-        title={"text": titles[0]},
+        title={"text": titles[0], "font": {"size": 14}},
         sliders=[visibility_slider(steps, "layer: ", 30)],
-        height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        height=min(height, _LAYER_CHROME_PX + max(_SMALLEST_PLOT_PX, math.ceil(_REFERENCE_WIDTH_PX * tallest))),
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
         xaxis={"visible": False, "constrain": "domain"},
         yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
         plot_bgcolor="rgba(0,0,0,0)",
@@ -384,7 +396,7 @@ def channel_explorer(
     max_cells: int = MAX_CELLS,
     height: int = 480,
 ) -> go.Figure:
-    """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), at full size.
+    """Return a Plotly figure to choose a layer (drop-down), then one of its channels (slider), shown large.
 
     ``outputs`` maps layer names to (1, C, H, W) outputs ((N, F) and (C, H, W) ones are skipped). Each
     map keeps its own colour scale; hovering says what its levels mean. The layers share ``max_cells``
@@ -416,7 +428,7 @@ def channel_explorer(
                   limit_name="MAX_TRACES", hint="lower max_channels or pass fewer layers")  # fmt: skip
     fig = go.Figure()
     layers: list[tuple[str, int, str]] = []  # name, first trace index, note
-    for name, maps, note in _prepare(maps4d, max_channels, max_cells, 1):
+    for name, maps, note in _prepare(maps4d, max_channels, max_cells, PREFERRED_CHANNELS):
         layers.append((name, len(fig.data), note))
         levels, ranges, signed = _levels(maps, per_channel=True)
         for c, channel_map in enumerate(levels):
@@ -431,7 +443,7 @@ def channel_explorer(
 
     def title_of(name: str, channel: int, note: str) -> str:
         return f"{title}: {name} {tuple(maps4d[name].shape)}, channel {channel}" + (
-            f" ({note})" if note else ""
+            "<br>" + _small(note) if note else ""
         )
 
     def slider_for(index: int) -> dict:
@@ -444,7 +456,7 @@ def channel_explorer(
                 "args": [{"visible": [t == first for t in range(total)]}, {"sliders": [slider_for(i)], "title.text": title_of(name, 0, note)}]}
                for i, (name, first, note) in enumerate(layers)]  # fmt: skip
     fig.update_layout(
-        title={"text": title_of(layers[0][0], 0, layers[0][2])}, height=height, sliders=[slider_for(0)],
+        title={"text": title_of(layers[0][0], 0, layers[0][2]), "font": {"size": 14}}, height=height, sliders=[slider_for(0)],
         updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left", "yanchor": "top"}],
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
         xaxis={"visible": False, "constrain": "domain"}, yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
