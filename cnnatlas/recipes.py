@@ -7,8 +7,6 @@ Examples:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .train import TrainConfig
 
 ARTICLE_003 = TrainConfig(
@@ -16,6 +14,16 @@ ARTICLE_003 = TrainConfig(
     schedule="constant", init="xavier", normalize=False,
 )  # fmt: skip
 """Article 003 exactly: plain SGD at 0.05, batch 512, 20 epochs, Xavier init, inputs in [0, 1]."""
+
+ARTICLE_004 = TrainConfig(
+    epochs=10, batch_size=1, optimizer="sgd", lr=0.01, momentum=0.0, weight_decay=0.0,
+    schedule="constant", normalize=False, train_images=10_000,
+)  # fmt: skip
+"""Article 004's loop: plain SGD at 0.01, one image per step, 10 epochs over 10,000 images, inputs in [0, 1].
+
+The article trains on CIFAR-10's 10,000 *test* images (a flaw its page explains); this recipe takes
+10,000 training images, so that it costs what the article's loop costs.
+"""
 
 LENET = TrainConfig(
     epochs=10,
@@ -29,7 +37,7 @@ LENET = TrainConfig(
 """Article 003's LeNet, same layers and init, with AdamW, a one-cycle schedule and normalised inputs."""
 
 CIFAR10_NET = TrainConfig(
-    epochs=8,
+    epochs=7,
     batch_size=128,
     optimizer="adamw",
     lr=3e-3,
@@ -37,7 +45,24 @@ CIFAR10_NET = TrainConfig(
     schedule="onecycle",
     augment="flip_crop",
 )
-"""Article 004's CIFAR-10 CNN with AdamW, one-cycle, flips and crops (the article: SGD, batch 1)."""
+"""Article 004's CIFAR-10 CNN with AdamW, one-cycle, flips and crops (the article: SGD, batch 1).
 
-VGG_STYLE = replace(CIFAR10_NET, epochs=6)
-"""The VGG-style stand-in for VGG16 (when ImageNet weights cannot be had), trained on CIFAR-10."""
+7 epochs: the 8 of earlier versions reached 0.714 test accuracy after their 7th, before the schedule
+had annealed; the last epoch added 0.001.
+"""
+
+VGG_STYLE = TrainConfig(
+    epochs=2,
+    batch_size=128,
+    optimizer="adamw",
+    lr=3e-3,
+    weight_decay=5e-4,
+    schedule="onecycle",
+    augment="flip_crop",
+    train_images=25_000,
+)
+"""The VGG-style stand-in for VGG16 (when ImageNet weights cannot be had), trained briefly on CIFAR-10.
+
+Its pages need trained 3x3 kernels and feature maps, not a good classifier: 2 epochs on half the
+training split (2,500 images per class) cost a sixth of the 6 full epochs of earlier versions.
+"""
