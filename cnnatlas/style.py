@@ -39,14 +39,19 @@ PLOTLY_DIVERGING = "RdBu_r"
 """Plotly colour scale equal to [`DIVERGING`][cnnatlas.style.DIVERGING] (plotly.py reads the ``_r``)."""
 PLOTLY_GRAY = "Greys_r"
 """Plotly colour scale equal to [`GRAY`][cnnatlas.style.GRAY] (black low, white high)."""
+PLOTLY_INPUT_GRID = ((0.0, "#f4f4f4"), (1.0, "#9a9a9a"))
+"""Plotly colour scale of a grid of input numbers in an animation: opaque light greys, so that the numbers
+on the cells and the window over them read the same on the light and the dark page."""
 MATPLOTLIB_CMAPS = (SEQUENTIAL, DIVERGING, GRAY, *CHANNEL_CMAPS)
 """Every matplotlib colour map the atlas draws values with."""
-PLOTLY_COLORSCALES = (PLOTLY_SEQUENTIAL, PLOTLY_DIVERGING, PLOTLY_GRAY)
+PLOTLY_COLORSCALES = (PLOTLY_SEQUENTIAL, PLOTLY_DIVERGING, PLOTLY_GRAY, PLOTLY_INPUT_GRID)
 """Every Plotly colour scale the atlas draws values with."""
 
 CATEGORICAL = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 """Colours for things that are kinds, not amounts (lines of train vs test, groups, channels in a strip):
 matplotlib's default cycle, readable on the light and the dark page."""
+CHANNEL_COLOURS = ("#d62728", "#2ca02c", "#1f77b4")
+"""Flat colours for the R, G and B channels of an image when a channel is drawn as one swatch (a memory cell)."""
 HIGHLIGHT = "#ff7f0e"
 """The one thing the reader should look at: the current window, the chosen cell, a sliding kernel."""
 OUTLINE = "#1f77b4"
@@ -170,3 +175,21 @@ def phone_px(points: float, figure_width: float = WIDTH) -> float:
     figure_width = check_float(figure_width, "figure_width", above=0)
     natural = figure_width * DPI
     return points / 72 * DPI * min(1.0, PHONE_COLUMN_PX / natural)
+
+
+def text_colour_on(rgba: tuple[float, ...]) -> str:
+    """Return ``"black"`` or ``"white"``, whichever reads better on a cell of colour ``rgba`` (floats in [0, 1]).
+
+    For numbers written on heat-map cells: ``ax.text(..., color=text_colour_on(cmap(norm(v))))``.
+
+    Examples:
+        >>> text_colour_on((0.267, 0.005, 0.329, 1.0)), text_colour_on((0.993, 0.906, 0.144))  # viridis ends
+        ('white', 'black')
+    """
+    if isinstance(rgba, (str, bytes)) or not hasattr(rgba, "__len__") or len(rgba) not in (3, 4):
+        raise TypeError(f"rgba: expected 3 or 4 floats in [0, 1], got {describe(rgba)}")
+    r, g, b = (check_float(v, "rgba", minimum=0.0, maximum=1.0) for v in tuple(rgba)[:3])
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # contrast ratio with black (L + 0.05) / 0.05 against white 1.05 / (L + 0.05): equal at L = 0.179
+    return "black" if luminance > 0.179 else "white"

@@ -28,8 +28,11 @@ from ..checks import (
 )
 from ..data import ImageDataset
 from ..display import image_for_display
+from ..style import NARROW, SEQUENTIAL, WIDTH, WRONG, text_colour_on
 from .features import MAX_NCOLS, MAX_PANELS
 
+MAX_COUNTED_CLASSES = 12
+"""Most classes whose counts [`confusion_figure()`][cnnatlas.figures.evaluation.confusion_figure] writes in the cells; more are drawn as colour only (the numbers would not be readable)."""
 MAX_CLASSES = 32
 """Most classes [`confusion_figure()`][cnnatlas.figures.evaluation.confusion_figure] draws: 32 x 32 counts take seconds; 100 x 100, most of a minute."""
 _COUNT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
@@ -39,7 +42,8 @@ def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure |
     """Draw a confusion matrix with counts, rows normalised to the share of each true class.
 
     ``matrix`` holds integer counts (true class x predicted class) for at most [`MAX_CLASSES`][cnnatlas.figures.evaluation.MAX_CLASSES] classes,
-    ``classes`` one name per row.
+    ``classes`` one name per row. The share of each true class is coloured on the sequential map; the
+    counts are written in the cells for up to [`MAX_COUNTED_CLASSES`][cnnatlas.figures.evaluation.MAX_COUNTED_CLASSES] classes.
 
     Examples:
         >>> fig = confusion_figure(torch.tensor([[3, 1], [0, 2]]), ["a", "b"])
@@ -58,20 +62,24 @@ def confusion_figure(matrix: torch.Tensor, classes: Sequence[str], fig: Figure |
         )
     check_instance(fig, "fig", Figure, optional=True)
     shares = matrix.double() / matrix.sum(1, keepdim=True).clamp(min=1)
-    size = 0.55 * len(classes) + 2
-    fig = fig or plt.figure(figsize=(size, size * 0.9), layout="constrained")
+    count = len(classes)
+    size = WIDTH if count > 4 else NARROW
+    fig = fig or plt.figure(figsize=(size, size * 0.95), layout="constrained")
     ax = fig.subplots()
-    ax.imshow(shares.numpy(), cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(classes)):
-        for j in range(len(classes)):
-            if matrix[i, j]:
-                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7,
-                        color="white" if shares[i, j] > 0.5 else "black")  # fmt: skip
-    ax.set_xticks(range(len(classes)), classes, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    cmap = plt.get_cmap(SEQUENTIAL)
+    image = ax.imshow(shares.numpy(), cmap=cmap, vmin=0, vmax=1)
+    if count <= MAX_COUNTED_CLASSES:
+        for i in range(count):
+            for j in range(count):
+                if matrix[i, j]:
+                    ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center",
+                            color=text_colour_on(cmap(float(shares[i, j]))))  # fmt: skip
+    ax.set_xticks(range(count), classes, rotation=60, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(count), classes)
     ax.set(xlabel="predicted", ylabel="true")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class")
     accuracy = float(matrix.diag().sum()) / max(int(matrix.sum()), 1)
-    ax.set_title(f"confusion matrix: accuracy {accuracy:.4f}", fontsize=10)
+    ax.set_title(f"confusion matrix: accuracy {accuracy:.4f}")
     return fig
 
 
@@ -95,10 +103,10 @@ def predictions_figure(
     data: ImageDataset,
     predicted: torch.Tensor,
     indices: Sequence[int],
-    ncols: int = 8,
+    ncols: int = 4,
     fig: Figure | None = None,
 ) -> Figure:
-    """Draw the images at ``indices`` with their true and predicted classes (wrong ones in red).
+    """Draw the images at ``indices`` with their predicted class, and the true one under a wrong guess (in red).
 
     ``predicted`` holds one class index per image of ``data``; ``indices`` are ints from 0 to len(data) - 1
     (at most ``MAX_PANELS`` of them).
@@ -108,7 +116,7 @@ def predictions_figure(
         ...                              torch.tensor([0, 1]), ("a", "b"), "made up")
         >>> fig = predictions_figure(data, torch.tensor([0, 0]), range(2), ncols=2)
         >>> [ax.get_title().splitlines()[-1] for ax in fig.axes]
-        ['a', '(true: b)']
+        ['a', 'true: b']
     """
     check_instance(data, "data", ImageDataset)
     images = check_drawable(data.images, "data.images", rank=4, layout="(N, C, H, W)")
@@ -126,7 +134,8 @@ def predictions_figure(
     ncols = check_positive_int(ncols, "ncols", maximum=MAX_NCOLS, limit_name="MAX_NCOLS")
     check_instance(fig, "fig", Figure, optional=True)
     nrows = -(-len(indices) // ncols)
-    fig = fig or plt.figure(figsize=(1.5 * ncols, 1.75 * nrows), layout="constrained")
+    panel = WIDTH / ncols
+    fig = fig or plt.figure(figsize=(WIDTH, nrows * (panel + 0.5)), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
@@ -134,6 +143,6 @@ def predictions_figure(
         pixels, cmap = image_for_display(data.images[index])
         ax.imshow(pixels, cmap=cmap)
         truth, guess = int(data.labels[index]), int(predicted[index])
-        ax.set_title(f"{data.classes[guess]}\n(true: {data.classes[truth]})" if guess != truth else data.classes[guess],
-                     fontsize=7, color="#c44e52" if guess != truth else "black")  # fmt: skip
+        ax.set_title(f"{data.classes[guess]}\ntrue: {data.classes[truth]}" if guess != truth else data.classes[guess],
+                     color=WRONG if guess != truth else "black")  # fmt: skip
     return fig

@@ -25,7 +25,8 @@ from ..checks import (
     check_str,
     check_tensor,
 )
-from ..display import map_limits
+from ..display import map_limits, symmetric_limit
+from ..style import DIVERGING, SEQUENTIAL, WIDTH
 
 MAX_PANELS = 128
 """Most images (axes) in one matplotlib figure: 128 take seconds to draw and save; thousands take minutes."""
@@ -48,7 +49,7 @@ def feature_maps_figure(
     *,
     ncols: int | None = None,
     title: str | None = None,
-    cmap: str = "viridis",
+    cmap: str = SEQUENTIAL,
     shared_scale: bool = False,
     labels: Iterable[str] | None = None,
     fig: Figure | None = None,
@@ -56,7 +57,8 @@ def feature_maps_figure(
     """Draw every channel of a (C, H, W) or (1, C, H, W) tensor as a grid of images; return the Figure.
 
     Each map gets its own colour range unless ``shared_scale``; a constant map is drawn as one flat colour
-    and labelled with its value, never stretched into noise. At most [`MAX_PANELS`][cnnatlas.figures.features.MAX_PANELS] maps and
+    and labelled with its value, never stretched into noise. With ``cmap=cnnatlas.style.DIVERGING`` (signed
+    maps) every range is symmetric around zero, so that white means 0. At most [`MAX_PANELS`][cnnatlas.figures.features.MAX_PANELS] maps and
     [`MAX_NCOLS`][cnnatlas.figures.features.MAX_NCOLS] columns; ``labels`` (a sequence of strings, not one string) names each map.
 
     Examples:
@@ -87,19 +89,32 @@ def feature_maps_figure(
     data = maps.detach().cpu().float().numpy()
     ncols = ncols or min(count, 8)
     nrows = math.ceil(count / ncols)
-    fig = fig or plt.figure(figsize=(1.6 * ncols, 1.7 * nrows + (0.4 if title else 0)), layout="constrained")
+    height, width = data.shape[1:]
+    panel = WIDTH / ncols
+    constants = any(map_limits(m)[2] for m in data) and not shared_scale
+    row_height = panel * height / width + (0.55 if constants else 0.3)
+    fig = fig or plt.figure(
+        figsize=(WIDTH, nrows * row_height + (0.45 if title else 0)), layout="constrained"
+    )
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    shared = map_limits(data) if shared_scale else None
+    shared = _limits(data, cmap) if shared_scale else None
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if index >= count:
             continue
-        vmin, vmax, constant = shared or map_limits(data[index])
+        vmin, vmax, constant = shared or _limits(data[index], cmap)
         ax.imshow(data[index], cmap=cmap, vmin=vmin, vmax=vmax)
-        label = names[index] + (
-            f"\nconstant {data[index].flat[0]:.3g}" if constant and not shared_scale else ""
-        )
-        ax.set_title(label, fontsize=8)
+        label = names[index] + (f"\n= {data[index].flat[0]:.3g}" if constant and not shared_scale else "")
+        ax.set_title(label)
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _limits(values: object, cmap: str) -> tuple[float, float, bool]:
+    """(vmin, vmax, is_constant) of one map or all of them: symmetric around 0 for the diverging map."""
+    low, high, constant = map_limits(values)
+    if cmap == DIVERGING:
+        limit = symmetric_limit(values)
+        return -limit, limit, constant
+    return low, high, constant

@@ -17,7 +17,11 @@ from matplotlib.figure import Figure
 from ..checks import check_at_most, check_bool, check_instance, check_positive_int, check_tensor
 from ..display import symmetric_limit
 from ..kernels import kernels_as_rgb
+from ..style import DIVERGING, NARROW, TITLE_SIZE, WIDTH
 from .features import MAX_NCOLS, MAX_PANELS
+
+KERNEL_PANEL = 1.0
+"""Largest inches of one kernel's panel: a few kernels are not blown up to the page's width."""
 
 
 def kernels_figure(
@@ -48,27 +52,31 @@ def kernels_figure(
     check_instance(fig, "fig", Figure, optional=True)
     w = weight.detach().cpu().float()[:max_out, :max_in].numpy()
     n_out, n_in = w.shape[:2]
-    fig = fig or plt.figure(figsize=(1.1 * n_out + 0.6, 1.1 * n_in + 0.6), layout="constrained")
+    panel = min(KERNEL_PANEL, (WIDTH - 1.6) / n_out)  # room for the row labels and the colour bar
+    width = max(NARROW, panel * n_out + 1.6)
+    fig = fig or plt.figure(figsize=(width, panel * n_in + 1.3), layout="constrained")
     axes = fig.subplots(n_in, n_out, squeeze=False)
     shared = symmetric_limit(w)
     image = None
     for i in range(n_in):
         for o in range(n_out):
             limit = shared if shared_scale else symmetric_limit(w[o, i])
-            image = axes[i, o].imshow(w[o, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+            image = axes[i, o].imshow(w[o, i], cmap=DIVERGING, vmin=-limit, vmax=limit)
             axes[i, o].set_xticks([]), axes[i, o].set_yticks([])
             if i == 0:
-                axes[i, o].set_title(f"out {o}", fontsize=8)
+                axes[i, o].set_title(str(o))
             if o == 0:
-                axes[i, o].set_ylabel(f"in {i}", fontsize=8)
+                axes[i, o].set_ylabel(str(i), rotation=0, ha="right", va="center")
+    fig.supxlabel("output channel (column)")
+    fig.supylabel("input channel")
     if shared_scale and image is not None:
-        fig.colorbar(image, ax=axes, shrink=0.6, label="weight")
+        fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
     shown = (
         f" (first {n_out} x {n_in} of {tuple(weight.shape[:2])})"
         if (n_out, n_in) != tuple(weight.shape[:2])
         else ""
     )
-    fig.suptitle(f"kernels {tuple(weight.shape)}{shown}", fontsize=10)
+    fig.suptitle(f"kernels {tuple(weight.shape)}{shown}", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -88,14 +96,16 @@ def rgb_kernels_figure(weight: torch.Tensor, ncols: int = 16, fig: Figure | None
     count = images.shape[0]
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    fig = fig or plt.figure(figsize=(0.7 * ncols + 0.4, 0.75 * nrows + 0.5), layout="constrained")
+    panel = min(KERNEL_PANEL, WIDTH / ncols)
+    width = max(WIDTH if nrows > 1 else NARROW, panel * ncols)
+    fig = fig or plt.figure(figsize=(width, panel * nrows + 0.9), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if index < count:
             ax.imshow(images[index], interpolation="nearest")
     fig.suptitle(
-        f"{count} RGB kernels of {weight.shape[2]}x{weight.shape[3]}, each scaled to its own range",
-        fontsize=10,
+        f"{count} RGB kernels of {weight.shape[2]}x{weight.shape[3]}\neach scaled to its own range",
+        fontsize=TITLE_SIZE,
     )
     return fig

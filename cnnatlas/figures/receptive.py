@@ -25,6 +25,7 @@ from matplotlib.patches import Rectangle
 from ..checks import check_drawable, check_instance, check_non_negative_int, check_tensor, describe
 from ..display import display_values, rescale
 from ..receptive import ReceptiveField
+from ..style import CATEGORICAL, GRAY, OUTLINE, SEQUENTIAL, WIDTH
 
 
 def _check_unit(unit: object, field: ReceptiveField, size: tuple[int, int]) -> None:
@@ -81,28 +82,27 @@ def receptive_field_figure(
     data = (
         display_values(image) if image.dtype == torch.uint8 else rescale(display_values(image), constant=0.0)
     )
-    ax = ax or plt.figure(figsize=(5, 5), layout="constrained").subplots()
+    ax = ax or plt.figure(figsize=(WIDTH * 0.75, WIDTH * 0.75 + 0.4), layout="constrained").subplots()
     ax.imshow(
         data.transpose(1, 2, 0) if data.shape[0] == 3 else data[0],
-        cmap=None if data.shape[0] == 3 else "gray",
+        cmap=None if data.shape[0] == 3 else GRAY,
     )
     if gradient is not None:
         g = gradient.detach().cpu().numpy()
         alpha = np.where(g > 0, 0.25 + 0.6 * g / (g.max() or 1.0), 0.0)
-        ax.imshow(np.where(g > 0, g, np.nan), cmap="magma", alpha=alpha)
+        ax.imshow(np.where(g > 0, g, np.nan), cmap=SEQUENTIAL, alpha=alpha)
         rows, cols = np.nonzero(g)
         if rows.size:
             ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), cols.max() - cols.min() + 1, rows.max() - rows.min() + 1,
-                                   fill=False, edgecolor="#2ca02c", linewidth=1.5, label="non-zero gradient"))  # fmt: skip
+                                   fill=False, edgecolor=CATEGORICAL[2], linewidth=1.5, label="non-zero gradient"))  # fmt: skip
     (top, bottom), (left, right) = field.box(unit)
-    ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False, edgecolor="#1f77b4",
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left + 1, bottom - top + 1, fill=False, edgecolor=OUTLINE,
                            linewidth=2, linestyle="--", label=f"theoretical {field.size[0]}x{field.size[1]}"))  # fmt: skip
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(height - 0.5, -0.5)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     ax.set_title(
-        f"{field.name} unit {tuple(unit)}: field {field.size[0]}x{field.size[1]}, jump {field.jump[0]}",
-        fontsize=9,
+        f"{field.name} unit {tuple(unit)}\nfield {field.size[0]}x{field.size[1]}, jump {field.jump[0]}"
     )
     ax.set_axis_off()
     return ax.figure

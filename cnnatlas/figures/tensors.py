@@ -7,6 +7,7 @@ Examples:
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -15,15 +16,31 @@ from matplotlib.figure import Figure
 
 from ..checks import check_at_most, check_drawable, check_instance, check_names, check_str, check_tensor
 from ..display import display_values, to_hwc
+from ..style import (
+    CATEGORICAL,
+    CHANNEL_CMAPS,
+    CHANNEL_COLOURS,
+    GRAY,
+    SEQUENTIAL,
+    TITLE_SIZE,
+    WIDTH,
+    text_colour_on,
+)
 from ..tensors import layout_info, memory_order
 from .features import MAX_PANELS
 
-RGB_CMAPS = ("Reds", "Greens", "Blues")
-"""Colour maps for the R, G and B channels of an image."""
+RGB_CMAPS = CHANNEL_CMAPS
+"""Colour maps for the R, G and B channels of an image ([`cnnatlas.style.CHANNEL_CMAPS`][cnnatlas.style.CHANNEL_CMAPS])."""
 MAX_IMAGE_CHANNELS = 16
-"""Most channels [`channels_figure()`][cnnatlas.figures.tensors.channels_figure] draws in its one row (each panel 2.6 inches wide)."""
+"""Most channels [`channels_figure()`][cnnatlas.figures.tensors.channels_figure] draws (in rows of at most 4 panels)."""
 MAX_MEMORY_CELLS = 96
 """Most elements [`memory_order_figure()`][cnnatlas.figures.tensors.memory_order_figure] draws, one labelled cell each."""
+MEMORY_ROW = 18
+"""Cells per row of [`memory_order_figure()`][cnnatlas.figures.tensors.memory_order_figure]: longer orders wrap (a cell stays readable on a phone)."""
+BATCH_HEIGHT = 6.0
+"""Inches that [`batch_figure()`][cnnatlas.figures.tensors.batch_figure]'s panels may take in height (a batch stays on one screen)."""
+CHANNELS_PER_ROW = 4
+"""Panels per row of [`channels_figure()`][cnnatlas.figures.tensors.channels_figure]."""
 
 
 def channels_figure(
@@ -52,20 +69,28 @@ def channels_figure(
             raise ValueError(f"titles: expected one title per channel ({channels}), got {len(titles)}")
     check_instance(fig, "fig", Figure, optional=True)
     data = display_values(image)
-    fig = fig or plt.figure(figsize=(2.6 * (channels + 1), 2.8), layout="constrained")
-    axes = fig.subplots(1, channels + 1)
+    ncols = min(channels + 1, CHANNELS_PER_ROW)
+    nrows = -(-(channels + 1) // ncols)
+    height, width = data.shape[1:]
+    panel = WIDTH / ncols
+    fig = fig or plt.figure(
+        figsize=(WIDTH, nrows * (0.9 * panel * height / width + 0.35) + 0.4), layout="constrained"
+    )
+    axes = fig.subplots(nrows, ncols, squeeze=False).flat
     composite = to_hwc(image) if channels == 3 else data[0]
     axes[0].imshow(
-        np.clip(composite, 0, 1) if channels == 3 else composite, cmap=None if channels == 3 else "gray"
+        np.clip(composite, 0, 1) if channels == 3 else composite, cmap=None if channels == 3 else GRAY
     )
-    axes[0].set_title(f"image {tuple(image.shape)}", fontsize=9)
+    axes[0].set_title("image" if channels == 3 else "x[0] in gray")
     names = titles or (("R", "G", "B") if channels == 3 else tuple(f"channel {c}" for c in range(channels)))
     for c in range(channels):
-        cmap = RGB_CMAPS[c] if channels == 3 else "viridis"
-        axes[c + 1].imshow(data[c], cmap=cmap)
-        axes[c + 1].set_title(f"x[{c}]: {names[c]}  {tuple(data[c].shape)}", fontsize=9)
+        axes[c + 1].imshow(data[c], cmap=RGB_CMAPS[c] if channels == 3 else SEQUENTIAL)
+        axes[c + 1].set_title(f"x[{c}]: {names[c]}")
     for ax in axes:
         ax.set_axis_off()
+    fig.suptitle(
+        f"image {tuple(image.shape)}: each channel x[c] is {tuple(data[0].shape)}", fontsize=TITLE_SIZE
+    )
     return fig
 
 
@@ -82,17 +107,19 @@ def batch_figure(batch: torch.Tensor, fig: Figure | None = None) -> Figure:
                   hint="pass batch[:n]")  # fmt: skip
     check_instance(fig, "fig", Figure, optional=True)
     data = display_values(batch)
-    fig = fig or plt.figure(figsize=(1.9 * c + 0.5, 1.9 * n), layout="constrained")
+    height, width = data.shape[2:]
+    panel = min((WIDTH - 0.4) / c, BATCH_HEIGHT / n / (height / width))  # wide enough, not too tall
+    fig = fig or plt.figure(figsize=(panel * c + 0.4, n * panel * height / width + 0.7), layout="constrained")
     axes = fig.subplots(n, c, squeeze=False)
     for i in range(n):
         for j in range(c):
-            axes[i, j].imshow(data[i, j], cmap=RGB_CMAPS[j] if c == 3 else "viridis")
+            axes[i, j].imshow(data[i, j], cmap=RGB_CMAPS[j] if c == 3 else SEQUENTIAL)
             axes[i, j].set_xticks([]), axes[i, j].set_yticks([])
             if i == 0:
-                axes[i, j].set_title(f"channel {j}", fontsize=9)
+                axes[i, j].set_title(f"channel {j}")
             if j == 0:
-                axes[i, j].set_ylabel(f"sample {i}", fontsize=9)
-    fig.suptitle(f"batch {tuple(batch.shape)}: x[n, c] is one {tuple(batch.shape[2:])} map", fontsize=10)
+                axes[i, j].set_ylabel(f"sample {i}")
+    fig.suptitle(f"batch {tuple(batch.shape)}: x[n, c] is {tuple(batch.shape[2:])}", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -113,23 +140,25 @@ def memory_order_figure(x: torch.Tensor, title: str | None = None, ax: Axes | No
         check_str(title, "title", non_empty=False)
     check_instance(ax, "ax", Axes, optional=True)
     order = memory_order(x)
+    per_row = min(len(order), MEMORY_ROW)
+    rows = -(-len(order) // per_row)
     if ax is None:
-        ax = plt.figure(figsize=(min(0.42 * len(order) + 1, 16), 1.4), layout="constrained").subplots()
-    colours = plt.get_cmap("Set2")
+        ax = plt.figure(figsize=(WIDTH, 0.55 * rows + 1.1), layout="constrained").subplots()
+    colours = CHANNEL_COLOURS if x.shape[1] == 3 else CATEGORICAL
     for position, (_n, c, h, w) in enumerate(order):
-        ax.add_patch(plt.Rectangle((position, 0), 0.95, 1, color=colours(c % 8)))
-        ax.text(
-            position + 0.47,
-            0.5,
-            f"{'RGB'[c] if x.shape[1] == 3 else c}\n{h}{w}",
-            ha="center",
-            va="center",
-            fontsize=7,
-        )
-    ax.set_xlim(0, len(order))
-    ax.set_ylim(0, 1)
-    ax.set_yticks([])
-    ax.set_xlabel("address (elements from the start of storage)")
+        colour = colours[c % len(colours)]
+        row, col = divmod(position, per_row)
+        ax.add_patch(plt.Rectangle((col, row), 0.95, 0.95, color=colour))
+        ax.text(col + 0.47, row + 0.47, f"{'RGB'[c] if x.shape[1] == 3 else c}\n{h}{w}", ha="center", va="center",
+                linespacing=1.0, color=text_colour_on(matplotlib.colors.to_rgb(colour)))  # fmt: skip
+    ax.set_xlim(0, per_row)
+    ax.set_ylim(rows, 0)
+    ax.set_xticks([i + 0.47 for i in range(0, per_row, 3)], [str(i) for i in range(0, per_row, 3)])
+    ax.set_yticks([r + 0.47 for r in range(rows)], [str(r * per_row) for r in range(rows)])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xlabel("address (elements from the start of storage" + (", + row start)" if rows > 1 else ")"))
     info = layout_info(x)
-    ax.set_title(title or f"{info.memory_format}: shape {info.shape}, strides {info.strides}", fontsize=9)
+    ax.set_title(title or f"{info.memory_format}: shape {info.shape}, strides {info.strides}")
     return ax.figure

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..checks import check_instance
+from ..style import TITLE_SIZE, WIDTH
 from ..train import TrainResult
 
 
@@ -33,7 +35,7 @@ def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
         raise ValueError("result: has no per-epoch history to plot")
     check_instance(fig, "fig", Figure, optional=True)
     epochs = [h.epoch for h in result.history]
-    fig = fig or plt.figure(figsize=(8, 3), layout="constrained")
+    fig = fig or plt.figure(figsize=(WIDTH, 3.2), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot(epochs, [h.train_loss for h in result.history], "o-", label="train")
     loss_ax.plot(epochs, [h.test_loss for h in result.history], "s-", label="test")
@@ -42,7 +44,8 @@ def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
     acc_ax.plot(epochs, [h.test_accuracy for h in result.history], "s-", label="test")
     acc_ax.set(title="accuracy", xlabel="epoch")
     for ax in (loss_ax, acc_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle(f"{result.model_name} on {result.data_name} ({result.device_name})", fontsize=10)
+    fig.suptitle(f"{result.model_name} on {result.data_name} ({result.device_name})", fontsize=TITLE_SIZE)
     return fig

@@ -27,6 +27,7 @@ from ..checks import (
     check_tensor,
 )
 from ..display import map_limits
+from ..style import HIGHLIGHT, OUTLINE, PLOTLY_INPUT_GRID, PLOTLY_SEQUENTIAL, WRONG
 from ..windows import WindowSteps, scatter_steps
 from .controls import MAX_FRAMES, check_height, frame_slider, play_buttons
 
@@ -87,24 +88,24 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
     shown_grid = np.where(np.isfinite(grid), grid, np.nan)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.08,
                         subplot_titles=(f"input {arith.input.shape} as the kernel sees it {grid.shape}", f"output {output.shape}"))  # fmt: skip
-    fig.add_trace(go.Heatmap(z=shown_grid, text=_text(shown_grid), texttemplate="%{text}", colorscale="Greys",
-                             showscale=False, opacity=0.35, hoverinfo="skip"), 1, 1)  # fmt: skip
+    fig.add_trace(go.Heatmap(z=shown_grid, text=_text(shown_grid), texttemplate="%{text}", colorscale=PLOTLY_INPUT_GRID,
+                             showscale=False, hoverinfo="skip"), 1, 1)  # fmt: skip
     real = np.array(arith.input_cells)
     fig.add_trace(go.Scatter(x=real[:, 1], y=real[:, 0], mode="markers", name="input values",
-                             marker={"symbol": "square-open", "size": 22, "color": "#1f77b4", "line": {"width": 2}},
+                             marker={"symbol": "square-open", "size": 22, "color": OUTLINE, "line": {"width": 2}},
                              hoverinfo="skip"), 1, 1)  # fmt: skip
     first = arith.steps[0]
     win = np.array(first.window)
     fig.add_trace(go.Scatter(x=win[:, 1], y=win[:, 0], mode="markers", name="kernel window",
-                             marker={"symbol": "square", "size": 24, "color": "rgba(255,127,14,0.55)"}, hoverinfo="skip"), 1, 1)  # fmt: skip
+                             marker={"symbol": "square", "size": 24, "color": HIGHLIGHT, "opacity": 0.55}, hoverinfo="skip"), 1, 1)  # fmt: skip
     partial = np.full(output.shape, np.nan)
     partial[first.out_index] = first.value
     finite = output[np.isfinite(output)]
     low, high, _ = map_limits(finite) if finite.size else (0.0, 1.0, False)
-    fig.add_trace(go.Heatmap(z=partial, text=_text(partial), texttemplate="%{text}", colorscale="Viridis", zmin=low,
+    fig.add_trace(go.Heatmap(z=partial, text=_text(partial), texttemplate="%{text}", colorscale=PLOTLY_SEQUENTIAL, zmin=low,
                              zmax=high, showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
     fig.add_trace(go.Scatter(x=[first.out_index[1]], y=[first.out_index[0]], mode="markers", name="output cell",
-                             marker={"symbol": "square-open", "size": 26, "color": "#ff7f0e", "line": {"width": 3}}, hoverinfo="skip"), 1, 2)  # fmt: skip
+                             marker={"symbol": "square-open", "size": 26, "color": HIGHLIGHT, "line": {"width": 3}}, hoverinfo="skip"), 1, 2)  # fmt: skip
     frames, labels = [], []
     for n, step in enumerate(arith.steps):
         partial = np.full(output.shape, np.nan)
@@ -182,17 +183,22 @@ def scatter_animation(
                         subplot_titles=(f"input {x.shape}", f"canvas {full}; output {output.shape} inside the dashed box"))  # fmt: skip
     fig.add_trace(
         go.Heatmap(
-            z=x, text=_text(x), texttemplate="%{text}", colorscale="Blues", showscale=False, hoverinfo="skip"
+            z=x,
+            text=_text(x),
+            texttemplate="%{text}",
+            colorscale=PLOTLY_INPUT_GRID,
+            showscale=False,
+            hoverinfo="skip",
         ),
         1,
         1,
     )
-    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", marker={"symbol": "square-open", "size": 34, "color": "#ff7f0e", "line": {"width": 3}},
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", marker={"symbol": "square-open", "size": 34, "color": HIGHLIGHT, "line": {"width": 3}},
                              hoverinfo="skip"), 1, 1)  # fmt: skip
     high = float(np.max(canvases[-1])) if np.max(canvases[-1]) > 0 else 1.0
-    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", colorscale="Viridis", zmin=0, zmax=high,
+    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", colorscale=PLOTLY_SEQUENTIAL, zmin=0, zmax=high,
                              showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
-    fig.add_trace(go.Scatter(x=[k / 2 - 0.5], y=[k / 2 - 0.5], mode="markers", marker={"symbol": "square-open", "size": 20 * k, "color": "#ff7f0e",
+    fig.add_trace(go.Scatter(x=[k / 2 - 0.5], y=[k / 2 - 0.5], mode="markers", marker={"symbol": "square-open", "size": 20 * k, "color": HIGHLIGHT,
                                                                                      "line": {"width": 2}}, hoverinfo="skip"), 1, 2)  # fmt: skip
     frames, labels = [], []
     for n, canvas in enumerate(canvases):
@@ -205,7 +211,7 @@ def scatter_animation(
         labels.append(f"{i},{j}")
     fig.frames = frames
     crop = {"type": "rect", "xref": "x2", "yref": "y2", "x0": padding - 0.5, "y0": padding - 0.5,
-            "x1": full[1] - padding - 0.5, "y1": full[0] - padding - 0.5, "line": {"dash": "dash", "color": "#d62728", "width": 2}}  # fmt: skip
+            "x1": full[1] - padding - 0.5, "y1": full[0] - padding - 0.5, "line": {"dash": "dash", "color": WRONG, "width": 2}}  # fmt: skip
     fig.update_layout(title={"text": f"input[0, 0] = {x[0, 0]:.3g} adds {x[0, 0]:.3g} x kernel"}, height=height, showlegend=False,
                       shapes=[crop], updatemenus=play_buttons(800), sliders=[{**frame_slider(labels, "input cell "), "x": 0.2, "len": 0.8}],
                       margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
@@ -237,12 +243,12 @@ def window_comparison_animation(
         )
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.06)
     for col, arith in ((1, first), (2, second)):
-        fig.add_trace(go.Heatmap(z=arith.grid, text=_text(arith.grid), texttemplate="%{text}", colorscale="Greys", opacity=0.35,
+        fig.add_trace(go.Heatmap(z=arith.grid, text=_text(arith.grid), texttemplate="%{text}", colorscale=PLOTLY_INPUT_GRID,
                                  showscale=False, hoverinfo="skip"), 1, col)  # fmt: skip
     for col, arith in ((1, first), (2, second)):
         win = np.array(arith.steps[0].window)
         fig.add_trace(go.Scatter(x=win[:, 1], y=win[:, 0], mode="markers", hoverinfo="skip",
-                                 marker={"symbol": "square", "size": 22, "color": "rgba(255,127,14,0.6)"}), 1, col)  # fmt: skip
+                                 marker={"symbol": "square", "size": 22, "color": HIGHLIGHT, "opacity": 0.6}), 1, col)  # fmt: skip
     frames, labels = [], []
     for n, (a, b) in enumerate(zip(first.steps, second.steps, strict=True)):
         wa, wb = np.array(a.window), np.array(b.window)

@@ -52,7 +52,7 @@ fig = cnnatlas.channels_figure(chw)
 # %%
 # matplotlib draws HWC. Handing it a CHW tensor fails; convert back with ``permute(1, 2, 0)``
 # (``cnnatlas.to_hwc`` does that and scales uint8 to [0, 1]).
-fig, ax = plt.subplots(figsize=(3, 3))
+fig, ax = plt.subplots(figsize=(cnnatlas.style.NARROW * 0.75, cnnatlas.style.NARROW * 0.75))
 imshow_failed = False
 try:
     ax.imshow(chw.numpy())

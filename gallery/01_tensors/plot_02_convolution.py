@@ -161,8 +161,9 @@ print("flip(gx) == -gx: convolution and cross-correlation with gx differ by a si
 # %%
 # Now scikit-image's 512x512 grayscale camera photo. No padding, so each map is 510x510. The gradient
 # magnitude ``sqrt(Gx^2 + Gy^2)`` is large wherever the brightness changes in any direction, and small
-# on flat areas such as the sky: most pixels are far below the maximum. The colour scales stop at the
-# 99.5th percentile so that the weaker edges stay visible.
+# on flat areas such as the sky: most pixels are far below the maximum. The maps show a 256x256 crop around
+# the cameraman (a whole 510x510 map shrunk to a phone's width loses its thin edges), and the colour
+# scales stop at the crop's 99th percentile so that the weaker edges stay visible.
 camera = cnnatlas.load_photo("camera").float().div(255)  # (1, 512, 512) in [0, 1]
 cam_gx, cam_gy = F.conv2d(camera[None], sobel)[0]
 magnitude = torch.sqrt(cam_gx**2 + cam_gy**2)
@@ -174,19 +175,20 @@ median = float(magnitude.median())
 print(f"median magnitude {median:.3f}: {median / float(magnitude.max()):.1%} of the maximum")
 assert median < 0.05 * float(magnitude.max())
 
-fig, axes = plt.subplots(2, 2, figsize=(7, 6.7), layout="constrained")
-limit = float(torch.quantile(torch.cat([cam_gx.abs().flatten(), cam_gy.abs().flatten()]), 0.995))
+crop = (slice(40, 296), slice(150, 406))  # map rows and columns: the cameraman and his camera
+limit = float(torch.quantile(torch.cat([cam_gx[crop].abs().flatten(), cam_gy[crop].abs().flatten()]), 0.99))
+fig, axes = plt.subplots(2, 2, figsize=(cnnatlas.style.WIDTH, 5.6), layout="constrained")
 panels = [
-    (camera[0], "photo", dict(cmap="gray", vmin=0, vmax=1)),
-    (cam_gx, "Gx: left-to-right change", dict(cmap="RdBu_r", vmin=-limit, vmax=limit)),
-    (cam_gy, "Gy: top-to-bottom change", dict(cmap="RdBu_r", vmin=-limit, vmax=limit)),
-    (magnitude, "magnitude sqrt(Gx² + Gy²)", dict(cmap="magma", vmin=0, vmax=limit)),
+    (camera[0, 1:-1, 1:-1][crop], "photo", dict(cmap=cnnatlas.style.GRAY, vmin=0, vmax=1)),
+    (cam_gx[crop], "Gx: left-to-right", cnnatlas.style.diverging_scale(cam_gx, limit=limit)),
+    (cam_gy[crop], "Gy: top-to-bottom", cnnatlas.style.diverging_scale(cam_gy, limit=limit)),
+    (magnitude[crop], "sqrt(Gx² + Gy²)", dict(cmap=cnnatlas.style.SEQUENTIAL, vmin=0, vmax=limit)),
 ]
-for ax, (image_2d, title, style) in zip(axes.flat, panels, strict=True):
-    shown = ax.imshow(image_2d.numpy(), **style)
-    ax.set_title(title, fontsize=11)
+for ax, (image_2d, title, scale) in zip(axes.flat, panels, strict=True):
+    shown = ax.imshow(image_2d.numpy(), **scale)
+    ax.set_title(title)
     ax.set_axis_off()
-    fig.colorbar(shown, ax=ax, shrink=0.8)
+    fig.colorbar(shown, ax=ax, shrink=0.85)
 
 # %%
 # Step through the synthetic edge yourself: each frame is one window position and the output cell it
@@ -247,16 +249,16 @@ print(f"learned kernel:\n{learned.numpy().round(3)}\nmax |learned - gx| = {error
 assert error < 0.05, f"the learned kernel is {error:.3f} from Sobel"
 assert losses[-1] < losses[0] / 1000
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 3), layout="constrained",
-                         gridspec_kw={"width_ratios": [1.4, 1, 1]})
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.6), layout="constrained",
+                         gridspec_kw={"width_ratios": [1.3, 1, 1]})
 axes[0].semilogy(losses)
 axes[0].set_xlabel("step")
 axes[0].set_ylabel("MSE loss")
 axes[0].set_title("training loss")
 for ax, kernel, title in [(axes[1], learned, "learned"), (axes[2], gx, "Sobel gx")]:
-    ax.imshow(kernel.numpy(), cmap="RdBu_r", vmin=-2.2, vmax=2.2)
+    ax.imshow(kernel.numpy(), **cnnatlas.style.diverging_scale(kernel, limit=2.2))
     for (r, c), value in np.ndenumerate(kernel.numpy()):
-        ax.text(c, r, f"{round(float(value), 2) + 0.0:.2f}", ha="center", va="center", fontsize=10,
+        ax.text(c, r, f"{round(float(value), 2) + 0.0:.2f}", ha="center", va="center",
                 color="white" if abs(value) > 1.5 else "black")
     ax.set_title(title)
     ax.set_axis_off()

@@ -63,14 +63,14 @@ with torch.no_grad():
     manual = sum(per_channel) + conv.bias[0]
 print(f"weight {tuple(conv.weight.shape)}; max |manual - conv| = {float((manual - full[0]).abs().max()):.2e}")
 assert tuple(conv.weight.shape) == (2, 3, 5, 5) and torch.allclose(manual, full[0], atol=1e-5)
-panels = [(per_channel[i], f"conv2d({name}, weight[0, {i}])") for i, name in enumerate("RGB")]
+panels = [(per_channel[i], f"{name} with weight[0, {i}]") for i, name in enumerate("RGB")]
 panels += [(manual, "sum + bias[0]"), (full[0], "conv(photo)[0]")]
-fig, axes = plt.subplots(1, 5, figsize=(13, 2.6), layout="constrained")
-for ax, (image, title) in zip(axes, panels, strict=True):
-    limit = float(image.abs().max())  # colour scale centred on zero
-    ax.imshow(image.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(title, fontsize=9)
+fig, axes = plt.subplots(2, 3, figsize=(cnnatlas.style.WIDTH, 3.8), layout="constrained")
+for ax in axes.flat:
     ax.set_axis_off()
+for ax, (image, title) in zip(axes.flat, panels, strict=False):
+    ax.imshow(image.numpy(), **cnnatlas.style.diverging_scale(image))  # colour scale centred on zero
+    ax.set_title(title)
 
 # %%
 # The article's output-size formula, ``(in + 2*padding - kernel) / stride + 1`` (floored), and its

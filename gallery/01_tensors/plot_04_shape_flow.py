@@ -108,10 +108,10 @@ assert conv_macs / t.total_macs > 0.99
 for r in named:  # MACs = weights x output positions: 1 position for a Linear layer, H x W for a convolution
     positions = r.output_shape[2] * r.output_shape[3] if r.layer_type == "Conv2d" else 1
     assert r.macs == layers[r.name].weight.numel() * positions
-fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
+fig, (left, right) = plt.subplots(1, 2, figsize=(cnnatlas.style.WIDTH, 3.2), layout="constrained", sharey=True)
 labels = [f"{r.name} {r.layer_type}" for r in named]
-left.barh(labels, [r.params for r in named], color="#4c72b0")
-left.set_title(f"parameters (total {t.total_params:,})", fontsize=10)
-right.barh(labels, [r.macs / 1e6 for r in named], color="#dd8452")
-right.set_title(f"MACs, millions (total {t.total_macs / 1e6:.1f} M)", fontsize=10)
-left.invert_yaxis(), right.invert_yaxis()
+left.barh(labels, [r.params for r in named], color=cnnatlas.style.CATEGORICAL[0])
+left.set_title(f"parameters\n(total {t.total_params:,})")
+right.barh(labels, [r.macs / 1e6 for r in named], color=cnnatlas.style.CATEGORICAL[1])
+right.set_title(f"MACs, millions\n(total {t.total_macs / 1e6:.1f} M)")
+left.invert_yaxis()

@@ -36,14 +36,14 @@ assert torch.equal(x, nhwc), "same values at the same indices"
 # The memory order, element by element: each cell is one value, labelled with its channel and its
 # (row, col). NCHW stores a whole red plane, then green, then blue; channels_last interleaves R, G, B
 # pixel by pixel.
-fig, axes = plt.subplots(2, 1, figsize=(12, 3), layout="constrained")
+fig, axes = plt.subplots(2, 1, figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
 one = torch.zeros(1, 3, 2, 3)
 nchw_channels = [index[1] for index in cnnatlas.memory_order(one)]
 cl_channels = [index[1] for index in cnnatlas.memory_order(one.to(memory_format=torch.channels_last))]
 print(f"channel of each element in memory, NCHW:          {nchw_channels}")
 print(f"channel of each element in memory, channels_last: {cl_channels}")
 assert nchw_channels == [0] * 6 + [1] * 6 + [2] * 6 and cl_channels == [0, 1, 2] * 6
-cnnatlas.memory_order_figure(one, title="NCHW (contiguous): channel planes one after another", ax=axes[0])
+cnnatlas.memory_order_figure(one, title="NCHW (contiguous): one channel plane after another", ax=axes[0])
 cnnatlas.memory_order_figure(one.to(memory_format=torch.channels_last), title="channels_last (NHWC order)", ax=axes[1])
 
 # %%
@@ -108,7 +108,7 @@ print(f"On this machine {faster} took {min(nchw_ms, cl_ms) / max(nchw_ms, cl_ms)
       f"channels_last run is channels_last too: {cl_out.is_contiguous(memory_format=torch.channels_last)}.")
 assert torch.allclose(cl_out, nchw_out, atol=1e-4), "the layout changes the speed, not the result"
 assert cl_out.is_contiguous(memory_format=torch.channels_last)
-fig, ax = plt.subplots(figsize=(5, 2.2), layout="constrained")
-ax.barh(["NCHW", "channels_last"], [nchw_ms, cl_ms], color=["#4c72b0", "#dd8452"])
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 2.2), layout="constrained")
+ax.barh(["NCHW", "channels_last"], [nchw_ms, cl_ms], color=cnnatlas.style.CATEGORICAL[:2])
 ax.set_xlabel("milliseconds per forward (lower is faster)")
-ax.set_title(f"3x3 conv 64->64, 16x56x56 on {cnnatlas.device_name(device)}", fontsize=9)
+ax.set_title(f"3x3 conv 64->64, 16x56x56 on {cnnatlas.device_name(device)}")

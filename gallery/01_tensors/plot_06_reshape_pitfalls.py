@@ -158,12 +158,13 @@ assert wrong - chance < 0.05 and right - wrong > 0.15, f"the wrong flatten shoul
 # A linear read-out on raw pixels is a weak classifier, but at over three times chance it is plainly
 # reading the images. The same weights fed the same pixels in the other order fall to within a few
 # points of chance.
-fig, ax = plt.subplots(figsize=(5, 2.2), layout="constrained")
-ax.barh(["(H, W, C), as fitted", "(C, H, W), nn.Flatten"], [right, wrong], color=["#4c72b0", "#c44e52"])
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 2.4), layout="constrained")
+ax.barh(["(H, W, C), as fitted", "(C, H, W), nn.Flatten"], [right, wrong],
+        color=[cnnatlas.style.CATEGORICAL[0], cnnatlas.style.WRONG])
 ax.axvline(chance, color="k", linestyle="--", linewidth=1, label=f"chance ({chance:.0%})")
-ax.set_xlim(0, 1), ax.invert_yaxis(), ax.legend(loc="lower right", fontsize=8)
+ax.set_xlim(0, 1), ax.invert_yaxis(), ax.legend(loc="lower right")
 ax.set_xlabel("test accuracy on 2,000 CIFAR-10 images")
-ax.set_title("the same Linear(3072, 10), two flatten orders", fontsize=10)
+ax.set_title("the same Linear(3072, 10), two flatten orders")
 
 # %%
 # What the wrong flatten does to a picture: the (C, H, W) values read back as (H, W, C). Every
@@ -173,13 +174,13 @@ ax.set_title("the same Linear(3072, 10), two flatten orders", fontsize=10)
 # made of the red plane only, then green, then blue.
 image = x_test[0]
 scrambled = image.flatten().view(32, 32, 3)  # CHW values, read as HWC
-fig, axes = plt.subplots(1, 3, figsize=(8, 3), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.9), layout="constrained")
 axes[0].imshow(cnnatlas.to_hwc(image))
-axes[0].set_title(f"a test image ({test.classes[test.labels[0]]})", fontsize=10)
+axes[0].set_title(f"a test image\n({test.classes[test.labels[0]]})")
 axes[1].imshow(scrambled.numpy())
-axes[1].set_title("flatten(CHW) read as HWC", fontsize=10)
+axes[1].set_title("flatten(CHW)\nread as HWC")
 axes[2].imshow(cnnatlas.to_hwc(image.flatten().view(3, 32, 32)))
-axes[2].set_title("fixed: view(3, 32, 32)", fontsize=10)
+axes[2].set_title("fixed:\nview(3, 32, 32)")
 for ax in axes:
     ax.set_axis_off()
 assert torch.equal(scrambled[0, 0], image[0, 0, :3]), "the first 'pixel' holds the first three reds"

@@ -33,14 +33,14 @@ assert torch.equal(shuffled, cnnatlas.channel_shuffle(channels, groups))
 
 # %%
 # The permutation as a picture: which input channel lands in which output slot, coloured by group.
-fig, ax = plt.subplots(figsize=(8, 2.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 2.6), layout="constrained")
 for position, source in enumerate(order):
-    colour = plt.get_cmap("tab10")(source // k)
+    colour = cnnatlas.style.CHANNEL_COLOURS[source // k]  # group g was made from colour "RGB"[g]
     ax.annotate("", xy=(position, 0), xytext=(source, 1), arrowprops={"arrowstyle": "->", "color": colour})
     ax.text(source, 1.08, str(source), ha="center", color=colour)
     ax.text(position, -0.18, str(source), ha="center", color=colour)
 ax.set_xlim(-0.5, 11.5), ax.set_ylim(-0.35, 1.25), ax.set_axis_off()
-ax.set_title(f"channel shuffle with {groups} groups of {k}: top = before, bottom = after", fontsize=10)
+ax.set_title(f"channel shuffle, {groups} groups of {k}\ntop: before, bottom: after")
 
 # %%
 # On real feature maps
@@ -61,16 +61,17 @@ with torch.no_grad():
 print(f"weight {tuple(grouped.weight.shape)}; output channels changed by the red input: "
       f"{changed.nonzero().flatten().tolist()}")
 assert tuple(grouped.weight.shape) == (12, 1, 5, 5) and changed.tolist() == [True] * 4 + [False] * 8
-labels = [f"ch {c} (group {c // 4}: {'RGB'[c // 4]})" for c in range(12)]
-fig = cnnatlas.feature_maps_figure(maps, ncols=4, labels=labels, title="grouped conv output: groups in order")
+labels = [f"ch {c}\ngroup {c // 4}: {'RGB'[c // 4]}" for c in range(12)]
+fig = cnnatlas.feature_maps_figure(maps, ncols=4, labels=labels, cmap=cnnatlas.style.DIVERGING,
+                                   title="grouped conv output: groups in order")
 
 # %%
 # After the shuffle, every run of 3 consecutive channels holds one channel from each group: one made
 # from red, one from green, one from blue.
 shuffled_maps = cnnatlas.channel_shuffle(maps, groups=3)
-slot_labels = [f"slot {i} <- ch {c} ({'RGB'[c // k]})" for i, c in enumerate(order)]
-fig = cnnatlas.feature_maps_figure(shuffled_maps, ncols=3, labels=slot_labels,
-                                 title="after channel_shuffle(groups=3): groups interleaved")
+slot_labels = [f"slot {i}\n<- ch {c} ({'RGB'[c // k]})" for i, c in enumerate(order)]
+fig = cnnatlas.feature_maps_figure(shuffled_maps, ncols=6, labels=slot_labels, cmap=cnnatlas.style.DIVERGING,
+                                   title="after channel_shuffle(groups=3)")
 assert all(torch.equal(shuffled_maps[0, i], maps[0, c]) for i, c in enumerate(order))
 assert all(sorted(c // k for c in order[run : run + 3]) == [0, 1, 2] for run in range(0, 12, 3))
 
@@ -101,14 +102,18 @@ def sees(shuffle: bool) -> torch.Tensor:
 
 
 without, with_shuffle = sees(False), sees(True)
-fig, axes = plt.subplots(1, 2, figsize=(8.5, 3), layout="constrained")
-for ax, matrix, title in ((axes[0], without, "grouped conv"), (axes[1], with_shuffle, "grouped conv, shuffle")):
-    ax.imshow(matrix.numpy(), cmap="Greens", vmin=0, vmax=1.4)
-    ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), [f"output group {g}" for g in range(3)])
-    ax.set_xlabel("input colour nudged"), ax.set_title(f"second layer after: {title}", fontsize=10)
+fig, axes = plt.subplots(1, 2, figsize=(cnnatlas.style.WIDTH, 3.2), layout="constrained", sharey=True)
+cmap = plt.get_cmap(cnnatlas.style.SEQUENTIAL)
+for ax, matrix, title in ((axes[0], without, "no shuffle"), (axes[1], with_shuffle, "shuffle between")):
+    ax.imshow(matrix.numpy(), cmap=cmap, vmin=0, vmax=1)
+    ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), [f"group {g}" for g in range(3)])
+    ax.set_xlabel("input colour nudged"), ax.set_title(title)
     for g in range(3):
         for colour in range(3):
-            ax.text(colour, g, "sees" if matrix[g, colour] else "-", ha="center", va="center")
+            ax.text(colour, g, "sees" if matrix[g, colour] else "-", ha="center", va="center",
+                    color=cnnatlas.style.text_colour_on(cmap(float(matrix[g, colour]))))
+axes[0].set_ylabel("output group")
+fig.suptitle("what the second grouped conv sees")
 print(f"output groups that see all three colours: without shuffle {int(without.all(dim=1).sum())} of 3, "
       f"with shuffle {int(with_shuffle.all(dim=1).sum())} of 3")
 assert torch.equal(without, torch.eye(3, dtype=torch.bool)), "without a shuffle each group sees one colour"

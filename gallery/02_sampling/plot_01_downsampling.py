@@ -75,19 +75,19 @@ with torch.no_grad():
         "input 512x512": camera,
         "MaxPool2d(2)": nn.MaxPool2d(2)(camera),
         "AvgPool2d(2)": nn.AvgPool2d(2)(camera),
-        "Conv2d(k=2, s=2), weights 1/4": down_conv(camera),
+        "Conv2d(k=2, s=2)": down_conv(camera),
         "4 x MaxPool2d(2)": nn.Sequential(*[nn.MaxPool2d(2)] * 4)(camera),
         "4 x AvgPool2d(2)": nn.Sequential(*[nn.AvgPool2d(2)] * 4)(camera),
     }
 blocks = camera.view(1, 1, 256, 2, 256, 2)  # (row block, row in block, col block, col in block)
 assert torch.equal(results["MaxPool2d(2)"], blocks.amax(dim=(3, 5)))
 assert torch.allclose(results["AvgPool2d(2)"], blocks.mean(dim=(3, 5)))
-halved = ("MaxPool2d(2)", "AvgPool2d(2)", "Conv2d(k=2, s=2), weights 1/4")
+halved = ("MaxPool2d(2)", "AvgPool2d(2)", "Conv2d(k=2, s=2)")
 assert all(results[name].shape[-2:] == (256, 256) for name in halved)
-fig, axes = plt.subplots(2, 3, figsize=(9.6, 7), layout="constrained")
+fig, axes = plt.subplots(2, 3, figsize=(cnnatlas.style.WIDTH, 5.3), layout="constrained")
 for ax, (name, image) in zip(axes.flat, results.items(), strict=True):
-    ax.imshow(image[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
-    ax.set_title(f"{name}\n{tuple(image.shape[-2:])}", fontsize=9)
+    ax.imshow(image[0, 0].numpy(), cmap=cnnatlas.style.GRAY, vmin=0, vmax=1)
+    ax.set_title(f"{name}\n{tuple(image.shape[-2:])}")
     ax.set_axis_off()
 
 # %%
@@ -95,7 +95,7 @@ for ax, (name, image) in zip(axes.flat, results.items(), strict=True):
 # represent average pooling. It cannot represent max pooling: a convolution is linear,
 # the conv of a sum is the sum of the convs, and max pooling is not.
 with torch.no_grad():
-    same = torch.allclose(results["AvgPool2d(2)"], results["Conv2d(k=2, s=2), weights 1/4"])
+    same = torch.allclose(results["AvgPool2d(2)"], results["Conv2d(k=2, s=2)"])
     a, b = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]]), torch.tensor([[[[0.0, 1.0], [0.0, 0.0]]]])
     conv_linear = torch.allclose(down_conv(a + b), down_conv(a) + down_conv(b))
     pool = nn.MaxPool2d(2)

@@ -59,10 +59,11 @@ for layer, f in zip(stack, fields, strict=True):
 # Each 3x3 convolution adds \(2j\): 2 pixels before the first pooling, 4 after it, 8 after the second.
 # Each 2x2 pooling adds \(j\) and doubles the jump. The field grows fastest late in the network, where
 # units are far apart.
-fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.2), layout="constrained")
 ax.step(range(len(fields)), [f.size[0] for f in fields], where="mid", label="receptive field r")
 ax.step(range(len(fields)), [f.jump[0] for f in fields], where="mid", label="jump j")
-ax.set_xticks(range(len(fields)), [f"{f.name}\n{f.op[:4]}" for f in fields], fontsize=7)
+ax.set_xticks(range(len(fields)), [f"{f.name}\n{f.op[0]}" for f in fields])
+ax.set_xlabel("layer (C: Conv2d, R: ReLU, M: MaxPool2d)")
 ax.set(ylabel="input pixels")
 ax.legend()
 growth = {f.name: f.size[0] - p.size[0] for p, f in zip(fields, fields[1:], strict=False) if f.op == "Conv2d"}
@@ -147,16 +148,16 @@ assert corner == 1 and centre == float(grad.max()) > 1000
 # For the random ReLU stacks: the dashed box is the theoretical field, the solid square holds 90% of the
 # gradient (at L = 2 they coincide). Each panel is cropped to its own box, so the panels compare
 # *shares* of the box.
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.9), layout="constrained")
 for ax, depth in zip(axes, (2, 8, 32), strict=True):
     t, e, grad = measured["random ReLU", depth]
     c = size // 2
     crop = grad[c - t // 2 - 2 : c + t // 2 + 3, c - t // 2 - 2 : c + t // 2 + 3]
-    ax.imshow(crop.numpy(), cmap="magma")
-    ax.add_patch(plt.Rectangle((1.5, 1.5), t, t, fill=False, ls="--", lw=1.5, ec="#4c9be8"))
+    ax.imshow(crop.numpy(), cmap=cnnatlas.style.SEQUENTIAL)
+    ax.add_patch(plt.Rectangle((1.5, 1.5), t, t, fill=False, ls="--", lw=1.5, ec=cnnatlas.style.HIGHLIGHT))
     o = 2 + (t - e) / 2 - 0.5
     ax.add_patch(plt.Rectangle((o, o), e, e, fill=False, lw=1.5, ec="white"))
-    ax.set_title(f"L = {depth}: box {t} px, 90% in {e} px", fontsize=9)
+    ax.set_title(f"L = {depth}: box {t} px\n90% in {e} px")
     ax.set_axis_off()
 
 # %%
@@ -207,13 +208,13 @@ for depth, g in zip(depths, gaussian, strict=True):
     print(f"L={depth:2d}: Gaussian {g:5.1f} px, measured {measured['ones', depth][1]:2d} px")
     assert depth < 4 or abs(g - measured["ones", depth][1]) <= 2
 
-fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
 ax.plot(depths, [measured["ones", d][0] for d in depths], "o-", color="black", label="theoretical, 2L + 1")
 for kind, marker in (("ones", "s--"), ("random ReLU", "^--")):
     ax.plot(depths, [measured[kind, d][1] for d in depths], marker, label=f"90% of |gradient|, {kind}")
 ax.plot(depths, gaussian, ":", color="grey", label="Gaussian prediction, ones")
 ax.set(xlabel="depth L (3x3 convolutions)", ylabel="side (pixels)", title="receptive field vs effective field")
-ax.legend(fontsize=8)
+ax.legend()
 
 # %%
 # Growing like \(\sqrt{L}\), depth alone widens the effective field slowly; networks also use strides,

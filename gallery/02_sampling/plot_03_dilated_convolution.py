@@ -84,11 +84,11 @@ for layer, (s, d) in enumerate(zip(sizes_standard, sizes_dilated, strict=True), 
 params = [sum(p.numel() for p in stack.parameters()) for stack in (standard_stack, dilated_stack)]
 print(f"parameters: standard {params[0]}, dilated {params[1]}")
 assert params[0] == params[1] == depth * (9 + 1)
-fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
 ax.plot(range(1, depth + 1), sizes_standard, "o-", label="3x3, dilation 1: 2l + 1")
 ax.plot(range(1, depth + 1), sizes_dilated, "s-", label="3x3, dilation 1, 2, 4, ...: 2^(l+1) - 1")
 ax.set(xlabel="layers l", ylabel="receptive field (pixels)", yscale="log", title="same 9 weights per layer")
-ax.legend(fontsize=8)
+ax.legend()
 
 # %%
 # Coverage, and the gridding artefact
@@ -100,10 +100,10 @@ ax.legend(fontsize=8)
 # pixel in four of its box, a regular grid with holes. This is the *gridding* artefact (Wang et al.,
 # "Understanding Convolution for Semantic Segmentation", WACV 2018). Starting the doubling schedule at
 # dilation 1 avoids it: the offsets \(\sum_i a_i 2^i\) with \(a_i \in \{-1, 0, 1\}\) reach every pixel of
-# the box. Black: the pixels the unit sees; dashed: its theoretical field.
+# the box. Yellow: the pixels the unit sees, dark: those it does not; dashed: its theoretical field.
 gridded_stack = nn.Sequential(*[nn.Conv2d(1, 1, 3, padding=2, dilation=2) for _ in range(depth)])
 stacks = {"standard": standard_stack, "dilation 1, 2, 4, ...": dilated_stack, "dilation 2, 2, 2, ...": gridded_stack}
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 3.2), layout="constrained")
 for ax, (name, stack) in zip(axes, stacks.items(), strict=True):
     with torch.no_grad():
         for layer in stack:
@@ -123,7 +123,8 @@ for ax, (name, stack) in zip(axes, stacks.items(), strict=True):
         assert abs(share - 1 / 4) < 0.03
     else:
         assert bool(box.all()), "every pixel of the box"
-    ax.imshow(seen[c - h - 2 : c + h + 3, c - h - 2 : c + h + 3].numpy(), cmap="Greys", vmin=0, vmax=1)
-    ax.add_patch(plt.Rectangle((1.5, 1.5), theory, theory, fill=False, ls="--", lw=1.2, ec="#c44e52"))
-    ax.set_title(f"{name}\nfield {theory}x{theory}, sees {share:.0%}", fontsize=9)
+    ax.imshow(seen[c - h - 2 : c + h + 3, c - h - 2 : c + h + 3].numpy(), cmap=cnnatlas.style.SEQUENTIAL,
+              vmin=0, vmax=1)
+    ax.add_patch(plt.Rectangle((1.5, 1.5), theory, theory, fill=False, ls="--", lw=1.5, ec=cnnatlas.style.HIGHLIGHT))
+    ax.set_title(f"{name}\n{theory}x{theory}, sees {share:.0%}")
     ax.set_axis_off()

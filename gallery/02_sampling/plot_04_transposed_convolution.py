@@ -64,11 +64,11 @@ def sample_positions(n: int, m: int, align_corners: bool) -> np.ndarray:
     return np.clip(u, 0, n - 1)
 
 
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), layout="constrained", sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(cnnatlas.style.WIDTH, 4.0), layout="constrained", sharey=True)
 for ax, m in zip(axes, (8, 3), strict=True):
     ax.plot(range(4), signal.numpy(), "k-", lw=1, zorder=1)
     ax.plot(range(4), signal.numpy(), "ks", ms=9, mfc="white", label="input samples", zorder=2)
-    for align, color, marker in ((True, "tab:blue", "o"), (False, "tab:orange", "^")):
+    for align, color, marker in ((True, cnnatlas.style.CATEGORICAL[0], "o"), (False, cnnatlas.style.CATEGORICAL[1], "^")):
         out = F.interpolate(signal.view(1, 1, 4), size=m, mode="linear", align_corners=align)[0, 0]
         u = sample_positions(4, m, align)
         assert np.allclose(np.interp(u, np.arange(4), signal.numpy()), out.numpy(), atol=1e-6), "formula"
@@ -92,7 +92,7 @@ for m in range(2, 10):
             for align in (True, False)}
     assert torch.equal(ends[True], signal[[0, -1]]), f"align_corners=True keeps the corners, 4 -> {m}"
     assert torch.equal(ends[False], signal[[0, -1]]) == (m >= 4), f"align_corners=False, 4 -> {m}"
-axes[0].legend(fontsize=8, loc="upper left")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
 
 # %%
 # The price of ``align_corners=True``: the step between output samples is ``(n - 1) / (m - 1)`` input
@@ -153,11 +153,11 @@ assert C.shape == (4, 16)
 assert torch.allclose(C @ x.flatten(), F.conv2d(x[None, None], kernel[None, None]).flatten())
 print(f"C is {tuple(C.shape)}; C @ x.flatten() = {(C @ x.flatten()).tolist()} = F.conv2d(x, kernel)")
 
-fig, ax = plt.subplots(figsize=(8, 2.6), layout="constrained")
-image = ax.imshow(C.numpy(), cmap="RdBu_r", vmin=-2, vmax=2)
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 2.9), layout="constrained")
+image = ax.imshow(C.numpy(), **cnnatlas.style.diverging_scale(C, limit=2))
 for (r, c), value in np.ndenumerate(C.numpy()):
-    ax.text(c, r, f"{value:g}", ha="center", va="center", fontsize=8)
-ax.set(title="C: the 3x3 convolution of a 4x4 input as a 4 x 16 matrix",
+    ax.text(c, r, f"{value:g}", ha="center", va="center", color="white" if abs(value) > 1.5 else "black")
+ax.set(title="C: the 3x3 convolution of a 4x4 input\nas a 4 x 16 matrix",
        xlabel="input position (row-major, 0..15)", ylabel="output position", yticks=range(4))
 fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
 
@@ -263,7 +263,7 @@ cnnatlas.scatter_animation(torch.arange(1.0, 10.0).view(3, 3), ones, stride=2, p
 # interior position gets the same count.
 flat = torch.ones(1, 1, 8, 8)
 expected_counts = {3: [1, 2, 4], 4: [4], 2: [1]}
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 3.1), layout="constrained")
 for ax, k in zip(axes, expected_counts, strict=True):
     up = nn.ConvTranspose2d(1, 1, kernel_size=k, stride=2, padding=(k - 1) // 2, bias=False)
     with torch.no_grad():
@@ -271,11 +271,11 @@ for ax, k in zip(axes, expected_counts, strict=True):
         counts = up(flat)[0, 0]
     interior = sorted(set(counts[2:-2, 2:-2].flatten().int().tolist()))
     assert interior == expected_counts[k], f"kernel {k}: interior counts {interior}"
-    counts_image = ax.imshow(counts.numpy(), cmap="viridis", vmin=0, vmax=4)
-    ax.set_title(f"kernel {k}, stride 2\ninterior stamps per pixel: {interior}", fontsize=10)
+    counts_image = ax.imshow(counts.numpy(), cmap=cnnatlas.style.SEQUENTIAL, vmin=0, vmax=4)
+    ax.set_title(f"kernel {k}, stride 2\ninterior: {interior}")
     ax.set_axis_off()
 fig.colorbar(counts_image, ax=axes, shrink=0.8, label="stamps")
-fig.suptitle("constant input, all-ones kernel: how many stamps reach each output pixel", fontsize=10)
+fig.suptitle("constant input, all-ones kernel:\nstamps reaching each output pixel")
 
 # %%
 # **The kernel's own period.** Even overlap is not enough. Stamp ``i`` writes kernel row ``t`` to output
@@ -358,11 +358,10 @@ with torch.no_grad():
     drawn = {"input: smooth bump 16x16": bump[0, 0]}
     drawn |= {f"{label}\ncheckerboard {checkerboard(out[0, 0]):.2f}": out[0, 0]
               for label, layer in upsamplers(0).items() for out in [layer(bump)]}
-fig, axes = plt.subplots(1, 4, figsize=(10, 3.1), layout="constrained")
-for ax, (title, image) in zip(axes, drawn.items(), strict=True):
-    limit = float(image.abs().max())
-    ax.imshow(image.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(title, fontsize=9)
+fig, axes = plt.subplots(2, 2, figsize=(cnnatlas.style.WIDTH, 6.4), layout="constrained")
+for ax, (title, image) in zip(axes.flat, drawn.items(), strict=True):
+    ax.imshow(image.numpy(), **cnnatlas.style.diverging_scale(image))
+    ax.set_title(title)
     ax.set_axis_off()
 
 # %%
@@ -395,13 +394,12 @@ assert tconv_score > 0.05 and checkerboard(nearest_map) < 1e-5, (tconv_score, ch
 print(f"image {tuple(image.shape)} -> SimpleCNN {tuple(features.shape)} -> ConvTranspose2d {tuple(upsampled.shape)}")
 print(f"checkerboard, mean over the 16 output maps: {tconv_score:.3f}; nearest x2 of feature map 0: "
       f"{checkerboard(nearest_map):.3f}")
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.9), layout="constrained")
 axes[0].imshow(cnnatlas.to_hwc(test.images[0]))
-axes[0].set_title(f"input: {test.classes[int(test.labels[0])]} 32x32", fontsize=9)
-for ax, (title, fmap) in zip(axes[1:], [("feature map 0: 8x8", features[0, 0]),
-                                        ("ConvTranspose2d output 0: 16x16", upsampled[0, 0])], strict=True):
-    limit = float(fmap.abs().max())
-    ax.imshow(fmap.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(title, fontsize=9)
+axes[0].set_title(f"input: {test.classes[int(test.labels[0])]}\n32x32")
+for ax, (title, fmap) in zip(axes[1:], [("feature map 0\n8x8", features[0, 0]),
+                                        ("ConvTranspose2d\noutput 0: 16x16", upsampled[0, 0])], strict=True):
+    ax.imshow(fmap.numpy(), **cnnatlas.style.diverging_scale(fmap))
+    ax.set_title(title)
 for ax in axes:
     ax.set_axis_off()

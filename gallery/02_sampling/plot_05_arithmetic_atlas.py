@@ -16,7 +16,6 @@ convolution](../01_tensors/plot_02_convolution.md), [Down-sampling](plot_01_down
 
 # mkdocs_gallery_thumbnail_number = 1
 import itertools
-import warnings
 
 import matplotlib.pyplot as plt
 import torch
@@ -101,13 +100,13 @@ print("output_padding = max(stride, dilation) is refused by PyTorch")
 
 # %%
 # A map of the atlas: output size against input size for each convolution case.
-fig, ax = plt.subplots(figsize=(6.5, 3.5), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.8), layout="constrained")
 sizes = range(5, 17)
 for label, (k, s, p, d) in {"k3 p0 s1": (3, 1, 0, 1), "k3 p1 s1 (same)": (3, 1, 1, 1), "k3 p2 s1 (full)": (3, 1, 2, 1),
                             "k3 p1 s2": (3, 2, 1, 1), "k3 p0 s1 d2": (3, 1, 0, 2)}.items():
     ax.plot(sizes, [cnnatlas.conv_output_size(i, k, s, p, d) for i in sizes], "o-", label=label, markersize=3)
 ax.set(xlabel="input size i", ylabel="output size o", title="output size by case")
-ax.legend(fontsize=8)
+ax.legend(loc="upper left")
 
 # %%
 # Convolution: no padding, unit stride
@@ -216,20 +215,21 @@ cnnatlas.conv_animation(atlas["transposed, p=1, s=2, output_padding=1 (i=3 -> 6)
 # --------------------------------
 # An even kernel needs \(d(k-1)\) padding in total to keep the size, an odd number, which cannot be split
 # equally between the two sides. ``nn.Conv2d(..., padding="same")`` pads \(\lfloor d(k-1)/2 \rfloor\) on
-# the left (and top) and the rest on the right (and bottom). For each \(k\), the output keeps the input's
-# size and equals an unpadded convolution of the input padded by hand with ``F.pad`` and that split;
-# for even \(k\), the mirrored split gives a different result.
+# the left (and top) and the rest on the right (and bottom). With zeros as padding and an even kernel,
+# PyTorch warns that it "may require a zero-padded copy of the input": make that copy yourself, with
+# ``F.pad`` and that split, then convolve unpadded. The split is the same for every padding mode, so it
+# is checked below on layers with ``padding_mode="reflect"``, which pad with ``F.pad`` themselves (no
+# warning). For each \(k\), the output keeps the input's size and equals an unpadded convolution of the
+# input padded by hand with that split; for even \(k\), the mirrored split gives a different result.
 torch.manual_seed(1)
 x8 = torch.randn(1, 1, 8, 8)
 for k in range(2, 8):
-    layer = nn.Conv2d(1, 1, k, padding="same", bias=False)
+    layer = nn.Conv2d(1, 1, k, padding="same", padding_mode="reflect", bias=False)
     left, right = (k - 1) // 2, (k - 1) - (k - 1) // 2
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # even k: "may require a zero-padded copy of the input"
-        same = layer(x8)
     with torch.no_grad():
-        by_hand = F.conv2d(F.pad(x8, (left, right, left, right)), layer.weight)
-        mirrored = F.conv2d(F.pad(x8, (right, left, right, left)), layer.weight)
+        same = layer(x8)
+        by_hand = F.conv2d(F.pad(x8, (left, right, left, right), mode="reflect"), layer.weight)
+        mirrored = F.conv2d(F.pad(x8, (right, left, right, left), mode="reflect"), layer.weight)
     print(f"k={k}: total padding {k - 1} = left/top {left} + right/bottom {right}; output {tuple(same.shape[-2:])}")
     assert same.shape == x8.shape and torch.allclose(same, by_hand, atol=1e-6)
     assert torch.allclose(same, mirrored, atol=1e-6) == (left == right)
@@ -269,14 +269,15 @@ expected = {
     "circular": [[9, 7, 8, 9, 7], [3, 1, 2, 3, 1], [6, 4, 5, 6, 4], [9, 7, 8, 9, 7], [3, 1, 2, 3, 1]],
 }
 assert all(padded[name].int().tolist() == grid for name, grid in expected.items())
-fig, axes = plt.subplots(1, 4, figsize=(9, 2.8), layout="constrained")
+fig, axes = plt.subplots(1, 4, figsize=(cnnatlas.style.WIDTH, 2.3), layout="constrained")
 for ax, (name, grid) in zip(axes, padded.items(), strict=True):
-    ax.imshow(grid.numpy(), cmap="viridis", vmin=0, vmax=9)
+    ax.imshow(grid.numpy(), cmap=cnnatlas.style.SEQUENTIAL, vmin=0, vmax=9)
     for (r, c), v in zip(itertools.product(range(5), range(5)), grid.flatten().tolist(), strict=True):
-        ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=9, color="white" if v < 5 else "black")
-    ax.add_patch(plt.Rectangle((0.5, 0.5), 3, 3, fill=False, ls="--", lw=2, ec="#c44e52"))
-    ax.set_title(f'padding_mode="{name}"', fontsize=9)
+        ax.text(c, r, f"{v:.0f}", ha="center", va="center", color="white" if v < 5 else "black")
+    ax.add_patch(plt.Rectangle((0.5, 0.5), 3, 3, fill=False, ls="--", lw=2, ec=cnnatlas.style.HIGHLIGHT))
+    ax.set_title(f'"{name}"')
     ax.set_axis_off()
+fig.suptitle("padding_mode=")
 
 # %%
 # A layer with a padding mode is the unpadded convolution of the input padded that way:

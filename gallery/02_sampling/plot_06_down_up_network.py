@@ -54,14 +54,14 @@ print(f"output: every pixel equals up2.bias = {article.up2.bias.item():.4f}")
 # The bottleneck's pre-activation is negative at every one of its 128x128 positions, so its ReLU outputs
 # 0 everywhere. ``up1`` then sees only zeros and outputs its (negative) bias, which the next ReLU also
 # zeroes, and ``up2`` outputs its bias: the untrained network maps the photo to one grey value.
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), layout="constrained")
-axes[0].imshow(camera[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
-axes[0].set_title("input 512x512", fontsize=10)
-limit = float(pre["down2"].abs().max())
-shown = axes[1].imshow(pre["down2"][0, 0].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-axes[1].set_title("bottleneck before ReLU: all < 0", fontsize=10)
-axes[2].imshow(F.relu(pre["down2"])[0, 0].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-axes[2].set_title("after ReLU: 0 everywhere", fontsize=10)
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.7), layout="constrained")
+axes[0].imshow(camera[0, 0].numpy(), cmap=cnnatlas.style.GRAY, vmin=0, vmax=1)
+axes[0].set_title("input\n512x512")
+scale = cnnatlas.style.diverging_scale(pre["down2"])  # one scale, centred on zero, for both maps
+shown = axes[1].imshow(pre["down2"][0, 0].numpy(), **scale)
+axes[1].set_title("bottleneck before\nReLU: all < 0")
+axes[2].imshow(F.relu(pre["down2"])[0, 0].numpy(), **scale)
+axes[2].set_title("after ReLU:\n0 everywhere")
 fig.colorbar(shown, ax=axes[1:], shrink=0.8)
 for ax in axes:
     ax.set_axis_off()
@@ -219,27 +219,28 @@ print(f"fine detail: input {detail(camera):.4f}, reconstruction {detail(leaky_ou
 verdict = "lower" if leaky_mse < fixed_mse else "higher"
 print(f"MSE: trained network {leaky_mse:.4f}, {verdict} than average-pool + bilinear {fixed_mse:.4f}")
 
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.5), layout="constrained")
-panels = [("input 512x512", camera),
-          (f"article's net, {STEPS} steps\nconstant {constant:.2f}, MSE {article_mse:.3f}", article_out),
-          (f"LeakyReLU, {STEPS} steps\ncorrelation {leaky_corr:.3f}, MSE {leaky_mse:.4f}", leaky_out)]
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 3.2), layout="constrained")
+panels = [("input\n512x512", camera),
+          (f"article's net\nconstant {constant:.2f}\nMSE {article_mse:.3f}", article_out),
+          (f"LeakyReLU\ncorrelation {leaky_corr:.3f}\nMSE {leaky_mse:.4f}", leaky_out)]
 for ax, (title, image) in zip(axes, panels, strict=True):
-    ax.imshow(image[0, 0].numpy(), cmap="gray", vmin=0, vmax=1)
-    ax.set_title(title, fontsize=10)
+    ax.imshow(image[0, 0].numpy(), cmap=cnnatlas.style.GRAY, vmin=0, vmax=1)
+    ax.set_title(title)
     ax.set_axis_off()
+fig.suptitle(f"after {STEPS} training steps")
 
 # %%
 # The two training curves on the same crops (faint: each step's crop; solid: mean of the last 20 steps),
 # with the photo's variance, the best a constant can do:
-fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
-for losses, label, color in ((article_losses, "article's net (dead ReLUs)", "tab:blue"),
-                             (leaky_losses, "LeakyReLU", "tab:orange")):
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
+for losses, label, color in ((article_losses, "article's net (dead ReLUs)", cnnatlas.style.CATEGORICAL[0]),
+                             (leaky_losses, "LeakyReLU", cnnatlas.style.CATEGORICAL[1])):
     running = torch.tensor(losses).unfold(0, 20, 1).mean(1)
     ax.plot(losses, color=color, alpha=0.3, lw=0.8)
     ax.plot(range(19, len(losses)), running.numpy(), color=color, label=label)
 ax.axhline(variance, color="gray", ls="--", label="photo variance")
 ax.set(xlabel="step", ylabel="MSE on the crop", yscale="log", title="reconstruction loss")
-ax.legend(fontsize=8)
+ax.legend()
 
 # %%
 # Transposed convolution or resize-then-convolve, trained
@@ -289,12 +290,13 @@ print(f"lower MSE in this run: {min(results, key=lambda name: F.mse_loss(results
 top, left = 40, 40
 errors = {name: (out - camera)[0, 0, top : top + 64, left : left + 64] for name, out in results.items()}
 limit = max(float(e.abs().max()) for e in errors.values())
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), layout="constrained")
-axes[0].imshow(camera[0, 0, top : top + 64, left : left + 64].numpy(), cmap="gray", vmin=0, vmax=1)
-axes[0].set_title("input: 64x64 of sky", fontsize=10)
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 3.1), layout="constrained")
+axes[0].imshow(camera[0, 0, top : top + 64, left : left + 64].numpy(), cmap=cnnatlas.style.GRAY, vmin=0, vmax=1)
+axes[0].set_title("input:\n64x64 of sky")
 for ax, (name, error) in zip(axes[1:], errors.items(), strict=True):
-    shown = ax.imshow(error.numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    ax.set_title(f"error: {name}\ncheckerboard {scores[name]:.3f}", fontsize=9)
-fig.colorbar(shown, ax=axes[1:], shrink=0.8, label="output - input")
+    shown = ax.imshow(error.numpy(), **cnnatlas.style.diverging_scale(error, limit=limit))
+    layer = name.split(" (")[0]  # without its settings
+    ax.set_title(f"{layer}\ncheckerboard {scores[name]:.3f}")
+fig.colorbar(shown, ax=axes[1:], shrink=0.8, orientation="horizontal", label="output - input")
 for ax in axes:
     ax.set_axis_off()
