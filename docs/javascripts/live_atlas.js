@@ -318,7 +318,9 @@
     this.switchButtons.forEach(function (b, i) { b.setAttribute("aria-pressed", String(i === index)); });
     this.status.textContent = "Loading " + this.specs[index].label + "…";
     this.root.setAttribute("data-state", "loading");
+    var token = this.token = (this.token || 0) + 1; // a later click wins over a slower earlier load
     return load(this.specs[index], this.base).then(function (net) {
+      if (token !== self.token) return;
       self.status.textContent = "";
       self.show(net);
     }).catch(function (error) {
@@ -478,9 +480,10 @@
   };
 
   Atlas.prototype.openFile = function (file) {
-    var self = this, s = this.net.manifest.input.shape, url = URL.createObjectURL(file);
+    var self = this, net = this.net, s = net.manifest.input.shape, url = URL.createObjectURL(file);
     var img = new Image();
     img.onload = function () {
+      if (self.net !== net) { URL.revokeObjectURL(url); return; } // the reader switched networks meanwhile
       var side = Math.min(img.naturalWidth, img.naturalHeight);
       var canvas = document.createElement("canvas");
       canvas.width = s[2]; canvas.height = s[1];
