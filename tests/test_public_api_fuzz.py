@@ -330,8 +330,13 @@ def capture_call(model: nn.Module, layers: typing.Iterable[str] | None = None) -
 capture_call.__signature__ = inspect.signature(cnnatlas.capture)  # type: ignore[attr-defined]
 
 
-NUMBERS_BADS = [Bad("a str", const("0.5")), Bad("a bare float", const(0.5)), Bad("nan", const((float("nan"),))),
-                Bad("two values for one channel", const((0.5, 0.5))), Bad("a list", lambda v: list(v), "equiv")]
+NUMBERS_BADS = [
+    Bad("a str", const("0.5")),
+    Bad("a bare float", const(0.5)),
+    Bad("nan", const((float("nan"),))),
+    Bad("two values for one channel", const((0.5, 0.5))),
+    Bad("a list", lambda v: list(v), "equiv"),
+]
 
 
 def tiny_export() -> cnnatlas.ExportedNetwork:
@@ -584,6 +589,7 @@ SPECS: list[Spec] = [
          accept={("index", "huge entries"): "maybe"}),
     Spec("Trace.table", method(lenet_trace, "table"), lambda: dict(markdown=True)),
     Spec("TrainResult.summary", method(tiny_result, "summary"), dict),
+    Spec("TrainResult.table", method(tiny_result, "table"), dict),
     Spec("TrainResult.to_dict", method(tiny_result, "to_dict"), dict),
     Spec("TrainResult.from_dict", TrainResult.from_dict, lambda: dict(data=tiny_result().to_dict()),
          bads={"data": [Bad("None", const(None)), Bad("empty dict", const({})), Bad("a list", const([1, 2])),
