@@ -77,8 +77,13 @@ def cached_weights_path(name: str) -> Path:
 def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     """Return torchvision's ``name`` ("vgg16" or "resnet18") with ImageNet weights if cached or downloadable.
 
-    Otherwise the weights are torchvision's random initialisation and ``source`` says so, ending with the
-    reason after the last ``"; "``.
+    ``source`` then says where they came from: ``"ImageNet weights VGG16_Weights.IMAGENET1K_V1 (torchvision,
+    from torch hub's cache)"`` or ``"(torchvision, downloaded)"``. Otherwise the weights are torchvision's
+    random initialisation and ``source`` says so, ending with the reason after the last ``"; "``.
+
+    torchvision reads a file already in torch hub's cache without checking its hash (the hash in its name
+    is checked on download only): tests put stand-in weights there, under ``TORCH_HOME``, to run the pages'
+    ImageNet branch offline (``tests/test_pretrained_pages.py``).
 
     Examples:
         >>> load_imagenet_model("vgg16", download=False).source  # doctest: +SKIP
@@ -92,7 +97,9 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     if path.exists():
         try:
             return LoadedModel(
-                builder(weights=weights).eval(), True, f"ImageNet weights {weights} (torchvision)"
+                builder(weights=weights).eval(),
+                True,
+                f"ImageNet weights {weights} (torchvision, from torch hub's cache)",
             )
         except (RuntimeError, OSError, EOFError, ValueError, pickle.UnpicklingError) as error:
             lines = str(error).strip().splitlines()
@@ -109,7 +116,9 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
         with download_timeout():
             try:
                 model = builder(weights=weights)
-                return LoadedModel(model.eval(), True, f"ImageNet weights {weights} (torchvision)")
+                return LoadedModel(
+                    model.eval(), True, f"ImageNet weights {weights} (torchvision, downloaded)"
+                )
             except (urllib.error.URLError, OSError, RuntimeError) as error:
                 reason = f"download failed: {type(error).__name__}"
     return LoadedModel(
