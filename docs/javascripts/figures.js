@@ -36,6 +36,7 @@
       loading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = plotlyUrl;
+        script.fetchPriority = "high"; // a script added by a script is fetched at low priority otherwise
         script.onload = function () { resolve(window.Plotly); };
         script.onerror = function () {
           loading = null;
