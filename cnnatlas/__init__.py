@@ -22,6 +22,7 @@ from .data import (  # noqa: E402
 )
 from .display import to_hwc  # noqa: E402
 from .evaluation import confusion_matrix, per_class_accuracy  # noqa: E402
+from .export import ExportedNetwork, export_network, image_sprite, page_files_dir  # noqa: E402
 from .figures import (  # noqa: E402
     batch_figure,
     channels_figure,
@@ -35,7 +36,6 @@ from .figures import (  # noqa: E402
     receptive_field_figure,
     rgb_kernels_figure,
 )
-from .export import ExportedNetwork, export_network, image_sprite, page_files_dir  # noqa: E402
 from .forward import capture, layer_outputs, run_model  # noqa: E402
 from .kernels import kernels_as_rgb  # noqa: E402
 from .models import (  # noqa: E402
@@ -61,6 +61,7 @@ from .train import (  # noqa: E402
     fit,
     seed_everything,
     train_or_load,
+    training_threads,
 )
 from .widgets import (  # noqa: E402
     batch_explorer,
@@ -133,6 +134,7 @@ __all__ = [
     "to_hwc",
     "trace",
     "train_or_load",
+    "training_threads",
     "transposed_steps",
     # matplotlib figures (cnnatlas.figures)
     "batch_figure",

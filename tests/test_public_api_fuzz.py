@@ -472,6 +472,7 @@ SPECS: list[Spec] = [
     Spec("device_name", cnnatlas.device_name, lambda: dict(device=CPU),
          bads={"device": [*device_bads(), Bad("None", const(None)), Bad('the str "cuda"', const("cuda"))]}),
     Spec("best_device", cnnatlas.best_device, dict),
+    Spec("training_threads", cnnatlas.training_threads, dict),
     Spec("build_profile", cnnatlas.build_profile, dict),
     # data
     Spec("load_photo", cnnatlas.load_photo, lambda: dict(name="camera"), choices=("name",)),
