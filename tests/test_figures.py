@@ -199,5 +199,7 @@ def test_uint8_images_are_scaled_to_unit_range() -> None:
 
 
 def test_valid_calls_at_the_limits_still_draw() -> None:
-    assert len(cnnatlas.kernels_figure(torch.rand(16, 8, 3, 3)).axes) == 16 * 8 + 1  # the default grid
+    # the default grid: 16 x 8 kernels of 3x3 in one mosaic, 1-cell gaps (masked) between them
+    mosaic = cnnatlas.kernels_figure(torch.rand(16, 8, 3, 3)).axes[0].images[0].get_array()
+    assert mosaic.shape == (8 * 4 - 1, 16 * 4 - 1) and int((~mosaic.mask).sum()) == 16 * 8 * 9
     assert len(cnnatlas.feature_maps_figure(torch.rand(4, 6, 6), ncols=MAX_NCOLS).axes) == MAX_NCOLS
