@@ -357,12 +357,12 @@ def load_fashion_mnist(train: bool = True) -> ImageDataset:
     train = _check_split(train)
     root = data_root()
     raw = root / "FashionMNIST" / "raw"
-    source = f"torchvision files in the data root (${DATA_ENV})"
+    source = "torchvision's files, already in the data folder"
     if not all((raw / stem).exists() for stem in _FASHION_RAW):
         if _seed_fashion_mnist(raw):
-            source = f"offline mirror (${MIRROR_ENV})"
+            source = "offline mirror"
         else:
-            source = "downloaded by torchvision"
+            source = "torchvision download"
     try:
         with download_timeout():
             ds = torchvision.datasets.FashionMNIST(str(root), train=train, download=True)
@@ -378,27 +378,36 @@ def load_fashion_mnist(train: bool = True) -> ImageDataset:
     )
 
 
-def _decode_cifar_tar(tar_path: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    images: list[torch.Tensor] = []
-    labels: list[int] = []
+def _decode_cifar_tar(tar_path: Path) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Decode every JPEG of the mirror's archive in one pass: ``{"train": (images, labels), "test": ...}``."""
+    images: dict[str, list[torch.Tensor]] = {"train": [], "test": []}
+    labels: dict[str, list[int]] = {"train": [], "test": []}
     index = {name: i for i, name in enumerate(CIFAR10_CLASSES)}
     with tarfile.open(tar_path, "r:gz") as archive:
         for member in archive:
             parts = Path(member.name).parts
-            if not member.isfile() or len(parts) != 3 or parts[0] != split or not parts[2].endswith(".jpg"):
+            if (
+                not member.isfile()
+                or len(parts) != 3
+                or parts[0] not in images
+                or not parts[2].endswith(".jpg")
+            ):
                 continue
             data = archive.extractfile(member)
             if data is None or parts[1] not in index:
                 continue
             with Image.open(io.BytesIO(data.read())) as jpeg:
                 pixels = np.asarray(jpeg.convert("RGB"))
-            images.append(torch.from_numpy(pixels.copy()).permute(2, 0, 1))
-            labels.append(index[parts[1]])
-    if not images:
+            images[parts[0]].append(torch.from_numpy(pixels.copy()).permute(2, 0, 1))
+            labels[parts[0]].append(index[parts[1]])
+    empty = [split for split, found in images.items() if not found]
+    if empty:
         raise DataUnavailableError(
-            f"{tar_path} holds no {split}/<class>/*.jpg images; expected {_EXPECTED_LAYOUT}"
+            f"{tar_path} holds no {' or '.join(empty)}/<class>/*.jpg images; expected {_EXPECTED_LAYOUT}"
         )
-    return torch.stack(images), torch.tensor(labels, dtype=torch.long)
+    return {
+        split: (torch.stack(images[split]), torch.tensor(labels[split], dtype=torch.long)) for split in images
+    }
 
 
 def load_cifar10(train: bool = True) -> ImageDataset:
@@ -424,24 +433,28 @@ def load_cifar10(train: bool = True) -> ImageDataset:
             raise DataUnavailableError(
                 f"{MIRROR_ENV} is set but lacks {tar_path}; expected {_EXPECTED_LAYOUT}"
             )
-        cache = root / f"cifar10-jpeg-{split}.pt"
-        key = f"cifar10-jpeg-{split}-{tar_path.stat().st_size}"
-        payload = load_checked(cache, key)
-        if payload is None:
-            images, labels = _decode_cifar_tar(tar_path, split)
-            payload = {"key": key, "images": images, "labels": labels}
-            save_atomic(payload, cache)
+        size = tar_path.stat().st_size
+        payload = load_checked(root / f"cifar10-jpeg-{split}.pt", f"cifar10-jpeg-{split}-{size}")
+        if payload is None:  # decode both splits in one pass over the archive, cache both
+            decoded = {
+                name: {"key": f"cifar10-jpeg-{name}-{size}", "images": images, "labels": labels}
+                for name, (images, labels) in _decode_cifar_tar(tar_path).items()
+            }
+            for name, content in decoded.items():
+                save_atomic(content, root / f"cifar10-jpeg-{name}.pt")
+            payload = decoded[split]
         return ImageDataset(
             "CIFAR-10",
             split,
             payload["images"],
             payload["labels"],
             CIFAR10_CLASSES,
-            f"offline JPEG mirror (${MIRROR_ENV}/{_CIFAR_TAR}, re-encoded pixels)",
+            "offline mirror (CIFAR-10 as JPEG files, decoded once: pixels differ slightly from the original)",
         )
+    present = canonical.exists()
     try:
         with download_timeout():
-            ds = torchvision.datasets.CIFAR10(str(root), train=train, download=not canonical.exists())
+            ds = torchvision.datasets.CIFAR10(str(root), train=train, download=not present)
     except (urllib.error.URLError, OSError, RuntimeError) as error:
         raise _unavailable("CIFAR-10", error) from error
     images = torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous()
@@ -451,7 +464,7 @@ def load_cifar10(train: bool = True) -> ImageDataset:
         images,
         torch.tensor(ds.targets, dtype=torch.long),
         CIFAR10_CLASSES,
-        f"torchvision files in the data root (${DATA_ENV})",
+        "torchvision's files, already in the data folder" if present else "torchvision download",
     )
 
 

@@ -44,7 +44,7 @@ def test_cifar10_from_the_jpeg_mirror_is_decoded_once(fresh_root) -> None:
     assert first.images.shape == (10_000, 3, 32, 32) and first.images.dtype == torch.uint8
     assert first.classes[0] == "airplane" and torch.equal(first.labels.bincount(), torch.full((10,), 1000))
     cache = fresh_root / "cifar10-jpeg-test.pt"
-    assert cache.exists()
+    assert cache.exists() and (fresh_root / "cifar10-jpeg-train.pt").exists(), "one pass decodes both splits"
     started = time.perf_counter()
     again = cnnatlas.load_cifar10(train=False)
     assert time.perf_counter() - started < 5 and torch.equal(again.images, first.images)

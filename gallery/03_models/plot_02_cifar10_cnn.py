@@ -35,7 +35,8 @@ import cnnatlas
 # down; without it, it matches ``Cifar10Net`` layer for layer (checked).
 train = cnnatlas.load_cifar10(train=True)
 test = cnnatlas.load_cifar10(train=False)
-print(f"train {tuple(train.images.shape)}, test {tuple(test.images.shape)}, {len(train.classes)} classes")
+print(f"train {tuple(train.images.shape)}, test {tuple(test.images.shape)}, {len(train.classes)} classes; "
+      f"from: {train.source}")
 assert tuple(train.images.shape) == (50_000, 3, 32, 32) and tuple(test.images.shape) == (10_000, 3, 32, 32)
 assert train.images.dtype == torch.uint8 and len(train.classes) == 10
 print(cnnatlas.Cifar10Net())
@@ -187,7 +188,8 @@ print(f"recipe: {used.epochs} epochs on {used.train_images or len(train):,} imag
       f"{used.optimizer} lr {used.lr}, {used.schedule} schedule, augmentation {used.augment}, "
       f"normalised inputs: {used.normalize}")
 model, result = cnnatlas.train_or_load("cifar10-net", cnnatlas.Cifar10Net, train, test, recipe, progress=False)
-print(result.summary())
+print(result.table())
+assert result.test_accuracy >= (0.45 if quick else 0.70), result.test_accuracy
 print("per-channel mean/std of the training images:",
       [round(v, 4) for v in result.mean], [round(v, 4) for v in result.std])
 fig = cnnatlas.history_figure(result)
@@ -235,3 +237,6 @@ for name in stages:
 # %%
 # Every layer, interactively: move the slider to walk through the network.
 cnnatlas.layer_explorer({k: v.cpu() for k, v in cnnatlas.layer_outputs(model, x).items()}, title="Cifar10Net")
+
+# %%
+# Open your own photo and watch it flow through this trained network: [Live atlas](plot_07_live_atlas.md).
