@@ -19,8 +19,10 @@ from torch import nn
 import cnnatlas
 from cnnatlas import style
 
-STYLED_SECTIONS = ("01_tensors", "02_sampling")
-"""Gallery sections whose pages are checked for style literals (03_models: its owner's part of issue 14)."""
+STYLED_SECTIONS = ("01_tensors", "02_sampling", "03_models")
+"""Gallery sections whose pages are checked for style literals."""
+PENDING = {"plot_07_live_atlas.py": "figsize, cmap and fontsize literals in its image grid (owner: live)"}
+"""Pages known to break the visual language, with why: expected to fail until fixed (then remove them)."""
 
 
 def test_colour_maps_exist_in_both_libraries() -> None:
@@ -92,7 +94,14 @@ LITERALS = {
 }
 
 
-@pytest.mark.parametrize("path", STYLED_SOURCES + STYLED_PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p.name])) if p.name in PENDING else p
+        for p in STYLED_SOURCES + STYLED_PAGES
+    ],
+    ids=lambda p: p.relative_to(ROOT).as_posix(),
+)
 def test_figures_and_pages_take_their_style_from_cnnatlas_style(path: Path) -> None:
     found = [
         f"line {number}: {what}: {line.strip()}"
