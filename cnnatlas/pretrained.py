@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import pickle
 import urllib.error
 import warnings
@@ -20,17 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torchvision
 from torch import nn
 
 from .cache import CacheWarning
 from .checks import check_bool, check_choice, check_model, check_str
 from .data import Normalization, download_timeout
 
-_MODELS = {
-    "vgg16": (torchvision.models.vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
-    "resnet18": (torchvision.models.resnet18, torchvision.models.ResNet18_Weights.IMAGENET1K_V1),
-}
+_MODELS = {"vgg16": ("vgg16", "VGG16_Weights"), "resnet18": ("resnet18", "ResNet18_Weights")}
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's published preprocessing for these weights
 IMAGENET_STD = (0.229, 0.224, 0.225)
 IMAGENET_MODELS = tuple(_MODELS)
@@ -59,6 +57,16 @@ class LoadedModel:
         return Normalization(IMAGENET_MEAN, IMAGENET_STD)
 
 
+def _builder_and_weights(name: str):
+    """torchvision's builder and ImageNet weights enum for ``name``; torchvision is imported here, when first
+    needed: importing it costs seconds (``torchvision.ops`` imports ``torch._dynamo``), which every
+    ``import cnnatlas`` (the site build's hooks among them) would pay otherwise."""
+    import torchvision
+
+    builder, weights = _MODELS[name]
+    return getattr(torchvision.models, builder), getattr(torchvision.models, weights).IMAGENET1K_V1
+
+
 def cached_weights_path(name: str) -> Path:
     """Return where torch hub keeps ``name``'s ImageNet weights (the file may not exist).
 
@@ -70,7 +78,7 @@ def cached_weights_path(name: str) -> Path:
         'vgg16-397923af.pth'
     """
     check_choice(name, "name", IMAGENET_MODELS)
-    url = _MODELS[name][1].url
+    url = _builder_and_weights(name)[1].url
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
 
 
@@ -91,7 +99,7 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
     """
     check_choice(name, "name", IMAGENET_MODELS)
     download = check_bool(download, "download")
-    builder, weights = _MODELS[name]
+    builder, weights = _builder_and_weights(name)
     path = cached_weights_path(name)
     reason = "download not allowed"
     if path.exists():
@@ -113,9 +121,11 @@ def load_imagenet_model(name: str, download: bool = True) -> LoadedModel:
             path.unlink(missing_ok=True)
             reason = f"the cached file was corrupted ({type(error).__name__}) and removed"
     if download:
-        with download_timeout():
+        # torch hub writes 'Downloading: "<url>" to <path>' on stdout and a progress bar on stderr: neither
+        # belongs in a page (a machine path, download chatter); ``source`` says what happened
+        with download_timeout(), contextlib.redirect_stdout(io.StringIO()):
             try:
-                model = builder(weights=weights)
+                model = builder(weights=weights, progress=False)
                 return LoadedModel(
                     model.eval(), True, f"ImageNet weights {weights} (torchvision, downloaded)"
                 )

@@ -77,3 +77,21 @@ def test_a_loaded_model_is_checked_when_made(changes, error, match) -> None:
     fields = {"model": cnnatlas.LeNet(), "pretrained": False, "source": "made in the test"} | changes
     with pytest.raises(error, match=match):
         cnnatlas.LoadedModel(**fields)
+
+
+def test_a_download_writes_nothing_on_the_page(tmp_path, monkeypatch, capfd) -> None:
+    """torch hub's 'Downloading: "<url>" to <path>' line and progress bar stay out of the page's output."""
+    import torch
+
+    from cnnatlas import pretrained
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def fake_download(url, dst, hash_prefix=None, progress=True):
+        torch.save(cnnatlas.LeNet().state_dict(), dst)  # not resnet18's: loading it fails after the download
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", fake_download)
+    loaded = pretrained.load_imagenet_model("resnet18", download=True)
+    out, err = capfd.readouterr()
+    assert "Downloading" not in out + err and str(tmp_path) not in out + err
+    assert not loaded.pretrained and "download failed: RuntimeError" in loaded.source
