@@ -456,9 +456,10 @@ def channel_explorer(
                 "args": [{"visible": [t == first for t in range(total)]}, {"sliders": [slider_for(i)], "title.text": title_of(name, 0, note)}]}
                for i, (name, first, note) in enumerate(layers)]  # fmt: skip
     fig.update_layout(
-        title={"text": title_of(layers[0][0], 0, layers[0][2]), "font": {"size": 14}}, height=height, sliders=[slider_for(0)],
-        updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left", "yanchor": "top"}],
-        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        title={"text": title_of(layers[0][0], 0, layers[0][2]), "font": {"size": 14}, "y": 1, "yref": "container",
+               "yanchor": "top", "pad": {"t": 10}}, height=height, sliders=[slider_for(0)],
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"}],
+        margin={"l": 10, "r": 10, "t": 100, "b": 10}, plot_bgcolor="rgba(0,0,0,0)",
         xaxis={"visible": False, "constrain": "domain"}, yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
     )  # fmt: skip
     return fig
