@@ -178,16 +178,18 @@ def main() -> None:
         rows = recipe_costs(args.repeats)
         print(f"\nrecipes on one fixed slice ({SLICE_IMAGES:,} training images, 1 epoch, best of {args.repeats}); "
               "a whole run = epochs x the training split at that speed")
-        print("| model | recipe | epochs | batch | images/s | whole run s | vs article |\n|---|---|---:|---:|---:|---:|---:|")
+        print("| model | recipe | epochs x images | batch | images/s | whole run s | article's s / this s |")
+        print("|---|---|---|---:|---:|---:|---:|")
         article: dict[str, float] = {}
         sizes = {"LeNet": 60_000, "CIFAR-10 CNN": 50_000, "VGG-style stand-in": 50_000}
         for model_name, name, recipe, speed in rows:
             whole = recipe.epochs * (recipe.train_images or sizes[model_name]) / speed
             if name.startswith("article"):
                 article[model_name] = whole
-            ratio = f"{article[model_name] / whole:.1f}x faster" if model_name in article else "-"
-            ratio = "1.0x" if name.startswith("article") else ratio
-            print(f"| {model_name} | {name} | {recipe.epochs} | {recipe.batch_size} | {speed:,.0f} | {whole:,.0f} | {ratio} |")
+            ratio = f"{article[model_name] / whole:.2f}" if model_name in article else "-"
+            images = recipe.train_images or sizes[model_name]
+            print(f"| {model_name} | {name} | {recipe.epochs} x {images:,} | {recipe.batch_size} | {speed:,.0f} | "
+                  f"{whole:,.0f} | {ratio} |")
 
 
 if __name__ == "__main__":

@@ -96,7 +96,9 @@ def best_device() -> torch.device:
 
 
 def device_name(device: torch.device) -> str:
-    """Return a readable name for ``device``, e.g. ``'NVIDIA H100 80GB HBM3'`` or ``'CPU x86_64, 2 threads'``.
+    """Return a readable name for ``device``, e.g. ``'NVIDIA H100 80GB HBM3'`` or ``'CPU x86_64, 1 thread'``.
+
+    On the CPU, the threads are those training uses ([`training_threads()`][cnnatlas.train.training_threads]).
 
     Examples:
         >>> device_name(torch.device("cpu")).startswith("CPU")
@@ -107,7 +109,8 @@ def device_name(device: torch.device) -> str:
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
         return "Apple MPS"
-    return f"CPU {platform.machine()}, {torch.get_num_threads()} threads"
+    threads = training_threads()
+    return f"CPU {platform.machine()}, {threads} thread{'' if threads == 1 else 's'}"
 
 
 def training_threads() -> int:

@@ -30,15 +30,14 @@ def plot_signed_maps(maps, title, ncols=4):
     """Draw (C, H, W) signed maps, each on its own zero-centred scale: blue negative, white 0, red positive."""
     count = maps.shape[0]
     nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.8 * nrows + 0.4), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=cnnatlas.style.grid_figsize(nrows, ncols, extra=0.55),
+                             layout="constrained", squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if index < count:
-            limit = float(maps[index].abs().max()) or 1.0
-            ax.imshow(maps[index].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"ch {index}: {float(maps[index].min()):.2f} .. {float(maps[index].max()):.2f}", fontsize=8)
-    fig.suptitle(title, fontsize=10)
+            ax.imshow(maps[index].numpy(), **cnnatlas.style.diverging_scale(maps[index]))
+            ax.set_title(f"ch {index}\n{float(maps[index].min()):.2f} .. {float(maps[index].max()):.2f}")
+    fig.suptitle(title)
     return fig
 
 
@@ -136,7 +135,7 @@ assert max(stages, key=lambda s: s["bytes"])["name"] == "block 1"
 assert early > 0.5 and by_name["classifier"]["byte_share"] < 0.01
 assert by_name["block 1"]["param_share"] + by_name["block 2"]["param_share"] < 0.01
 assert by_name["classifier"]["mac_share"] < 0.01
-fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
 positions = np.arange(len(stages))
 for offset, key, label in ((-0.27, "param_share", "parameters"), (0, "byte_share", "activation memory"),
                            (0.27, "mac_share", "multiply-adds")):
@@ -197,11 +196,12 @@ if loaded.pretrained:
 else:
     train, test = cnnatlas.load_cifar10(train=True), cnnatlas.load_cifar10(train=False)
     recipe = cnnatlas.recipes.VGG_STYLE
-    model, result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, train, test, recipe)
+    model, result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, train, test, recipe,
+                                           progress=False)
     features, normalize = model.features, result.normalization
     reason = loaded.source.rsplit("; ", 1)[-1].rstrip(")")  # e.g. "download failed: URLError"
     shown = (f"FALLBACK: VGG16's ImageNet weights are not available here ({reason}); showing a VGG-style network "
-             f"trained on CIFAR-10 for this page: {result.summary()}")
+             f"trained on CIFAR-10 for this page (data: {train.source}):\n{result.table()}")
     # train_or_load builds the model right after seeding with the recipe's seed: the same seed rebuilds
     # the exact weights training started from.
     cnnatlas.seed_everything(recipe.seed)
@@ -265,16 +265,15 @@ def channel_mosaic(w, ncols):
 
 
 ncols = 2 if trained.shape[0] <= 16 else 4
-diverging = plt.get_cmap("RdBu_r").with_extremes(bad="0.8")  # gaps grey, so that white means exactly zero
-fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 4),
-                         layout="constrained")
+diverging = plt.get_cmap(cnnatlas.style.DIVERGING).with_extremes(bad="0.8")  # gaps grey, so that white means exactly zero
+fig, axes = plt.subplots(1, len(panels), figsize=(cnnatlas.style.WIDTH, 4.2), layout="constrained")
 for ax, (name, w) in zip(axes, panels.items(), strict=True):
     limit = float(w.abs().max())
     image = ax.imshow(channel_mosaic(w, ncols), cmap=diverging, vmin=-limit, vmax=limit, interpolation="nearest")
-    ax.set_title(f"{name}\nneighbour corr. {smooth[name]:+.2f}", fontsize=9)
+    ax.set_title(f"{name.replace('made by', 'by')}\nneighbour r {smooth[name]:+.2f}")
     ax.set_axis_off()
     fig.colorbar(image, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02)
-fig.suptitle(f"first-layer kernels {tuple(trained.shape)}: R, G, B slices of each", fontsize=10)
+fig.suptitle(f"first-layer kernels {tuple(trained.shape)}: R, G, B slices")
 
 
 def rgb_mosaic(w, ncols):
@@ -288,10 +287,10 @@ def rgb_mosaic(w, ncols):
     return mosaic
 
 
-fig, axes = plt.subplots(1, 2, figsize=(6, 3.4), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
 for ax, name in zip(axes, list(panels)[:2], strict=True):
     ax.imshow(rgb_mosaic(panels[name], 2 * ncols), interpolation="nearest")
-    ax.set_title(f"{name}: as colour images", fontsize=9)
+    ax.set_title(f"{name}: as colour images")
     ax.set_axis_off()
 
 # %%

@@ -64,7 +64,7 @@ print(f"gradient norm at block 1's first convolution: plain {plain[0]:.1e}, with
 print(f"at initialisation |F(x)| / |x| = {ratio:.2f} in block 1: the residual block starts close to the identity")
 assert residual[0] > 1e3 * plain[0] and min(residual) > max(plain[:DEPTH // 2])
 assert ratio < 0.5
-fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
 ax.semilogy(range(1, DEPTH + 1), plain, "o-", label="plain: h = relu(F(h))")
 ax.semilogy(range(1, DEPTH + 1), residual, "s-", label="residual: h = relu(F(h) + h)")
 ax.set_xticks(range(1, DEPTH + 1, 2))
@@ -103,16 +103,17 @@ for stride, width in ((1, 64), (2, 128)):
     assert torch.allclose(total, block(x).detach(), atol=1e-6) and main.shape == shortcut.shape == total.shape
     print(f"stride {stride}: input {tuple(x.shape)} | shortcut {'identity' if len(block.shortcut) == 0 else '1x1 conv + BN'} "
           f"{tuple(shortcut.shape)} | main path {tuple(main.shape)} | after add + ReLU {tuple(total.shape)}")
-    fig, axes = plt.subplots(1, 4, figsize=(10, 3), layout="constrained")
-    for ax, (name, t) in zip(axes, [("input x", x), ("main path F(x)", main), ("shortcut", shortcut),
-                                    ("relu(F(x) + shortcut)", total)], strict=True):
+    fig, axes = plt.subplots(1, 4, figsize=cnnatlas.style.grid_figsize(1, 4, extra=0.9), layout="constrained")
+    for ax, (name, t) in zip(axes, [("input x", x), ("main path F(x)", main), ("shortcut s", shortcut),
+                                    ("relu(F(x) + s)", total)], strict=True):
         m = t[0, 0].detach()
         limit = float(m.abs().max()) or 1.0
         signed = bool(m.min() < 0)
-        ax.imshow(m.numpy(), cmap="RdBu_r" if signed else "viridis", vmin=-limit if signed else 0, vmax=limit)
-        ax.set_title(f"{name}\n{tuple(t.shape[1:])}, channel 0", fontsize=9)
+        scale = cnnatlas.style.diverging_scale(m) if signed else {"cmap": cnnatlas.style.SEQUENTIAL, "vmin": 0, "vmax": limit}
+        ax.imshow(m.numpy(), **scale)
+        ax.set_title(f"{name}\n{tuple(t.shape[1:])}")
         ax.set_axis_off()
-    fig.suptitle(f"ResidualBlock(64, {width}, stride={stride})", fontsize=10)
+    fig.suptitle(f"ResidualBlock(64, {width}, stride={stride}), channel 0")
 
 # %%
 # The block traced: the add is recorded with its two inputs, one of them from the shortcut branch.
@@ -236,7 +237,7 @@ end_layer3 = stage_fields["layer3"]
 print(f"The receptive field is {end_layer3.size[0]} px at the end of layer3 and first exceeds the 224-pixel "
       f"image at {first_over.name} ({first_over.size[0]} px); at the last convolution it is {sizes[-1]} px.")
 assert end_layer3.size[0] <= 224 < first_over.size[0]
-fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 4.2), layout="constrained")
 ax.plot(range(len(main_path)), sizes, ".-", label="main path (conv and pooling, in order)")
 for f in shortcuts:
     block = f.name.split(".downsample")[0]
@@ -245,11 +246,12 @@ for f in shortcuts:
             label="1x1 shortcut convolution (at the block it skips)" if f is shortcuts[0] else None)
 ax.axhline(224, color="gray", ls="--", label="image size (224)")
 ax.annotate(first_over.name, (main_path.index(first_over), first_over.size[0]), textcoords="offset points",
-            xytext=(-90, 10), fontsize=8, arrowprops={"arrowstyle": "->"})
-ax.set_xticks(range(len(main_path)), [m.name.replace("layer", "L").replace(".conv", ".c") for m in main_path],
-              rotation=90, fontsize=7)
+            xytext=(-90, 10), arrowprops={"arrowstyle": "->"})
+ticks = [i for i, m in enumerate(main_path) if m.name.endswith("0.conv1") or i == 0]  # each stage's start
+ax.set_xticks(ticks, [main_path[i].name.replace(".0.conv1", "") for i in ticks], rotation=45)
+ax.set_xlabel("main path, in order (ticks: where each stage starts)")
 ax.set(ylabel="receptive field (px)", title="resnet18: receptive field along the main path")
-ax.legend(fontsize=8)
+ax.legend()
 
 # %%
 # Global average pooling: any input size

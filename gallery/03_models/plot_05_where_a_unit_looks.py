@@ -41,7 +41,7 @@ def inside_and_centre(field, unit, gradient):
 # Each layer's field follows from the kernel sizes and strides before it:
 train, test = cnnatlas.load_fashion_mnist(True), cnnatlas.load_fashion_mnist(False)
 lenet, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, cnnatlas.recipes.LENET)
-print(result.summary())
+print(f"LeNet: {result.weights_source}, test accuracy {result.test_accuracy:.4f}")
 x = result.normalization(test.images[:1]).to(cnnatlas.best_device())
 fields = {f.name: f for f in cnnatlas.receptive_fields(lenet, tuple(x.shape))}
 for name in ("0", "2", "3", "5"):
@@ -82,7 +82,9 @@ else:
     cifar_train, cifar_test = cnnatlas.load_cifar10(True), cnnatlas.load_cifar10(False)
     vgg, vgg_result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, cifar_train, cifar_test,
                                              cnnatlas.recipes.VGG_STYLE)
-    features, shown = vgg.features, f"FALLBACK VGG-style network trained on CIFAR-10 ({vgg_result.summary()})"
+    features = vgg.features
+    shown = (f"FALLBACK VGG-style network trained on CIFAR-10 ({vgg_result.weights_source}, "
+             f"test accuracy {vgg_result.test_accuracy:.4f})")
     prepare = vgg_result.normalization
 print(f"WEIGHTS SHOWN: {shown}")
 photo = cnnatlas.load_photo("chelsea")
@@ -96,7 +98,7 @@ assert all(isinstance(dict(features.named_modules())[n], torch.nn.ReLU) for n in
 sizes = [vgg_fields[n].size[0] for n in chosen]
 assert sizes == sorted(set(sizes)), sizes
 concentration = []
-fig, axes = plt.subplots(1, 3, figsize=(10, 2.9), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.4), layout="constrained")
 for ax, layer in zip(axes, chosen, strict=True):
     out = cnnatlas.layer_outputs(features, x, [layer])[layer]
     unit = (out.shape[2] // 2, out.shape[3] // 2 + out.shape[3] // 6)

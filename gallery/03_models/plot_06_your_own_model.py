@@ -76,16 +76,15 @@ finally:
 for name in convs:
     maps = conv_outputs[name][0, :8]
     nrows = math.ceil(len(maps) / 4)
-    fig, axes = plt.subplots(nrows, 4, figsize=(6.4, 0.5 + nrows * (1.6 * maps.shape[1] / maps.shape[2] + 0.35)),
+    fig, axes = plt.subplots(nrows, 4, figsize=(cnnatlas.style.WIDTH, 0.5 + nrows * (1.6 * maps.shape[1] / maps.shape[2] + 0.35)),
                              layout="constrained", squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if index < len(maps):
-            limit = float(maps[index].abs().max()) or 1.0
-            ax.imshow(maps[index].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"ch {index}", fontsize=8)
+            ax.imshow(maps[index].numpy(), **cnnatlas.style.diverging_scale(maps[index]))
+            ax.set_title(f"ch {index}")
     fig.suptitle(f"layer {name} ({type(dict(model.named_modules())[name]).__name__}): "
-                 f"{tuple(conv_outputs[name].shape)}, first {len(maps)} maps", fontsize=10)
+                 f"{tuple(conv_outputs[name].shape)}, first {len(maps)} maps")
 
 # %%
 outputs = cnnatlas.layer_outputs(model, x)
