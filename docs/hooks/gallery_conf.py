@@ -11,8 +11,8 @@ Importing this module only defines things. mkdocs-gallery executes the file once
 
 The MkDocs hook ``site_hook.py`` imports this module too (its directory is on ``sys.path`` while MkDocs loads
 it): it clears the record at the start of a build, reads it afterwards for the build report, and keeps
-``.build-stamp`` there to re-run every example when the cnnatlas library, the build profile or this file
-changed. A Plotly figure that ends a cell is embedded as ``<div class="cnnatlas-plotly"
+``.page-stamps.json`` there (``staleness.py``) to re-run each example whose cnnatlas files changed, and every
+example when the build profile or this file changed. A Plotly figure that ends a cell is embedded as ``<div class="cnnatlas-plotly"
 data-figure="{json}">``: no CDN script and no inline script (Material re-creates inline scripts on
 instant navigation and drops their ``type``); ``javascripts/figures.js`` draws it.
 """
@@ -104,12 +104,11 @@ class ExampleClock:
 
 
 def library_stamp() -> str:
-    """Hash what every page depends on besides its own script: the build profile, cnnatlas, this file."""
+    """Hash what every page depends on besides its script and the cnnatlas files it uses (``staleness.py``).
+
+    That is the build profile, this file and ``schemes.py``.
+    """
     digest = hashlib.sha256(cnnatlas.build_profile().encode())
-    package = Path(cnnatlas.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(Path(schemes.__file__).read_bytes())
     return digest.hexdigest()

@@ -2,8 +2,9 @@
 
 - Every page's footer names the cnnatlas and torch versions it was built with; every example page gets
   a "Run it yourself" box; pages built with the quick profile say so at the top.
-- Examples re-run when the cnnatlas library, the build profile or the gallery configuration changed
-  (mkdocs-gallery's ``run_stale_examples``, set before mkdocs-gallery reads its options).
+- An example re-runs when its script changed (mkdocs-gallery's MD5), when a cnnatlas file it uses changed
+  (``staleness.py`` reads the imports; the log says which pages re-run and why), or when the build profile
+  or the gallery configuration changed (every page), decided before mkdocs-gallery runs them.
 - The landing page's cards are generated from the gallery: one per example script (its title, the first
   sentence of its description, its thumbnail), grouped under each section README's heading.
 - The build report page lists every example's run time and device (as recorded by the example clock of
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
 import plotly_bundle  # a sibling, like gallery_conf
+import staleness  # a sibling: which pages re-run when a library file changed
 import thumbnails  # a sibling: each page's card image and the gallery index's cards
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -90,13 +92,12 @@ def on_config(config, **kwargs):
     if problem := plotly_bundle.check_bundle(Path(config["docs_dir"])):
         raise PluginError(problem)
     gallery = Gallery.from_config(config)
-    stamp = gallery_conf.library_stamp()
-    stamp_file = gallery.out_dir / gallery_conf.STAMP_FILE
-    rerun_all = not stamp_file.exists() or stamp_file.read_text(encoding="utf-8") != stamp
-    if rerun_all:
-        config.plugins["gallery"].config["run_stale_examples"] = True
+    stamp = gallery_conf.library_stamp()  # the profile and the gallery configuration: every page's
+    # each page re-runs when a library file it uses changed (staleness.py reads the imports), or its script
+    plan = staleness.prepare(Path(cnnatlas.__file__).parent, gallery.examples_dir, gallery.out_dir,
+                             gallery.scripts(), stamp)  # fmt: skip
     gallery_conf.runs_file(gallery.out_dir).unlink(missing_ok=True)  # this build's runs only
-    _state.update(gallery=gallery, stamp=stamp, rerun_all=rerun_all)
+    _state.update(gallery=gallery, stamp=stamp, plan=plan)
     config["copyright"] = (
         f"Built with {_versions()} ({cnnatlas.build_profile()} profile). "
         "Code MIT; data sets and photos under their own licences."
@@ -109,10 +110,10 @@ def on_pre_build(config, **kwargs) -> None:
     gallery = _gallery()
     runs = gallery_conf.read_runs(gallery.out_dir)
     expected = [script.relative_to(gallery.examples_dir).as_posix() for script in gallery.scripts()]
-    problems = run_problems(runs, expected if _state["rerun_all"] else [])
+    problems = run_problems(runs, [key for key in expected if key in _state["plan"].stale])
     if problems:
         raise PluginError("examples that should have run did not really run: " + "; ".join(problems))
-    (gallery.out_dir / gallery_conf.STAMP_FILE).write_text(_state["stamp"], encoding="utf-8")
+    staleness.finish(gallery.out_dir, _state["plan"], _state["stamp"])
     _update_report(gallery, runs)
     thumbnails.write_thumbnails(_all_scripts(gallery), gallery.examples_dir, gallery.out_dir)  # a page without a choice: a whole figure
 
