@@ -42,6 +42,7 @@ MAX_ROWS = 1000
 _KIND_CHARS = 14  # longer types are cut ("AdaptiveAvgPo…"); the hover has them whole
 _LANE_GAP = 0.3  # x distance between lanes, in columns
 _TITLE_PX = 40
+_HINT_PX = 16
 _MARGIN_PX = 6
 _EDGE_COLOUR = "#8c8c8c"  # mid gray: visible on the light and the dark page
 _TYPE_COLOURS = {
@@ -229,11 +230,14 @@ def tensor_flow_diagram(
     top = _TITLE_PX if title != "" else _MARGIN_PX
     shown = content if height is None else min(content, max(height - top - _MARGIN_PX, ROW_PX))
     scrolls = shown < content
+    if scrolls and title != "":  # the hint takes a second title line
+        top += _HINT_PX
+        shown = max(shown - _HINT_PX, ROW_PX)
     visible_rows = shown / ROW_PX
     name = title if title is not None else f"{result.model_name}: tensor flow"
     fig.update_layout(
         shapes=shapes, height=shown + top + _MARGIN_PX,
-        title={"text": name + (" (drag up and down to scroll)" if scrolls else ""), "y": 1, "yanchor": "top",
+        title={"text": name + ('<br><span style="font-size:12px">drag up and down to scroll</span>' if scrolls else ""), "y": 1, "yanchor": "top",
                "pad": {"t": 10}, "x": 0, "xanchor": "left"},
         xaxis={"visible": False, "range": [x_min, x_max], "fixedrange": True},
         yaxis={"visible": False, "range": [0.5 - visible_rows, 0.5], "fixedrange": not scrolls},
