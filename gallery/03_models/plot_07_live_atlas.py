@@ -183,13 +183,17 @@ for key, model, test in [("lenet", lenet, fashion_test), ("cifar10", cifar_net, 
 
 # %%
 # The first ten images of each sprite, one per class, as the page's picker shows them (row 0 of each
-# sprite). Below the widget's test images, the number box and the arrows step through all 100.
-fig, axes = plt.subplots(2, 10, figsize=(8, 2.3), layout="constrained")
+# sprite; here five per row). Below the widget's test images, the number box and the arrows step through
+# all 100.
+fig, axes = plt.subplots(4, 5, figsize=cnnatlas.style.grid_figsize(4, 5), layout="constrained")
 for row, (key, test) in enumerate([("lenet", fashion_test), ("cifar10", cifar_test)]):
-    for k, ax in enumerate(axes[row]):
+    for k, ax in enumerate(axes[2 * row : 2 * row + 2].flat):
         image = test.images[picks[key][k]]
-        ax.imshow(image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy(), cmap="gray")
-        ax.set_title(f"{k}: {test.classes[int(test.labels[picks[key][k]])].split('/')[0]}", fontsize=7)
+        if image.shape[0] == 1:
+            ax.imshow(image[0].numpy(), cmap=cnnatlas.style.GRAY)
+        else:
+            ax.imshow(image.permute(1, 2, 0).numpy())
+        ax.set_title(f"{k}: {test.classes[int(test.labels[picks[key][k]])].split('/')[0]}")
         ax.set_axis_off()
 assert [int(fashion_test.labels[i]) for i in picks["lenet"][:10]] == list(range(10))
 
