@@ -67,7 +67,7 @@ assert flatten.input_shapes[0] == (1, 64, 4, 4) and flatten.output_shape == (1, 
 
 # %%
 # The same trace as a diagram: a box per tensor, taller for larger maps, wider for more channels.
-# Hover a box for its shapes, parameters and MACs; drag to pan.
+# Hover a box for its shapes, parameters and MACs; a label beside it names the layer and its output shape.
 flow = cnnatlas.tensor_flow_diagram(t, title="Cifar10Net: tensor flow")
 boxes = [shape for shape in flow.layout.shapes if shape.type == "rect"][1:]  # one per record, after the input
 size = {r.name: (box.x1 - box.x0, box.y1 - box.y0) for r, box in zip(t.records, boxes, strict=True)}
