@@ -51,6 +51,45 @@ def test_second_call_loads_the_cache_and_retrains_nothing(private_cache, monkeyp
         assert torch.equal(a.cpu(), b.cpu())
 
 
+def test_table_has_one_row_per_epoch_and_says_where_the_weights_come_from(private_cache) -> None:
+    train, test = _tiny_data()
+    _, result = cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, CONFIG, progress=False)
+    lines = result.table().splitlines()
+    assert len(lines) == 1 + CONFIG.epochs + 1 and lines[0].split()[0] == "epoch"
+    assert [int(line.split()[0]) for line in lines[1:-1]] == [1, 2] and lines[-1].endswith(
+        "trained in this run"
+    )
+    _, cached = cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, CONFIG, progress=False)
+    assert (
+        cached.table().endswith(f"cached weights from {result.trained_on}") and len(result.trained_on) == 10
+    )
+    assert str(private_cache) not in cached.table() + cached.summary(), "words, not a path"
+
+
+def test_training_threads_policy_and_restore(private_cache, monkeypatch) -> None:
+    """fit trains on training_threads() CPU threads ($CNNATLAS_THREADS, else 1 on <= 2 cores) and restores
+    the caller's thread count afterwards."""
+    monkeypatch.setenv(cnnatlas.train.THREADS_ENV, "3")
+    assert cnnatlas.training_threads() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(cnnatlas.train.THREADS_ENV, bad)
+        with pytest.raises(ValueError, match=cnnatlas.train.THREADS_ENV):
+            cnnatlas.training_threads()
+    monkeypatch.delenv(cnnatlas.train.THREADS_ENV)
+    monkeypatch.setattr(cnnatlas.train.os, "cpu_count", lambda: 2)
+    assert cnnatlas.training_threads() == 1
+    seen = []
+    monkeypatch.setattr(
+        cnnatlas.train,
+        "evaluate",
+        lambda *a, **k: (seen.append(torch.get_num_threads()), (0.0, 1.0, None))[1],
+    )
+    before = torch.get_num_threads()
+    train, test = _tiny_data(64)
+    cnnatlas.fit(cnnatlas.LeNet(), train, test, replace(CONFIG, epochs=1), progress=False)
+    assert seen == [1] and torch.get_num_threads() == before
+
+
 def test_cache_key_follows_recipe_and_data(private_cache) -> None:
     train, test = _tiny_data()
     cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, CONFIG, progress=False)
