@@ -32,6 +32,7 @@ FIGURE_TIMEOUT_MS = 60_000
 
 ALL_DRAWN = """() => [...document.querySelectorAll('div.cnnatlas-plotly')]
     .every(d => d.dataset.drawn === 'yes' && d.querySelector('svg.main-svg'))"""
+RENDERED_MATH = "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))"
 PAGE_STATE = """() => ({
   figures: document.querySelectorAll('div.cnnatlas-plotly').length,
   drawn: [...document.querySelectorAll('div.cnnatlas-plotly')].filter(d => d.querySelector('svg.main-svg')).length,
@@ -122,6 +123,10 @@ def test_every_page_renders_offline(built_site, browser_page, tmp_path_factory) 
         page.goto(base + rel, wait_until="load")
         found = _draw_every_figure(page)
         _load_every_image(page)
+        try:  # KaTeX is loaded by pages with math, after the page: give it its time
+            page.wait_for_function(RENDERED_MATH, timeout=FIGURE_TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - the formulas left are reported by PAGE_STATE
+            pass
         state = page.evaluate(PAGE_STATE)
         if state["drawn"] != state["figures"]:
             found.append(
