@@ -89,7 +89,7 @@ CHOICES: dict[str, Choice] = {
         2, (0.67, 0.0, 1.0, 1.0), "a deep unit's receptive field on a photo", grow=False
     ),
     "plot_06_your_own_model": Choice(6, (0.1, 0.12, 0.86, 0.7), "a unit's receptive field on your photo"),
-    "plot_07_live_atlas": Choice(1, (0.5, 0.0, 1.0, 1.0), "test images of both networks, one class a column"),
+    "plot_07_live_atlas": Choice(1, (0.0, 0.5, 1.0, 1.0), "CIFAR-10 test images, one per class"),
 }
 
 
