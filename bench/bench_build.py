@@ -54,7 +54,12 @@ def cpu_model() -> str:
                 break
     except OSError:
         pass
-    return f"{name}, {os.cpu_count()} logical cores, torch {torch.__version__} with {torch.get_num_threads()} threads"
+    from cnnatlas.train import training_threads  # noqa: PLC0415 - after the environment is set
+
+    return (
+        f"{name}, {os.cpu_count()} logical cores, torch {torch.__version__}: {torch.get_num_threads()} threads "
+        f"by default, {training_threads()} for training"
+    )
 
 
 def scripts_in_order() -> list[Path]:
@@ -101,7 +106,9 @@ def trained_models(since: float) -> list[dict]:
     import cnnatlas  # noqa: PLC0415
 
     folder = cnnatlas.cache.cache_dir("models")
-    files = sorted((p for p in folder.glob("*.pt") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime)
+    files = sorted(
+        (p for p in folder.glob("*.pt") if p.stat().st_mtime >= since), key=lambda p: p.stat().st_mtime
+    )
     return [torch.load(p, map_location="cpu", weights_only=True)["result"] for p in files]
 
 
@@ -126,7 +133,9 @@ def recipe_costs(repeats: int) -> list[tuple[str, str, object, float]]:
             for name, recipe in named:
                 config = replace(recipe, epochs=1, train_images=None)
                 cnnatlas.seed_everything(0)
-                result = cnnatlas.fit(factory(), train_slice, test_slice, config, device="cpu", progress=False)
+                result = cnnatlas.fit(
+                    factory(), train_slice, test_slice, config, device="cpu", progress=False
+                )
                 best[name] = max(best[name], result.images_per_second)
         rows += [(model_name, name, recipe, best[name]) for name, recipe in named]
     return rows
@@ -138,7 +147,10 @@ def main() -> None:
     parser.add_argument("--scripts", action="store_true", help="run each gallery script in its own process")
     parser.add_argument("--pattern", help="only the examples whose path matches this regular expression")
     parser.add_argument("--recipes-only", action="store_true", help="only the recipes' cost table")
-    parser.add_argument("--repeats", type=int, default=2, help="runs per recipe in the cost table (best kept)")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="runs per recipe in the cost table (best kept)"
+    )
+    parser.add_argument("--no-recipes", action="store_true", help="leave the recipes' cost table out")
     args = parser.parse_args()
     env = {**os.environ, **tooling.tool_env()}
     env.setdefault("CNNATLAS_PROFILE", "full")
@@ -149,10 +161,14 @@ def main() -> None:
         import cnnatlas  # noqa: PLC0415 - after the environment is set
 
         print(f"machine: {cpu_model()}")
-        print(f"profile: {cnnatlas.build_profile()}; caches: {'cold (empty temporary folders)' if args.cold else 'as set'}")
+        print(
+            f"profile: {cnnatlas.build_profile()}; caches: {'cold (empty temporary folders)' if args.cold else 'as set'}"
+        )
         if not args.recipes_only:
             started = time.perf_counter()
-            data = [cnnatlas.load_fashion_mnist(s) for s in (True, False)] + [cnnatlas.load_cifar10(s) for s in (True, False)]
+            data = [cnnatlas.load_fashion_mnist(s) for s in (True, False)] + [
+                cnnatlas.load_cifar10(s) for s in (True, False)
+            ]
             data_seconds = time.perf_counter() - started
             print("\n| data | images | source |\n|---|---:|---|")
             for ds in data:
@@ -166,18 +182,28 @@ def main() -> None:
             for key, seconds in sorted(runs.items()):
                 print(f"| {key} | {seconds:.1f} |")
             how = "each script in its own process" if args.scripts else "mkdocs build"
-            print(f"\n{how}: {build_seconds:.1f} s; examples {sum(runs.values()):.1f} s; "
-                  f"with the data: {build_seconds + data_seconds:.1f} s")
+            print(
+                f"\n{how}: {build_seconds:.1f} s; examples {sum(runs.values()):.1f} s; "
+                f"with the data: {build_seconds + data_seconds:.1f} s"
+            )
             models = trained_models(since)
             print("\n| model trained | data | epochs x images | training s | images/s | test accuracy |")
             print("|---|---|---|---:|---:|---:|")
             for r in models:
-                print(f"| {r['model_name']} | {r['data_name']} | {r['epochs']} x {r['train_images']:,} | "
-                      f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {r['test_accuracy']:.4f} |")
-            print(f"\ntraining in total: {sum(r['wall_seconds'] for r in models):.1f} s for {len(models)} models")
+                print(
+                    f"| {r['model_name']} | {r['data_name']} | {r['epochs']} x {r['train_images']:,} | "
+                    f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {r['test_accuracy']:.4f} |"
+                )
+            print(
+                f"\ntraining in total: {sum(r['wall_seconds'] for r in models):.1f} s for {len(models)} models"
+            )
+        if args.no_recipes:
+            return
         rows = recipe_costs(args.repeats)
-        print(f"\nrecipes on one fixed slice ({SLICE_IMAGES:,} training images, 1 epoch, best of {args.repeats}); "
-              "a whole run = epochs x the training split at that speed")
+        print(
+            f"\nrecipes on one fixed slice ({SLICE_IMAGES:,} training images, 1 epoch, best of {args.repeats}); "
+            "a whole run = epochs x the training split at that speed"
+        )
         print("| model | recipe | epochs x images | batch | images/s | whole run s | article's s / this s |")
         print("|---|---|---|---:|---:|---:|---:|")
         article: dict[str, float] = {}
@@ -188,8 +214,10 @@ def main() -> None:
                 article[model_name] = whole
             ratio = f"{article[model_name] / whole:.2f}" if model_name in article else "-"
             images = recipe.train_images or sizes[model_name]
-            print(f"| {model_name} | {name} | {recipe.epochs} x {images:,} | {recipe.batch_size} | {speed:,.0f} | "
-                  f"{whole:,.0f} | {ratio} |")
+            print(
+                f"| {model_name} | {name} | {recipe.epochs} x {images:,} | {recipe.batch_size} | {speed:,.0f} | "
+                f"{whole:,.0f} | {ratio} |"
+            )
 
 
 if __name__ == "__main__":
