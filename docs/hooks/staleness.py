@@ -366,6 +366,7 @@ class Plan:
     stamps: dict[str, str]  # script key -> stamp for this build
     stale: dict[str, str]  # script key -> why it re-runs
     hashes: dict[str, str]  # library file -> sha256 now
+    raw: str = ""  # raw_fingerprint() of the library now
 
     def summary(self) -> str:
         """One line per reason: ``re-running 2 pages because cnnatlas/trace.py changed: a, b``."""
@@ -411,8 +412,18 @@ def plan(library: Library, scripts: dict[str, Path], base: str, store: Path) -> 
 def save(store: Path, result: Plan, base: str, keep: dict[str, str] | None = None) -> None:
     """Write the stamps of this build (plus ``keep``: pages this build did not run, with their old stamps)."""
     pages = {**(keep or {}), **result.stamps}
-    store.write_text(json.dumps({"base": base, "modules": result.hashes, "pages": pages}, indent=1, sort_keys=True),
+    store.write_text(json.dumps({"base": base, "modules": result.hashes, "pages": pages, "raw": result.raw},
+                                indent=1, sort_keys=True),
                      encoding="utf-8")  # fmt: skip
+
+
+def raw_fingerprint(package_dir: Path) -> str:
+    """sha256 over every file of the package, path and bytes: equal means nothing to re-read."""
+    digest = hashlib.sha256()
+    root = Path(package_dir)
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def stored_pages(store: Path) -> dict[str, str]:
@@ -430,7 +441,15 @@ def prepare(package_dir: Path, examples_dir: Path, out_dir: Path, scripts: Itera
     its own rule (a script that changed re-runs).
     """
     keys = {Path(s).relative_to(examples_dir).as_posix(): Path(s) for s in scripts}
-    result = plan(Library(package_dir), keys, base, Path(out_dir) / STORE_FILE)
+    store = Path(out_dir) / STORE_FILE
+    old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    raw = raw_fingerprint(package_dir)
+    if old.get("raw") == raw and old.get("base") == base and set(keys) <= set(old.get("pages", {})):
+        # not one library byte changed since the last build: no page is stale, and no file needs reading
+        LOG.info(f"no library file changed ({len(keys)} pages checked)")
+        return Plan({k: old["pages"][k] for k in keys}, {}, old.get("modules", {}), raw)
+    result = plan(Library(package_dir), keys, base, store)
+    result.raw = raw
     for key in result.stale:
         (Path(out_dir) / f"{key}.md5").unlink(missing_ok=True)
     if result.stale:
