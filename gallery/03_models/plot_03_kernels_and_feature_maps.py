@@ -266,7 +266,7 @@ def channel_mosaic(w, ncols):
 
 ncols = 2 if trained.shape[0] <= 16 else 4
 diverging = plt.get_cmap(cnnatlas.style.DIVERGING).with_extremes(bad="0.8")  # gaps grey, so that white means exactly zero
-fig, axes = plt.subplots(1, len(panels), figsize=(cnnatlas.style.WIDTH, 4.2), layout="constrained")
+fig, axes = plt.subplots(1, len(panels), figsize=(cnnatlas.style.WIDTH, 3.7), layout="constrained")
 for ax, (name, w) in zip(axes, panels.items(), strict=True):
     limit = float(w.abs().max())
     image = ax.imshow(channel_mosaic(w, ncols), cmap=diverging, vmin=-limit, vmax=limit, interpolation="nearest")
