@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import operator
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
 import torch
@@ -29,6 +31,7 @@ from torch._C import (
 )
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
+from torch.utils.hooks import RemovableHandle
 
 from .checks import check_bool, check_choice, check_int, check_shape, check_str, check_tensor, describe
 from .forward import ForwardWatch, check_model, forward_failure, preserved_state, walk_modules
@@ -270,6 +273,17 @@ class _Tracer(TorchFunctionMode):
             self.popped = False
 
 
+@contextmanager
+def _removed_after() -> Iterator[list[RemovableHandle]]:
+    """Yield a list for hook handles; remove each when the block ends, also when it raises."""
+    handles: list[RemovableHandle] = []
+    try:
+        yield handles
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     """Run ``model`` once on the NCHW batch ``x`` and return a [`Trace`][cnnatlas.trace.Trace] of what flowed through it.
 
@@ -306,7 +320,9 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         table[id(module)] = (name, leaf, type(module).__name__, own, *_macs_rule(module))
     watch = ForwardWatch()
     tracer = _Tracer(table, watch)
-    with preserved_state(model) as handles:
+    # a model already in eval mode everywhere is not changed (no mode, no requires_grad; torch.no_grad
+    # restores the grad mode): only the two hooks need removing, and the walks of preserved_state are saved
+    with preserved_state(model) if training else _removed_after() as handles:
         handles.append(register_module_forward_pre_hook(tracer.pre_hook))
         handles.append(register_module_forward_hook(tracer.post_hook))
         if training:
