@@ -237,10 +237,13 @@ class _Tracer(TorchFunctionMode):
             return
         name, leaf, type_, params, rule, factor = entry
         entered = self.entered  # ForwardWatch.leave, inlined
-        while entered and entered[-1][0] != name:
-            entered.pop()  # a module whose own forward caught an error inside
-        if entered:
+        if entered and entered[-1][0] == name:
             entered.pop()
+        else:
+            while entered and entered[-1][0] != name:
+                entered.pop()  # a module whose own forward caught an error inside
+            if entered:
+                entered.pop()
         self.watch.finished = (name, output)
         if not leaf:
             return
@@ -257,6 +260,7 @@ class _Tracer(TorchFunctionMode):
             self.restore()
 
     def add_module(self, name, type_, inputs, output, params, rule, factor) -> None:
+        """``add`` for a leaf module's call, with its MACs, in one frame (it runs once per leaf call)."""
         tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
         if rule == "output":
             macs = output.numel() * factor
@@ -264,7 +268,19 @@ class _Tracer(TorchFunctionMode):
             macs = inputs[0].numel() * factor
         else:
             macs = 0
-        self.add(name or "(model)", type_, "module", tensors, output, params, macs)
+        producer = self.producer
+        sources = []
+        for t in tensors:
+            entry = producer.get(id(t))
+            sources.append(entry[1] if entry is not None and entry[0]() is t else -1)
+        dtype = _DTYPE_NAMES.get(output.dtype)
+        if dtype is None:
+            dtype = _DTYPE_NAMES[output.dtype] = str(output.dtype).removeprefix("torch.")
+        index = len(self.raw)
+        layout = "contiguous" if output.is_contiguous() else _memory_format(output)
+        self.raw.append((index, name or "(model)", "module", type_, [tuple(t.shape) for t in tensors],
+                         tuple(output.shape), dtype, params, macs, layout, sources))  # fmt: skip
+        producer[id(output)] = (weakref.ref(output), index)
 
     def restore(self) -> None:
         """Put the mode back on the stack if a leaf module took it off."""
