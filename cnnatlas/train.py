@@ -48,6 +48,7 @@ from .models import init_xavier_
 
 PROFILE_ENV = "CNNATLAS_PROFILE"
 THREADS_ENV = "CNNATLAS_THREADS"
+_DEFAULT_THREADS: int | None = None  # training_threads()'s choice for this process, made on first use
 PROFILES = ("full", "quick")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("onecycle", "constant")
@@ -116,22 +117,32 @@ def device_name(device: torch.device) -> str:
 def training_threads() -> int:
     """Return how many CPU threads training and evaluation use: ``$CNNATLAS_THREADS``, else a measured default.
 
-    On a machine with at most 2 logical cores the default is 1 thread. Measured on a 2-core AMD EPYC shared
-    with other work, one thread trained LeNet up to 13x, the CIFAR-10 CNN 2.5x and the VGG-style network
-    up to 7x faster than torch's default of 2 threads: each thread of an operation waits for the slowest,
-    and on a busy 2-core machine one of the two is always waiting for a core. With more cores, torch's own
-    default is kept.
+    On a machine with at most 2 logical cores that is busy with other work (a 1-minute load average above
+    the cores less one half, when this process first asks), the default is 1 thread: measured on a 2-core
+    AMD EPYC shared with other work, one thread trained LeNet 7.9x, the CIFAR-10 CNN 4.9x and the VGG-style
+    network 5.6x faster than torch's default of 2 threads, because each thread of an operation waits for
+    the slowest and one of the two is always waiting for a core. Otherwise (an idle machine, where the
+    second core is free, or more cores) torch's own default is kept. The choice is made once per process,
+    so that two runs in one process train alike.
 
     Examples:
         >>> training_threads() >= 1
         True
     """
+    global _DEFAULT_THREADS
     value = os.environ.get(THREADS_ENV, "").strip()
     if value:
         if not value.isdigit() or int(value) < 1:
             raise ValueError(f"{THREADS_ENV}: expected a whole number of threads >= 1, got {value!r}")
         return int(value)
-    return 1 if (os.cpu_count() or 1) <= 2 else torch.get_num_threads()
+    if _DEFAULT_THREADS is None:
+        cores = os.cpu_count() or 1
+        try:
+            busy = os.getloadavg()[0] > cores - 0.5
+        except (AttributeError, OSError):  # no load average on this system: keep torch's default
+            busy = False
+        _DEFAULT_THREADS = 1 if cores <= 2 and busy else torch.get_num_threads()
+    return _DEFAULT_THREADS
 
 
 @contextmanager
@@ -639,7 +650,7 @@ def fit(
         desc=name or type(model).__name__,
         unit="batch",
     )
-    with _threads(device):  # 1 thread on a 2-core machine: see training_threads()
+    with _threads(device):  # 1 thread on a busy 2-core machine: see training_threads()
         try:
             for epoch in range(config.epochs):
                 model.train()

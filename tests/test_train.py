@@ -67,8 +67,8 @@ def test_table_has_one_row_per_epoch_and_says_where_the_weights_come_from(privat
 
 
 def test_training_threads_policy_and_restore(private_cache, monkeypatch) -> None:
-    """fit trains on training_threads() CPU threads ($CNNATLAS_THREADS, else 1 on <= 2 cores) and restores
-    the caller's thread count afterwards."""
+    """fit trains on training_threads() CPU threads ($CNNATLAS_THREADS, else 1 on a busy machine of <= 2
+    cores) and restores the caller's thread count afterwards."""
     monkeypatch.setenv(cnnatlas.train.THREADS_ENV, "3")
     assert cnnatlas.training_threads() == 3
     for bad in ("0", "two", "-1"):
@@ -77,7 +77,13 @@ def test_training_threads_policy_and_restore(private_cache, monkeypatch) -> None
             cnnatlas.training_threads()
     monkeypatch.delenv(cnnatlas.train.THREADS_ENV)
     monkeypatch.setattr(cnnatlas.train.os, "cpu_count", lambda: 2)
-    assert cnnatlas.training_threads() == 1
+    for load, expected in ((3.0, 1), (0.9, torch.get_num_threads())):  # busy: 1 thread; idle: torch's default
+        monkeypatch.setattr(cnnatlas.train, "_DEFAULT_THREADS", None)
+        monkeypatch.setattr(cnnatlas.train.os, "getloadavg", lambda load=load: (load, load, load))
+        assert cnnatlas.training_threads() == expected
+        monkeypatch.setattr(cnnatlas.train.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        assert cnnatlas.training_threads() == expected, "decided once per process"
+    monkeypatch.setattr(cnnatlas.train, "_DEFAULT_THREADS", 1)
     seen = []
     monkeypatch.setattr(
         cnnatlas.train,

@@ -148,7 +148,8 @@ with torch.no_grad():
 # The epoch: SGD with momentum 0.9 and learning rate 0.05, on a fresh LeNet, over a class-balanced fifth
 # of the training set (12,000 images) to keep the build short. The cross-entropy on the whole test set is
 # measured before and after. The loop runs on as many CPU threads as ``cnnatlas.fit`` trains with
-# (``cnnatlas.training_threads()``: one on a 2-core machine, where a second thread mostly waits for a core).
+# (``cnnatlas.training_threads()``: one on a 2-core machine busy with other work, where a second thread
+# mostly waits for a core).
 subset = train.subset(12_000)  # the first 1,200 images of each class
 normalize = subset.normalization()
 torch.manual_seed(0)
@@ -159,7 +160,7 @@ loss_before, accuracy_before, _ = cnnatlas.evaluate(net, test, normalize)
 batch_size, batch_losses = 128, []
 order = torch.randperm(len(subset), generator=torch.Generator().manual_seed(0))
 threads = torch.get_num_threads()
-torch.set_num_threads(cnnatlas.training_threads())  # as cnnatlas.fit trains: 1 thread on a 2-core CPU
+torch.set_num_threads(cnnatlas.training_threads())  # as cnnatlas.fit trains: 1 on a busy 2-core CPU
 start = time.perf_counter()
 net.train()
 try:
