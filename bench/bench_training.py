@@ -4,7 +4,7 @@ Prints, measured side by side in one run on this machine:
 1. images/s of article 003's loop (torchvision dataset + ToTensor + DataLoader, batch 512, SGD) vs the
    library's preloaded-tensor loop with the same model, batch size and optimiser (goal: at least 3x);
 2. images/s of each atlas recipe on one fixed slice with torch's default CPU threads against the
-   library's thread policy (``cnnatlas.train.training_threads()``: 1 thread on a 2-core machine), the two
+   library's thread policy (``cnnatlas.training_threads()``: 1 thread on a busy 2-core machine), the two
    runs interleaved, best of two each;
 3. final test accuracy, wall time and time to reach the target accuracy for the article's recipe and
    for the atlas's recipes (LeNet >= 0.91 on FashionMNIST, the CIFAR-10 CNN >= 0.70).
