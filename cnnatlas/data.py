@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision
 from PIL import Image
 
 from .cache import load_checked, save_atomic
@@ -363,6 +362,8 @@ def load_fashion_mnist(train: bool = True) -> ImageDataset:
             source = "offline mirror"
         else:
             source = "torchvision download"
+    import torchvision.datasets  # here, not at import: it costs seconds that `import cnnatlas` need not pay
+
     try:
         with download_timeout():
             ds = torchvision.datasets.FashionMNIST(str(root), train=train, download=True)
@@ -452,6 +453,8 @@ def load_cifar10(train: bool = True) -> ImageDataset:
             "offline mirror (CIFAR-10 as JPEG files, decoded once: pixels differ slightly from the original)",
         )
     present = canonical.exists()
+    import torchvision.datasets  # here, not at import: it costs seconds that `import cnnatlas` need not pay
+
     try:
         with download_timeout():
             ds = torchvision.datasets.CIFAR10(str(root), train=train, download=not present)

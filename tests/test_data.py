@@ -62,8 +62,10 @@ def test_corrupted_cifar_cache_is_rebuilt(fresh_root) -> None:
 def test_missing_data_offline_gives_one_clear_error(fresh_root, monkeypatch) -> None:
     monkeypatch.delenv("CNNATLAS_DATA_MIRROR", raising=False)
     monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 3)
+    import torchvision.datasets
+
     monkeypatch.setattr(
-        data.torchvision.datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"]
+        torchvision.datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"]
     )  # a closed local port: no network is touched
     started = time.perf_counter()
     with pytest.raises(cnnatlas.DataUnavailableError) as info:

@@ -29,7 +29,7 @@ def test_prediction_grid_marks_mistakes() -> None:
                                  ("zero", "one"), "made in the test")  # fmt: skip
     fig = predictions_figure(data, torch.tensor([0, 0, 0, 1]), range(4), ncols=4)
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles[1] == "zero\n(true: one)" and titles[0] == "zero"
+    assert titles[1] == "zero\ntrue: one" and titles[0] == "zero"
 
 
 @pytest.mark.parametrize(

@@ -113,19 +113,10 @@ def test_the_stand_in_loads_as_torchvision_weights(stand_in_hub, monkeypatch) ->
     assert all(torch.equal(v, reference[k]) for k, v in loaded.model.state_dict().items())
 
 
-# claims a page asserts that hold for trained weights only: the stand-in cannot satisfy them (its page owner
-# decides, see /work/notes/s14_findings.md); strict, so that the mark goes when the page no longer needs it
-NEEDS_TRAINED_WEIGHTS = {
-    "gallery/03_models/plot_05_where_a_unit_looks.py": "concentration rising with depth: on the stand-in "
-    "[1.55, 2.54, 2.22] (features[3], [15], [29])",
-}
-
-
 @pytest.mark.parametrize(
     "page",
-    [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=NEEDS_TRAINED_WEIGHTS[p]))
-     if p in NEEDS_TRAINED_WEIGHTS else p for p in sorted(PAGES)],
-)  # fmt: skip
+    sorted(PAGES),
+)
 def test_a_page_runs_its_imagenet_branch_on_stand_in_weights(page, stand_in_hub, tmp_path) -> None:
     done = run_page(page, page_env(stand_in_hub), tmp_path)
     assert done.returncode == 0, (

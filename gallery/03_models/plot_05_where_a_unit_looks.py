@@ -72,9 +72,10 @@ fig = cnnatlas.receptive_field_figure(test.images[0], conv2, unit, gradient)
 # Pretrained VGG16 when available, else the VGG-style network trained on CIFAR-10 (as on the kernels
 # page); the line below says which. We take the unit after the ReLU of the second convolution, of the
 # middle one and of the last one, a little right of the centre of its map. Units deeper in the network
-# see more of the photo, and their gradient gathers more strongly in the middle of their box
-# (concentration: the share of the gradient in the box's central half, divided by that half's share of
-# the box's pixels; 1 would be uniform).
+# see more of the photo, and inside its box each unit's gradient gathers in the middle (concentration: the
+# share of the gradient in the box's central half, divided by that half's share of the box's pixels; 1
+# would be uniform). Whether it gathers more strongly with depth depends on the weights: the last line
+# below says it for the weights shown.
 loaded = cnnatlas.load_imagenet_model("vgg16")
 if loaded.pretrained:
     features, shown, prepare = loaded.model.features, f"VGG16, {loaded.source}", loaded.normalization
@@ -111,4 +112,9 @@ for ax, layer in zip(axes, chosen, strict=True):
     assert outside == 0
     concentration.append(share_centre / (centre_pixels / box_pixels))
     cnnatlas.receptive_field_figure(photo, vgg_fields[layer], unit, grad, ax=ax)
-assert all(a < b for a, b in pairwise(concentration)) and concentration[-1] > 1.5, concentration
+assert all(c > 1 for c in concentration), concentration
+rising = all(a < b for a, b in pairwise(concentration))
+print("Concentration " + " -> ".join(f"{c:.1f}" for c in concentration) + ": "
+      + ("it rises with depth." if rising else "it does not rise steadily with depth for these weights."))
+if not loaded.pretrained:  # the trained fallback: checked on every offline build
+    assert rising and concentration[-1] > 1.5, concentration
