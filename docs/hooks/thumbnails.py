@@ -79,7 +79,7 @@ CHOICES: dict[str, Choice] = {
     # 03 Models
     "plot_01_lenet_fashion_mnist": Choice(7, WHOLE, "the confusion matrix on FashionMNIST"),
     "plot_02_cifar10_cnn": Choice(
-        3, (0.0, 0.0, 0.3, 1.0), "CIFAR-10 test images and their labels", grow=False
+        3, (0.0, 0.0, 0.6, 0.5), "CIFAR-10 test images and their labels", grow=False
     ),
     "plot_03_kernels_and_feature_maps": Choice(
         6, (0.0, 0.055, 0.5, 1.0), "four feature maps of a first conv layer", grow=False

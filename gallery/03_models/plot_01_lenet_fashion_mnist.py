@@ -409,8 +409,8 @@ cnnatlas.layer_explorer({names[k]: v.cpu() for k, v in outputs.items()}, title="
 # %%
 # One channel at a time
 # ---------------------
-# Choose a layer in the drop-down, then a channel with the slider: each map at full size, with its own
-# colour scale and its raw values on hover.
+# Choose a layer in the drop-down, then a channel with the slider: each map large, on its own colour
+# scale; hover gives the channel and its value range.
 cnnatlas.channel_explorer({names[k]: v.cpu() for k, v in outputs.items()}, title="LeNet")
 
 # %%

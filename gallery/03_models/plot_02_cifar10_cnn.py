@@ -214,7 +214,7 @@ fig = cnnatlas.confusion_figure(matrix, test.classes)
 shown = [int(i) for c in range(10) for i in (test.labels == c).nonzero().flatten()[:2]]
 wrong = int((predicted[shown] != test.labels[shown]).sum())
 print(f"{wrong} of these {len(shown)} are wrong")
-fig = cnnatlas.predictions_figure(test, predicted, shown, ncols=10)
+fig = cnnatlas.predictions_figure(test, predicted, shown, ncols=5)
 
 # %%
 # Feature maps of each stage

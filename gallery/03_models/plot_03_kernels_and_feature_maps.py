@@ -346,13 +346,13 @@ for name in block_ends[1::2]:
 
 # %%
 # Explore every ReLU output (after each convolution) of the network: choose a layer with the slider;
-# hover for channel and value.
+# hover for the channel and its value range.
 relus = [name for name, m in features.named_modules() if isinstance(m, nn.ReLU)]
 all_relus = cnnatlas.layer_outputs(features, x, relus)
 cnnatlas.layer_explorer({f"features[{k}]": v.cpu() for k, v in all_relus.items()}, title="VGG features after ReLU",
-                        max_channels=16, max_cells=14_000)
+                        max_channels=16, max_cells=60_000)
 
 # %%
 # Or pick a layer, then one channel at a time, at full size:
 cnnatlas.channel_explorer({f"features[{k}]": v.cpu() for k, v in all_relus.items()}, title="VGG features after ReLU",
-                          max_channels=12, max_cells=14_000)
+                          max_channels=12, max_cells=60_000)

@@ -215,8 +215,8 @@ assert [s[2] for s in stage_shapes] == [56, 56, 28, 14, 7] and [s[1] for s in st
 
 # %%
 # The whole graph: the shortcut branches (1x1 downsampling convolutions) run on their own lane and
-# rejoin at each add. Drag to pan along the network; hover for shapes.
-cnnatlas.tensor_flow_diagram(trace, title="resnet18: tensor flow", height=420)
+# rejoin at each add; hover a box for its shapes, parameters and MACs.
+cnnatlas.tensor_flow_diagram(trace, title="resnet18: tensor flow")
 
 # %%
 # The receptive field along the main path

@@ -89,7 +89,7 @@ for name in convs:
 # %%
 outputs = cnnatlas.layer_outputs(model, x)
 cnnatlas.layer_explorer({f"{k}: {type(dict(model.named_modules())[k]).__name__}": v for k, v in outputs.items()},
-                        title="your model", max_cells=40_000)
+                        title="your model")
 
 # %%
 # Receptive fields: how much of the input one unit of each layer sees, and the gradient-measured field of
