@@ -77,7 +77,8 @@ def test_constant_maps_are_drawn_flat_not_as_noise() -> None:
     maps = torch.stack([torch.zeros(5, 5), torch.rand(5, 5)])
     fig = feature_maps_figure(maps)
     flat = fig.axes[0].images[0]
-    assert np.all(np.isfinite(flat.get_array())) and fig.axes[0].get_title().endswith("\n= 0")  # says its one value
+    assert np.all(np.isfinite(flat.get_array()))
+    assert fig.axes[0].get_title().endswith("\n= 0")  # the title says the map's one value
     assert flat.norm(flat.get_array()).min() == pytest.approx(0.5)  # the middle colour, not a stretched range
 
 
