@@ -87,6 +87,10 @@ class Normalization:
         Traceback (most recent call last):
         ...
         ValueError: std[0]: expected a number > 0, got 0.0
+
+    Attributes:
+        mean: One mean per channel, of pixel values scaled to [0, 1].
+        std: One standard deviation per channel, each > 0.
     """
 
     mean: tuple[float, ...]
@@ -145,6 +149,14 @@ class ImageDataset:
         ...                   torch.arange(4), ("a", "b", "c", "d"), "made up")
         >>> len(ds.subset(2))
         2
+
+    Attributes:
+        name: The data set's name, e.g. ``"FashionMNIST"``.
+        split: ``"train"`` or ``"test"``.
+        images: uint8 tensor of shape (N, C, H, W).
+        labels: int64 tensor of shape (N,), each in [0, ``len(classes)``).
+        classes: The class names, indexed by label.
+        source: Where the images came from, in words (never a path of this machine).
     """
 
     name: str

@@ -39,7 +39,10 @@ IMAGENET_MODELS = tuple(_MODELS)
 class LoadedModel:
     """A model, a sentence saying which weights it holds, and the input normalisation those weights expect.
 
-    ``source`` is written for a reader: it says where the weights came from in words, never a path.
+    Attributes:
+        model: The model, in eval mode.
+        pretrained: Whether it holds ImageNet weights (``False``: a labelled fallback).
+        source: Where the weights came from, in words for a reader, never a path.
     """
 
     model: nn.Module

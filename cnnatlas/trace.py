@@ -51,7 +51,24 @@ _FUNCTIONS = {
 
 @dataclass
 class LayerRecord:
-    """One call recorded by [`trace()`][cnnatlas.trace.trace]."""
+    """One call recorded by [`trace()`][cnnatlas.trace.trace].
+
+    Attributes:
+        index: The call's position in the forward pass, from 0.
+        name: The module's qualified name (``"features.0"``; ``"(model)"`` for the model itself), or the
+            function's name for a function call.
+        kind: ``"module"`` or ``"function"``.
+        layer_type: The module's class name (``"Conv2d"``) or the function's name (``"add"``).
+        input_shapes: The shape of each tensor the call received.
+        output_shape: The shape of the tensor it returned.
+        dtype: The output's dtype, e.g. ``"float32"``.
+        params: Parameters the module holds itself, not its children's (a shared tensor counted once, under
+            the first module holding it); 0 for a function.
+        macs: Multiply-accumulates of the call.
+        memory_format: The output's memory layout: ``"contiguous"``, ``"channels_last"`` or ``"strided"``.
+        inputs_from: For each input, the index of the record that produced it; -1 for the model's input (or a
+            tensor no recorded call made).
+    """
 
     index: int
     name: str
@@ -86,7 +103,14 @@ class LayerRecord:
 
 @dataclass
 class Trace:
-    """The records of one forward pass, with totals and table views."""
+    """The records of one forward pass, with totals and table views.
+
+    Attributes:
+        model_name: The traced model's class name.
+        input_shape: The shape of the input it was traced with.
+        records: One [`LayerRecord`][cnnatlas.trace.LayerRecord] per call, in the order they ran.
+        total_params: The model's parameters, a shared tensor counted once.
+    """
 
     model_name: str
     input_shape: tuple[int, ...]

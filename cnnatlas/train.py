@@ -189,6 +189,21 @@ class TrainConfig:
         Traceback (most recent call last):
         ...
         ValueError: augment: expected one of 'none', 'flip_crop', got 'flip-crop'; did you mean 'flip_crop'?
+
+    Attributes:
+        epochs: Passes over the training images.
+        batch_size: Images per optimiser step.
+        optimizer: ``"adamw"`` or ``"sgd"``.
+        lr: The learning rate (the peak rate with the one-cycle schedule).
+        momentum: SGD's momentum (unused by AdamW).
+        weight_decay: Weight decay of the optimiser.
+        schedule: ``"onecycle"`` or ``"constant"``.
+        label_smoothing: Label smoothing of the cross-entropy loss, in [0, 1).
+        augment: ``"none"`` or ``"flip_crop"`` (random horizontal flips and padded random crops).
+        init: ``"default"`` (PyTorch's) or ``"xavier"`` (article 003's ``init_network``).
+        normalize: Whether inputs are standardised with the mean and std of the training data.
+        train_images: Train on the first this many training images; ``None`` for the whole split.
+        seed: Seeds the initial weights, the shuffling and the augmentation.
     """
 
     epochs: int = 10
@@ -231,7 +246,16 @@ class TrainConfig:
 
 @dataclass
 class EpochStats:
-    """Loss and accuracy after one epoch."""
+    """Loss and accuracy after one epoch.
+
+    Attributes:
+        epoch: The epoch's number, from 1.
+        train_loss: Mean training loss over the epoch's batches.
+        train_accuracy: Accuracy on the training batches of the epoch, in [0, 1].
+        test_loss: Mean loss on the test split after the epoch.
+        test_accuracy: Accuracy on the test split after the epoch, in [0, 1].
+        seconds: Seconds the epoch's training steps took (the test evaluation not included).
+    """
 
     epoch: int
     train_loss: float
@@ -243,7 +267,28 @@ class EpochStats:
 
 @dataclass
 class TrainResult:
-    """What a training run produced: where, how fast, how well, and its per-epoch history."""
+    """What a training run produced: where, how fast, how well, and its per-epoch history.
+
+    Attributes:
+        model_name: The name the weights are cached under.
+        data_name: The training data set's name.
+        device: The device type it trained on (``"cpu"``, ``"cuda"``, ``"mps"``).
+        device_name: A readable name of that device (on the CPU, with the threads used).
+        torch_version: The torch version it trained with.
+        cnnatlas_version: The cnnatlas version it trained with.
+        profile: The build profile, ``"quick"`` or ``"full"``.
+        epochs: Passes over the training images.
+        train_images: Training images per epoch.
+        wall_seconds: Seconds from the start of training to its end, evaluations included.
+        images_per_second: Training images per second of training steps.
+        test_accuracy: Test accuracy after the last epoch, in [0, 1].
+        test_loss: Test loss after the last epoch.
+        mean: The input normalisation's per-channel mean (what the weights expect).
+        std: The input normalisation's per-channel std.
+        history: One [`EpochStats`][cnnatlas.train.EpochStats] per epoch.
+        from_cache: Whether the weights were loaded from the cache instead of trained in this run.
+        trained_on: The date (ISO, UTC) of the run that trained the weights; ``""`` when unknown.
+    """
 
     model_name: str
     data_name: str
