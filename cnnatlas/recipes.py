@@ -37,7 +37,7 @@ LENET = TrainConfig(
 """Article 003's LeNet, same layers and init, with AdamW, a one-cycle schedule and normalised inputs."""
 
 CIFAR10_NET = TrainConfig(
-    epochs=7,
+    epochs=8,
     batch_size=128,
     optimizer="adamw",
     lr=3e-3,
@@ -47,8 +47,9 @@ CIFAR10_NET = TrainConfig(
 )
 """Article 004's CIFAR-10 CNN with AdamW, one-cycle, flips and crops (the article: SGD, batch 1).
 
-7 epochs: the 8 of earlier versions reached 0.714 test accuracy after their 7th, before the schedule
-had annealed; the last epoch added 0.001.
+8 epochs: 7 reached 0.7050 (2 threads) and 0.7098 (1 thread) on this atlas's 2-core build machine, too
+close to the 0.70 the CIFAR-10 page asserts for runners with other thread counts; the 8th epoch buys margin
+(0.714 after the 7th of 8, as the schedule anneals later).
 """
 
 VGG_STYLE = TrainConfig(
