@@ -65,6 +65,10 @@ class ExportedNetwork:
     name [`layer_outputs()`][cnnatlas.forward.layer_outputs] uses), ``type``, ``out_shape`` (without the
     batch), its geometry, ``params`` (``{"weight": {"offset": bytes, "shape": [...]}, "bias": ...}``) and
     ``receptive_field`` (``size``, ``jump``, ``start`` per dimension, ``whole_input``).
+
+    Attributes:
+        manifest: The layers, shapes, weight offsets, input normalisation and class names, JSON-ready.
+        weights: Every parameter as little-endian float32 bytes, at the offsets the manifest gives.
     """
 
     manifest: dict

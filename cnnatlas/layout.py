@@ -38,7 +38,15 @@ ROUTES = ("straight", "branch", "merge", "lane")
 
 @dataclass(frozen=True)
 class FlowNode:
-    """One box of the diagram: the records it stands for (none for the model's input), its row and column."""
+    """One box of the diagram: the records it stands for (none for the model's input), its row and column.
+
+    Attributes:
+        row: The box's row, from 0 (the model's input) down.
+        column: The box's column, from 0 (the main path).
+        records: Indices of the trace records the box stands for (several when ``compact`` folds
+            element-wise layers into it); empty for the model's input.
+        output_shape: The shape of the tensor the box's last record returned (the input's, for the input box).
+    """
 
     row: int
     column: int
@@ -48,7 +56,14 @@ class FlowNode:
 
 @dataclass(frozen=True)
 class FlowEdge:
-    """One line of the diagram, from node ``source`` to node ``target`` (indices into ``nodes``)."""
+    """One line of the diagram, from node ``source`` to node ``target`` (indices into ``nodes``).
+
+    Attributes:
+        source: Index of the node the tensor comes from.
+        target: Index of the node it goes into.
+        route: How the line runs: one of [`ROUTES`][cnnatlas.layout.ROUTES].
+        lane: The lane of a ``"lane"`` route, from 0; -1 for the other routes.
+    """
 
     source: int
     target: int
@@ -58,7 +73,14 @@ class FlowEdge:
 
 @dataclass(frozen=True)
 class FlowLayout:
-    """Rows, columns and edge routes of a tensor-flow diagram (see [`flow_layout()`][cnnatlas.layout.flow_layout])."""
+    """Rows, columns and edge routes of a tensor-flow diagram (see [`flow_layout()`][cnnatlas.layout.flow_layout]).
+
+    Attributes:
+        nodes: One [`FlowNode`][cnnatlas.layout.FlowNode] per box, in row order.
+        edges: One [`FlowEdge`][cnnatlas.layout.FlowEdge] per line.
+        columns: How many columns the boxes use.
+        lanes: How many lanes the ``"lane"`` routes use, right of the columns.
+    """
 
     nodes: list[FlowNode]
     edges: list[FlowEdge]

@@ -27,7 +27,12 @@ _REQUIRED = ("label", "manifest")
 
 @dataclass(frozen=True)
 class LiveAtlas:
-    """The live atlas of some networks; its ``_repr_html_`` is what a gallery page embeds."""
+    """The live atlas of some networks; its ``_repr_html_`` is what a gallery page embeds.
+
+    Attributes:
+        networks: One dict per network, as given to [`live_atlas()`][cnnatlas.widgets.live.live_atlas].
+        height_hint: Vertical space (px) reserved while the page's script loads.
+    """
 
     networks: tuple[dict, ...]
     height_hint: int = 900
