@@ -339,6 +339,25 @@ NUMBERS_BADS = [
 ]
 
 
+VALUES_BADS = [
+    Bad("None", const(None)),
+    Bad("a str", const("1.0")),
+    Bad("NaN entry", const(np.array([float("nan"), 1.0]))),
+    Bad("Inf entry", const(np.array([float("inf"), 1.0]))),
+    Bad("empty", const(np.array([])), "maybe"),
+    Bad("a list", lambda v: list(v), "equiv"),
+    Bad("a tensor", lambda v: torch.as_tensor(v), "equiv"),
+]
+RGBA_BADS = [
+    Bad("None", const(None)),
+    Bad("a colour name", const("red")),
+    Bad("out of [0, 1]", const((2.0, 0.0, 0.0, 1.0))),
+    Bad("nan", const((float("nan"), 0.0, 0.0, 1.0))),
+    Bad("one value", const((0.5,)), "maybe"),
+    Bad("a list", lambda v: list(v), "equiv"),
+]
+
+
 def tiny_export() -> cnnatlas.ExportedNetwork:
     return cnnatlas.export_network(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), (1, 1, 2, 2), name="tiny")
 
@@ -469,6 +488,14 @@ SPECS: list[Spec] = [
     Spec("init_xavier_", cnnatlas.init_xavier_, lambda: dict(model=probe_model()), weights_may_change=True,
          accept={("model", b.label): "maybe" for b in model_bads()[4:]}),
     Spec("seed_everything", cnnatlas.seed_everything, lambda: dict(seed=0)),
+    Spec("style.symmetric_range", cnnatlas.style.symmetric_range, lambda: dict(values=np.array([-1.0, 2.0])),
+         bads={"values": VALUES_BADS}),
+    Spec("style.diverging_scale", cnnatlas.style.diverging_scale, lambda: dict(values=np.array([-1.0, 2.0])),
+         bads={"values": VALUES_BADS}),
+    Spec("style.grid_figsize", cnnatlas.style.grid_figsize, lambda: dict(nrows=2, ncols=3), lows={"nrows": 1, "ncols": 1}),
+    Spec("style.phone_px", cnnatlas.style.phone_px, lambda: dict(points=12.0)),
+    Spec("style.text_colour_on", cnnatlas.style.text_colour_on, lambda: dict(rgba=(0.2, 0.4, 0.6, 1.0)),
+         bads={"rgba": RGBA_BADS}),
     Spec("device_name", cnnatlas.device_name, lambda: dict(device=CPU),
          bads={"device": [*device_bads(), Bad("None", const(None)), Bad('the str "cuda"', const("cuda"))]}),
     Spec("best_device", cnnatlas.best_device, dict),

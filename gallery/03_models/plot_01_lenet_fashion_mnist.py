@@ -389,7 +389,9 @@ fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3), layout="constrained")
 ax.plot(list(resemblance), list(resemblance.values()), "o-")
 ax.set(xlabel="layer", ylabel="best |corr| with input", title="how much the maps still look like the image",
        ylim=(0, 1))
-ax.set_xticks(list(resemblance), [type(model[d - 1]).__name__.replace("Pool2d", "Pool") for d in resemblance])
+tick_labels = [type(model[d - 1]).__name__.replace("Pool2d", "Pool") for d in resemblance]
+ax.set_xticks(list(resemblance), tick_labels)
+ax.tick_params(axis="x", rotation=30)  # a call that returns None ends the cell: nothing printed after the figure
 
 # %%
 # Every layer, interactively
