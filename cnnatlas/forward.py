@@ -61,6 +61,25 @@ def walk_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 @contextmanager
+def hooks_removed_after() -> Iterator[list[RemovableHandle]]:
+    """Yield a list for hook handles; remove each when the block ends, also when it raises.
+
+    Examples:
+        >>> layer = nn.ReLU()
+        >>> with hooks_removed_after() as handles:
+        ...     handles.append(layer.register_forward_hook(lambda *args: None))
+        >>> len(layer._forward_hooks)
+        0
+    """
+    handles: list[RemovableHandle] = []
+    try:
+        yield handles
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@contextmanager
 def preserved_state(model: nn.Module) -> Iterator[list[RemovableHandle]]:
     """Inside the block, change modes, ``requires_grad``, grad mode and hooks freely; afterwards all are restored.
 
@@ -84,12 +103,10 @@ def preserved_state(model: nn.Module) -> Iterator[list[RemovableHandle]]:
         (p, p.requires_grad) for module, _ in modes for p in module._parameters.values() if p is not None
     ]
     grad_enabled = torch.is_grad_enabled()
-    handles: list[RemovableHandle] = []
     try:
-        yield handles
+        with hooks_removed_after() as handles:
+            yield handles
     finally:
-        for handle in handles:
-            handle.remove()
         for module, training in modes:
             if module.training != training:  # setting an attribute of a module is slow: only what changed
                 module.training = training

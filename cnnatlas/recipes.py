@@ -7,6 +7,8 @@ Examples:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .train import TrainConfig
 
 ARTICLE_003 = TrainConfig(
@@ -52,16 +54,7 @@ close to the 0.70 the CIFAR-10 page asserts for runners with other thread counts
 (0.714 after the 7th of 8, as the schedule anneals later).
 """
 
-VGG_STYLE = TrainConfig(
-    epochs=2,
-    batch_size=128,
-    optimizer="adamw",
-    lr=3e-3,
-    weight_decay=5e-4,
-    schedule="onecycle",
-    augment="flip_crop",
-    train_images=25_000,
-)
+VGG_STYLE = replace(CIFAR10_NET, epochs=2, train_images=25_000)
 """The VGG-style stand-in for VGG16 (when ImageNet weights cannot be had), trained briefly on CIFAR-10.
 
 Its pages need trained 3x3 kernels and feature maps, not a good classifier: 2 epochs on half the

@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 import operator
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
 import torch
@@ -31,10 +29,16 @@ from torch._C import (
 )
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
-from torch.utils.hooks import RemovableHandle
 
 from .checks import check_bool, check_choice, check_int, check_shape, check_str, check_tensor, describe
-from .forward import ForwardWatch, check_model, forward_failure, preserved_state, walk_modules
+from .forward import (
+    ForwardWatch,
+    check_model,
+    forward_failure,
+    hooks_removed_after,
+    preserved_state,
+    walk_modules,
+)
 
 _FUNCTIONS = {
     torch.add: "add", torch.Tensor.add: "add", torch.Tensor.__add__: "add", torch.Tensor.__iadd__: "add",
@@ -284,7 +288,7 @@ class _Tracer(TorchFunctionMode):
             self.restore()
 
     def add_module(self, name, type_, inputs, output, params, rule, factor) -> None:
-        """``add`` for a leaf module's call, with its MACs, in one frame (it runs once per leaf call)."""
+        """``add`` for a module's call, with the MACs its ``rule`` and ``factor`` give."""
         tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
         if rule == "output":
             macs = output.numel() * factor
@@ -292,36 +296,13 @@ class _Tracer(TorchFunctionMode):
             macs = inputs[0].numel() * factor
         else:
             macs = 0
-        producer = self.producer
-        sources = []
-        for t in tensors:
-            entry = producer.get(id(t))
-            sources.append(entry[1] if entry is not None and entry[0]() is t else -1)
-        dtype = _DTYPE_NAMES.get(output.dtype)
-        if dtype is None:
-            dtype = _DTYPE_NAMES[output.dtype] = str(output.dtype).removeprefix("torch.")
-        index = len(self.raw)
-        layout = "contiguous" if output.is_contiguous() else _memory_format(output)
-        self.raw.append((index, name or "(model)", "module", type_, [tuple(t.shape) for t in tensors],
-                         tuple(output.shape), dtype, params, macs, layout, sources))  # fmt: skip
-        producer[id(output)] = (weakref.ref(output), index)
+        self.add(name or "(model)", type_, "module", tensors, output, params, macs)
 
     def restore(self) -> None:
         """Put the mode back on the stack if a leaf module took it off."""
         if self.popped:
             _push_on_torch_function_stack(self)
             self.popped = False
-
-
-@contextmanager
-def _removed_after() -> Iterator[list[RemovableHandle]]:
-    """Yield a list for hook handles; remove each when the block ends, also when it raises."""
-    handles: list[RemovableHandle] = []
-    try:
-        yield handles
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
@@ -362,7 +343,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     tracer = _Tracer(table, watch)
     # a model already in eval mode everywhere is not changed (no mode, no requires_grad; torch.no_grad
     # restores the grad mode): only the two hooks need removing, and the walks of preserved_state are saved
-    with preserved_state(model) if training else _removed_after() as handles:
+    with preserved_state(model) if training else hooks_removed_after() as handles:
         handles.append(register_module_forward_pre_hook(tracer.pre_hook))
         handles.append(register_module_forward_hook(tracer.post_hook))
         if training:
