@@ -29,9 +29,7 @@ Run: ``nox -s bench -- --first-figure`` or ``python bench/bench_first_figure.py 
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import io
 import os
 import platform
@@ -40,16 +38,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 sys.path.insert(0, str(ROOT / "tests"))
 import tooling  # noqa: E402 - from docs/hooks, put on the path above
-from browser import CHROMIUM_ARGS, chromium_path, free_port  # noqa: E402 - from tests/
+from browser import CHROMIUM_ARGS, QuietHandler, chromium_path, free_port, serve  # noqa: E402 - from tests/
 
 BASELINE_REF = "34302c1"  # the last commit that loads the full plotly.js and draws every figure at load
 GOAL_BYTES = 2 * 1024 * 1024
@@ -96,7 +92,7 @@ MEASURE = """(() => {
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map"}  # what GitHub Pages gzips
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+class _GzipHandler(QuietHandler):
     """Serves text files gzip-compressed when the browser accepts it, as GitHub Pages does."""
 
     cache: dict[Path, bytes] = {}
@@ -122,22 +118,6 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         return io.BytesIO(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
-
-
-@contextmanager
-def serve(site: Path, port: int) -> Iterator[str]:
-    """Serve ``site`` gzip-compressed on http://127.0.0.1:port/ in a thread; yield the base URL."""
-    handler = functools.partial(_GzipHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def figure_pages(before: Path, after: Path) -> list[str]:
@@ -213,8 +193,8 @@ def measure(before: Path, after: Path, repeats: int, only: str | None) -> None:
     runs: dict[tuple[str, str], list[dict]] = {(p, s): [] for p in pages for s in ("before", "after")}
     with ExitStack() as stack, sync_playwright() as playwright:
         bases = {
-            "before": stack.enter_context(serve(before, free_port())),
-            "after": stack.enter_context(serve(after, free_port())),
+            "before": stack.enter_context(serve(before, free_port(), _GzipHandler)),
+            "after": stack.enter_context(serve(after, free_port(), _GzipHandler)),
         }
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for repeat in range(repeats):

@@ -34,15 +34,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging each request."""
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         pass
 
 
 @contextmanager
-def serve(site: Path, port: int) -> Iterator[str]:
-    """Serve ``site`` on http://127.0.0.1:port/ in a thread; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+def serve(site: Path, port: int, handler_class: type[QuietHandler] = QuietHandler) -> Iterator[str]:
+    """Serve ``site`` on http://127.0.0.1:port/ in a thread with ``handler_class``; yield the base URL."""
+    handler = functools.partial(handler_class, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
