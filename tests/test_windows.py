@@ -49,7 +49,7 @@ def test_transposed_views_agree_with_pytorch(stride, padding, output_padding) ->
 def test_animation_has_a_frame_per_output_cell() -> None:
     fig = conv_animation(conv_steps(torch.rand(5, 5), torch.ones(3, 3), padding=1))
     assert len(fig.frames) == 25 and len(fig.layout.sliders[0].steps) == 25
-    assert fig.layout.updatemenus[0].buttons[0].label.endswith("play")
+    assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶", "❚❚"]
 
 
 def test_bad_input_is_explained() -> None:
@@ -80,7 +80,11 @@ def test_window_comparison_counts_its_taps() -> None:
     a = conv_steps(torch.rand(7, 7), torch.ones(5, 5), padding=2)
     b = conv_steps(torch.rand(7, 7), torch.ones(5, 5), padding=4, dilation=2)
     fig = cnnatlas.window_comparison_animation(a, b, ("standard", "dilated"))
-    assert fig.frames[0].layout.title.text.startswith("output cell (0, 0): 25 taps covering 5x5 vs 9x9")
+    assert (
+        fig.frames[0]
+        .layout.title.text.replace("<br>", " ")
+        .startswith("output cell (0, 0): 25 taps covering 5x5 vs 9x9")
+    )
 
 
 def test_a_constant_output_gets_a_centred_colour_range() -> None:

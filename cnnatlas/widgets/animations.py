@@ -4,6 +4,12 @@
 transposed convolution; [`scatter_animation()`][cnnatlas.widgets.animations.scatter_animation] a transposed convolution as scatter-adds;
 [`window_comparison_animation()`][cnnatlas.widgets.animations.window_comparison_animation] two window patterns side by side.
 
+Each reads on a 390 px phone as on a laptop: the current step is read out in the title's last line (no label
+per slider step), titles wrap to the phone's width, the play and pause buttons sit left of the slider, and
+the window, the current cell and the input's real cells are drawn in data units, so they scale with the
+cells. Numbers on the input grid are black on opaque light greys and on the window's orange, in both of
+the page's colour schemes.
+
 Examples:
     >>> fig = conv_animation(cnnatlas.conv_steps(torch.rand(4, 4), torch.ones(3, 3)))
     >>> len(fig.frames), len(fig.layout.sliders[0].steps)
@@ -11,6 +17,10 @@ Examples:
 """
 
 from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -26,14 +36,161 @@ from ..checks import (
     check_str,
     check_tensor,
 )
-from ..display import map_limits
-from ..style import HIGHLIGHT, OUTLINE, PLOTLY_INPUT_GRID, PLOTLY_SEQUENTIAL, WRONG
+from ..display import map_limits, symmetric_limit
+from ..style import (
+    HIGHLIGHT,
+    OUTLINE,
+    PHONE_COLUMN_PX,
+    PLOTLY_DIVERGING,
+    PLOTLY_INPUT_GRID,
+    PLOTLY_SEQUENTIAL,
+    WRONG,
+    text_colour_on,
+)
 from ..windows import WindowSteps, scatter_steps
 from .controls import MAX_FRAMES, check_height, frame_slider, play_buttons
 
 MAX_FRAME_CELLS = 50_000
 """Most heat-map cells over all frames of one animation (each frame carries its whole output): 50,000 take
 about a second to build and keep the page light; a 48x48 input's 2,116 frames of 2,116 cells would take minutes."""
+
+_TITLE_PX = 15  # the title's first lines (the caller's title)
+_READOUT_PX = 13  # the title's last line(s): the current step
+_PANEL_PX = 13  # each panel's title
+_NOTE_PX = 12  # the layer's settings and formula under the panels: the smallest text, readable on a phone
+_LINE = 1.3  # line height, in font sizes (plotly.js spaces a title's lines by its own size, whatever their spans say)
+_TITLE_TOP = 8  # pixels above the title
+_CHAR = 0.6  # width of an average character, in font sizes (generous: the fallback fonts are wide)
+_MARGIN_PX = 10  # left and right margins
+_PLOT_PX = PHONE_COLUMN_PX - 2 * _MARGIN_PX  # the plot's width on a 390 px phone, where text must fit
+_SLIDER_X = 0.22  # the slider starts right of the two buttons (about 70 px on a phone)
+_INSET = 0.08  # outlines sit this far (in cells) inside their cell
+# The input grid: values at 0..0.45 of the scale (PLOTLY_INPUT_GRID's greys), the window's cells at 1.0.
+_GRID_SCALE = [[0.45 * position, colour] for position, colour in PLOTLY_INPUT_GRID] + [
+    [0.5, HIGHLIGHT],
+    [1.0, HIGHLIGHT],
+]
+_WINDOW = 1.0
+_GRID_TEXT = text_colour_on(tuple(int(PLOTLY_INPUT_GRID[-1][1][i : i + 2], 16) / 255 for i in (1, 3, 5)))
+"""Colour of the numbers on the input grid: chosen for its darkest grey, and it reads on the window's orange too."""
+
+
+def _wrap(text: str, font_px: float, width_px: float = _PLOT_PX) -> list[str]:
+    """``text`` in lines that fit ``width_px`` at ``font_px`` (at word breaks; a long word keeps its line)."""
+    chars = max(8, int(width_px / (_CHAR * font_px)))
+    return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _title(head: str | None, readout: str) -> dict[str, object]:
+    """The title's layout for one frame: ``head`` wrapped, then the readout of the current step in smaller
+    type (the readout alone, at the title's size, when there is no ``head``). plotly.js centres a title of
+    several lines on where one line would be: the top padding makes up for it, so the first line is never cut."""
+    lines = _wrap(head, _TITLE_PX) if head else []
+    readout_lines = _wrap(readout, _READOUT_PX if head else _TITLE_PX)
+    if head:
+        readout_lines = [f'<span style="font-size:{_READOUT_PX}px">{line}</span>' for line in readout_lines]
+    count = len(lines) + len(readout_lines)
+    return {"title.text": "<br>".join(lines + readout_lines),
+            "title.pad.t": _TITLE_TOP + round((count - 1) * _LINE * _TITLE_PX / 2), "lines": count}  # fmt: skip
+
+
+def _frame_title(title: dict[str, object]) -> dict[str, object]:
+    """A frame's layout: its title's text and padding."""
+    return {key: value for key, value in title.items() if key != "lines"}
+
+
+def _panel_titles(titles: Sequence[str], widths: Sequence[float]) -> tuple[list[str], float]:
+    """Panel titles wrapped to their panel's width on a phone, and the height of the tallest in pixels."""
+    wrapped = [_wrap(t, _PANEL_PX, w * _PLOT_PX) for t, w in zip(titles, widths, strict=True)]
+    return ["<br>".join(lines) for lines in wrapped], _LINE * _PANEL_PX * max(len(lines) for lines in wrapped)
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    return f"{shape[0]}x{shape[1]}"
+
+
+def _text(values: np.ndarray) -> list[list[str]]:
+    return [["" if not np.isfinite(v) else f"{v:.3g}" for v in row] for row in values]
+
+
+def _output_scale(values: np.ndarray) -> dict[str, object]:
+    """Colour scale and range of an output: the diverging scale centred on 0 if any value is negative, else
+    the sequential scale over the values' range."""
+    if values.size and float(values.min()) < 0:
+        limit = symmetric_limit(values)
+        return {"colorscale": PLOTLY_DIVERGING, "zmin": -limit, "zmax": limit}
+    low, high, _ = map_limits(values) if values.size else (0.0, 1.0, False)
+    return {"colorscale": PLOTLY_SEQUENTIAL, "zmin": low, "zmax": high}
+
+
+def _grid_levels(grid: np.ndarray) -> np.ndarray:
+    """The input grid's values as positions 0..0.45 on ``_GRID_SCALE`` (rounded: the page holds one per frame)."""
+    finite = grid[np.isfinite(grid)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    span = high - low if high > low else 1.0
+    levels = np.where(np.isfinite(grid), 0.45 * (grid - low) / span, np.nan)
+    return np.round(levels, 3)
+
+
+def _with_window(levels: np.ndarray, window: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``levels`` with the cells of ``window`` at the window's colour."""
+    shown = levels.copy()
+    rows, cols = zip(*window, strict=True)
+    shown[list(rows), list(cols)] = _WINDOW
+    return shown
+
+
+def _grid_trace(grid: np.ndarray, window: Sequence[tuple[int, int]]) -> go.Heatmap:
+    """The input grid: its numbers on light greys, the window's cells in the highlight colour."""
+    return go.Heatmap(z=_with_window(_grid_levels(grid), window), text=_text(grid), texttemplate="%{text}",
+                      textfont={"color": _GRID_TEXT}, colorscale=_GRID_SCALE, zmin=0, zmax=1, showscale=False,
+                      hoverinfo="skip")  # fmt: skip
+
+
+def _box(row0: float, col0: float, rows: float, cols: float) -> dict[str, list[float]]:
+    """x and y of a closed outline around ``rows`` x ``cols`` cells from cell (row0, col0), just inside them."""
+    top, left = row0 - 0.5 + _INSET, col0 - 0.5 + _INSET
+    bottom, right = row0 + rows - 0.5 - _INSET, col0 + cols - 0.5 - _INSET
+    return {"x": [left, right, right, left, left], "y": [top, top, bottom, bottom, top]}
+
+
+def _outline_trace(row: float, col: float, rows: float = 1, cols: float = 1, width: int = 3) -> go.Scatter:
+    return go.Scatter(**_box(row, col, rows, cols), mode="lines", line={"color": HIGHLIGHT, "width": width},
+                      hoverinfo="skip")  # fmt: skip
+
+
+def _ring_shapes(cells: Sequence[tuple[int, int]], grid_shape: tuple[int, ...]) -> list[dict]:
+    """Outlines of the input's real cells on the grid, unless every grid cell is one (then they say nothing)."""
+    if len(cells) == grid_shape[0] * grid_shape[1]:
+        return []
+    return [{"type": "rect", "xref": "x", "yref": "y", "x0": c - 0.5 + _INSET, "x1": c + 0.5 - _INSET,
+             "y0": r - 0.5 + _INSET, "y1": r + 0.5 - _INSET, "line": {"color": OUTLINE, "width": 2}}
+            for r, c in cells]  # fmt: skip
+
+
+def _finish(fig: go.Figure, titles: Sequence[dict[str, object]], panels: float, note: str, height: int,
+            duration_ms: int) -> None:  # fmt: skip
+    """Lay out ``fig`` for a phone and a laptop alike: the first of the frames' ``titles`` (from ``_title``)
+    and ``panels`` pixels of panel titles above the plot, with room for the tallest title; ``note`` (two lines
+    at most), the buttons and the slider below it."""
+    title_px = _LINE * _TITLE_PX * max(int(t["lines"]) for t in titles)
+    note_px = _LINE * _NOTE_PX * (note.count("<br>") + 1) + 8 if note else 0
+    controls_top = note_px + 6
+    annotations = list(fig.layout.annotations)
+    if note:
+        annotations.append({"text": note, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+                            "yanchor": "top", "yshift": -6, "align": "left", "showarrow": False,
+                            "font": {"size": _NOTE_PX}})  # fmt: skip
+    fig.update_layout(
+        title={"text": titles[0]["title.text"], "x": 0, "xref": "container", "xanchor": "left", "y": 1,
+               "yref": "container", "yanchor": "top", "pad": {"t": titles[0]["title.pad.t"], "l": _MARGIN_PX},
+               "font": {"size": _TITLE_PX}},
+        height=height, showlegend=False, annotations=annotations,
+        margin={"l": _MARGIN_PX, "r": _MARGIN_PX, "t": math.ceil(_TITLE_TOP + title_px + 10 + panels + 4), "b": 10},
+        updatemenus=[{**menu, "y": 0, "yanchor": "top", "pad": {"t": controls_top}} for menu in play_buttons(duration_ms)],
+        sliders=[{**frame_slider([""] * len(fig.frames), ""), "currentvalue": {"visible": False}, "x": _SLIDER_X,
+                  "len": 1 - _SLIDER_X, "y": 0, "yanchor": "top", "pad": {"t": controls_top, "r": 4}}],
+    )  # fmt: skip
 
 
 def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) -> None:
@@ -44,10 +201,6 @@ def _grid_axes(fig: go.Figure, left: tuple[int, ...], right: tuple[int, ...]) ->
         )
         fig.update_yaxes(range=[shape[0] - 0.5, -0.5], showticklabels=False, showgrid=False, zeroline=False,
                          scaleanchor="x" if col == 1 else "x2", row=1, col=col)  # fmt: skip
-
-
-def _text(values: np.ndarray) -> list[list[str]]:
-    return [["" if not np.isfinite(v) else f"{v:.3g}" for v in row] for row in values]
 
 
 def _check_steps(arith: object, name: str) -> WindowSteps:
@@ -61,12 +214,16 @@ def _check_steps(arith: object, name: str) -> WindowSteps:
     return arith
 
 
+_SYMBOLS = {"kernel_size": "k", "stride": "s", "padding": "p", "dilation": "d"}  # the formula's letters
+
+
 def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 430) -> go.Figure:
     """Return an interactive Plotly animation of ``arith``: press play or drag the slider.
 
-    Left: the grid the kernel slides over (real input cells ringed, padding/inserted zeros plain) with the
-    current window highlighted. Right: the output filling up, the current cell highlighted, its value
-    computed by PyTorch. At most [`MAX_FRAMES`][cnnatlas.widgets.controls.MAX_FRAMES] frames, and
+    Left: the grid the kernel slides over (real input cells ringed when there is padding or inserted zeros)
+    with the current window in orange. Right: the output filling up, the current cell outlined; the title's
+    last line reads out its value, computed by PyTorch. Under the panels: the layer's settings in the
+    formula's letters, and the output-size formula. At most [`MAX_FRAMES`][cnnatlas.widgets.controls.MAX_FRAMES] frames, and
     [`MAX_FRAME_CELLS`][cnnatlas.widgets.animations.MAX_FRAME_CELLS] output cells over all frames (a 48x48 input is refused, not built for minutes).
 
     Examples:
@@ -84,52 +241,49 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
     if title is not None:
         check_str(title, "title", non_empty=False)
     height = check_height(height)
+    head = title or arith.kind
     grid, output = arith.grid, arith.output
     shown_grid = np.where(np.isfinite(grid), grid, np.nan)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.08,
-                        subplot_titles=(f"input {arith.input.shape} as the kernel sees it {grid.shape}", f"output {output.shape}"))  # fmt: skip
-    fig.add_trace(go.Heatmap(z=shown_grid, text=_text(shown_grid), texttemplate="%{text}", colorscale=PLOTLY_INPUT_GRID,
-                             showscale=False, hoverinfo="skip"), 1, 1)  # fmt: skip
-    real = np.array(arith.input_cells)
-    fig.add_trace(go.Scatter(x=real[:, 1], y=real[:, 0], mode="markers", name="input values",
-                             marker={"symbol": "square-open", "size": 22, "color": OUTLINE, "line": {"width": 2}},
-                             hoverinfo="skip"), 1, 1)  # fmt: skip
+    if grid.shape == arith.input.shape:
+        left = f"input {_size(arith.input.shape)}"
+    elif arith.kind == "transposed conv":
+        left = f"input {_size(arith.input.shape)} + zeros: {_size(grid.shape)}"
+    else:
+        left = f"input {_size(arith.input.shape)} padded: {_size(grid.shape)}"
+    widths = (0.55, 0.45)
+    panel_titles, panels_px = _panel_titles((left, f"output {_size(output.shape)}"), widths)
+    fig = make_subplots(
+        rows=1, cols=2, column_widths=list(widths), horizontal_spacing=0.06, subplot_titles=panel_titles
+    )
+    fig.update_annotations(font_size=_PANEL_PX)
+    levels = _grid_levels(shown_grid)
     first = arith.steps[0]
-    win = np.array(first.window)
-    fig.add_trace(go.Scatter(x=win[:, 1], y=win[:, 0], mode="markers", name="kernel window",
-                             marker={"symbol": "square", "size": 24, "color": HIGHLIGHT, "opacity": 0.55}, hoverinfo="skip"), 1, 1)  # fmt: skip
+    fig.add_trace(_grid_trace(shown_grid, first.window), 1, 1)
     partial = np.full(output.shape, np.nan)
     partial[first.out_index] = first.value
     finite = output[np.isfinite(output)]
-    low, high, _ = map_limits(finite) if finite.size else (0.0, 1.0, False)
-    fig.add_trace(go.Heatmap(z=partial, text=_text(partial), texttemplate="%{text}", colorscale=PLOTLY_SEQUENTIAL, zmin=low,
-                             zmax=high, showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
-    fig.add_trace(go.Scatter(x=[first.out_index[1]], y=[first.out_index[0]], mode="markers", name="output cell",
-                             marker={"symbol": "square-open", "size": 26, "color": HIGHLIGHT, "line": {"width": 3}}, hoverinfo="skip"), 1, 2)  # fmt: skip
-    frames, labels = [], []
+    fig.add_trace(go.Heatmap(z=partial, text=_text(partial), texttemplate="%{text}", showscale=False, hoverinfo="skip",
+                             **_output_scale(finite)), 1, 2)  # fmt: skip
+    fig.add_trace(_outline_trace(*first.out_index), 1, 2)
+
+    def readout(step) -> str:
+        return f"output[{step.out_index[0]}, {step.out_index[1]}] = {step.value:.4g}"
+
+    frames, titles = [], []
     for n, step in enumerate(arith.steps):
+        titles.append(_title(head, readout(step)))
         partial = np.full(output.shape, np.nan)
         for done in arith.steps[: n + 1]:
             partial[done.out_index] = done.value
-        win = np.array(step.window)
-        name = str(n)
-        frames.append(go.Frame(name=name, traces=[2, 3, 4], data=[
-            go.Scatter(x=win[:, 1], y=win[:, 0]),
+        frames.append(go.Frame(name=str(n), traces=[0, 1, 2], data=[
+            go.Heatmap(z=_with_window(levels, step.window)),
             go.Heatmap(z=partial, text=_text(partial)),
-            go.Scatter(x=[step.out_index[1]], y=[step.out_index[0]]),
-        ], layout={"title.text": f"{title or arith.kind}: output[{step.out_index[0]}, {step.out_index[1]}] = {step.value:.4g}"}))  # fmt: skip
-        labels.append(f"{step.out_index[0]},{step.out_index[1]}")
+            go.Scatter(**_box(*step.out_index, 1, 1)),
+        ], layout=_frame_title(titles[-1])))  # fmt: skip
     fig.frames = frames
-    params = ", ".join(f"{k}={v}" for k, v in arith.params.items())
-    fig.update_layout(
-        title={"text": f"{title or arith.kind}: output[{first.out_index[0]}, {first.out_index[1]}] = {first.value:.4g}"},
-        height=height, margin={"l": 10, "r": 10, "t": 70, "b": 10}, showlegend=False,
-        annotations=[*fig.layout.annotations, {"text": f"{params}<br>{arith.formula}", "xref": "paper", "yref": "paper",
-                                               "x": 1.0, "y": -0.02, "xanchor": "right", "yanchor": "top", "showarrow": False,
-                                               "font": {"size": 11}}],
-        updatemenus=play_buttons(600),
-        sliders=[{**frame_slider(labels, "output cell "), "x": 0.22, "len": 0.78}],
-    )  # fmt: skip
+    settings = ", ".join(f"{_SYMBOLS.get(k, k)}={v}" for k, v in arith.params.items())
+    _finish(fig, titles, panels_px, f"{settings}<br>{arith.formula}", height, 600)
+    fig.update_layout(shapes=_ring_shapes(arith.input_cells, grid.shape))
     _grid_axes(fig, grid.shape, output.shape)
     return fig
 
@@ -179,42 +333,39 @@ def scatter_animation(
     x = x.detach().float().cpu().numpy()
     k = kernel.shape[0]
     full = canvases[-1].shape
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.3, 0.7], horizontal_spacing=0.08,
-                        subplot_titles=(f"input {x.shape}", f"canvas {full}; output {output.shape} inside the dashed box"))  # fmt: skip
-    fig.add_trace(
-        go.Heatmap(
-            z=x,
-            text=_text(x),
-            texttemplate="%{text}",
-            colorscale=PLOTLY_INPUT_GRID,
-            showscale=False,
-            hoverinfo="skip",
-        ),
-        1,
-        1,
+    widths = (0.3, 0.7)
+    panel_titles, panels_px = _panel_titles(
+        (f"input {_size(x.shape)}", f"canvas {_size(full)}; output {_size(output.shape)} in the dashed box"),
+        widths,
     )
-    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", marker={"symbol": "square-open", "size": 34, "color": HIGHLIGHT, "line": {"width": 3}},
-                             hoverinfo="skip"), 1, 1)  # fmt: skip
-    high = float(np.max(canvases[-1])) if np.max(canvases[-1]) > 0 else 1.0
-    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", colorscale=PLOTLY_SEQUENTIAL, zmin=0, zmax=high,
-                             showscale=False, hoverinfo="skip"), 1, 2)  # fmt: skip
-    fig.add_trace(go.Scatter(x=[k / 2 - 0.5], y=[k / 2 - 0.5], mode="markers", marker={"symbol": "square-open", "size": 20 * k, "color": HIGHLIGHT,
-                                                                                     "line": {"width": 2}}, hoverinfo="skip"), 1, 2)  # fmt: skip
-    frames, labels = [], []
+    fig = make_subplots(
+        rows=1, cols=2, column_widths=list(widths), horizontal_spacing=0.06, subplot_titles=panel_titles
+    )
+    fig.update_annotations(font_size=_PANEL_PX)
+    levels = _grid_levels(x)
+    fig.add_trace(_grid_trace(x, [(0, 0)]), 1, 1)
+    every = np.concatenate([np.ravel(c) for c in canvases])
+    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", showscale=False, hoverinfo="skip",
+                             **_output_scale(every[np.isfinite(every)])), 1, 2)  # fmt: skip
+    fig.add_trace(_outline_trace(0, 0, k, k), 1, 2)
+
+    def readout(i: int, j: int) -> str:
+        return (f"input[{i}, {j}] = {x[i, j]:.3g} adds {x[i, j]:.3g} x kernel to canvas rows "
+                f"{i * stride}..{i * stride + k - 1}, cols {j * stride}..{j * stride + k - 1}")  # fmt: skip
+
+    frames, titles = [], []
     for n, canvas in enumerate(canvases):
         i, j = divmod(n, w)
-        frames.append(go.Frame(name=str(n), traces=[1, 2, 3], data=[
-            go.Scatter(x=[j], y=[i]), go.Heatmap(z=canvas, text=_text(canvas)),
-            go.Scatter(x=[j * stride + k / 2 - 0.5], y=[i * stride + k / 2 - 0.5]),
-        ], layout={"title.text": f"input[{i}, {j}] = {x[i, j]:.3g} adds {x[i, j]:.3g} x kernel at rows {i * stride}..{i * stride + k - 1}, "
-                                 f"cols {j * stride}..{j * stride + k - 1}"}))  # fmt: skip
-        labels.append(f"{i},{j}")
+        titles.append(_title(None, readout(i, j)))
+        frames.append(go.Frame(name=str(n), traces=[0, 1, 2], data=[
+            go.Heatmap(z=_with_window(levels, [(i, j)])), go.Heatmap(z=canvas, text=_text(canvas)),
+            go.Scatter(**_box(i * stride, j * stride, k, k)),
+        ], layout=_frame_title(titles[-1])))  # fmt: skip
     fig.frames = frames
     crop = {"type": "rect", "xref": "x2", "yref": "y2", "x0": padding - 0.5, "y0": padding - 0.5,
             "x1": full[1] - padding - 0.5, "y1": full[0] - padding - 0.5, "line": {"dash": "dash", "color": WRONG, "width": 2}}  # fmt: skip
-    fig.update_layout(title={"text": f"input[0, 0] = {x[0, 0]:.3g} adds {x[0, 0]:.3g} x kernel"}, height=height, showlegend=False,
-                      shapes=[crop], updatemenus=play_buttons(800), sliders=[{**frame_slider(labels, "input cell "), "x": 0.2, "len": 0.8}],
-                      margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
+    _finish(fig, titles, panels_px, "", height, 800)
+    fig.update_layout(shapes=[crop])
     _grid_axes(fig, x.shape, full)
     return fig
 
@@ -241,25 +392,29 @@ def window_comparison_animation(
         raise ValueError(
             f"first and second must have as many output cells, got {len(first.steps)} and {len(second.steps)}"
         )
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.06)
+    panel_titles, panels_px = _panel_titles(titles, (0.47, 0.47))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=panel_titles, horizontal_spacing=0.06)
+    fig.update_annotations(font_size=_PANEL_PX)
+    levels = [_grid_levels(arith.grid) for arith in (first, second)]
     for col, arith in ((1, first), (2, second)):
-        fig.add_trace(go.Heatmap(z=arith.grid, text=_text(arith.grid), texttemplate="%{text}", colorscale=PLOTLY_INPUT_GRID,
-                                 showscale=False, hoverinfo="skip"), 1, col)  # fmt: skip
-    for col, arith in ((1, first), (2, second)):
-        win = np.array(arith.steps[0].window)
-        fig.add_trace(go.Scatter(x=win[:, 1], y=win[:, 0], mode="markers", hoverinfo="skip",
-                                 marker={"symbol": "square", "size": 22, "color": HIGHLIGHT, "opacity": 0.6}), 1, col)  # fmt: skip
-    frames, labels = [], []
-    for n, (a, b) in enumerate(zip(first.steps, second.steps, strict=True)):
+        fig.add_trace(_grid_trace(arith.grid, arith.steps[0].window), 1, col)
+
+    def readout(a, b) -> str:
         wa, wb = np.array(a.window), np.array(b.window)
         span_a = int(wa[:, 0].max() - wa[:, 0].min() + 1)
         span_b = int(wb[:, 0].max() - wb[:, 0].min() + 1)
         taps = str(len(a.window)) if len(a.window) == len(b.window) else f"{len(a.window)} vs {len(b.window)}"
-        frames.append(go.Frame(name=str(n), traces=[2, 3], data=[go.Scatter(x=wa[:, 1], y=wa[:, 0]), go.Scatter(x=wb[:, 1], y=wb[:, 0])],
-                               layout={"title.text": f"output cell {a.out_index}: {taps} taps covering {span_a}x{span_a} vs {span_b}x{span_b} pixels"}))  # fmt: skip
-        labels.append(f"{a.out_index[0]},{a.out_index[1]}")
+        return (
+            f"output cell {a.out_index}: {taps} taps covering {span_a}x{span_a} vs {span_b}x{span_b} pixels"
+        )
+
+    frames, titles = [], []
+    for n, (a, b) in enumerate(zip(first.steps, second.steps, strict=True)):
+        titles.append(_title(None, readout(a, b)))
+        frames.append(go.Frame(name=str(n), traces=[0, 1], data=[
+            go.Heatmap(z=_with_window(levels[0], a.window)), go.Heatmap(z=_with_window(levels[1], b.window)),
+        ], layout=_frame_title(titles[-1])))  # fmt: skip
     fig.frames = frames
-    fig.update_layout(title={"text": "output cell (0, 0)"}, height=height, showlegend=False, updatemenus=play_buttons(400),
-                      sliders=[{**frame_slider(labels, "output cell "), "x": 0.2, "len": 0.8}], margin={"l": 10, "r": 10, "t": 70, "b": 10})  # fmt: skip
+    _finish(fig, titles, panels_px, "", height, 400)
     _grid_axes(fig, first.grid.shape, second.grid.shape)
     return fig

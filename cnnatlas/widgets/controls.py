@@ -66,18 +66,20 @@ def frame_slider(labels: Sequence[str], prefix: str) -> dict:
 def play_buttons(duration_ms: int) -> list[dict]:
     """Return Plotly ``updatemenus`` with a play button (``duration_ms`` per frame) and a pause button.
 
+    The buttons show the players' symbols only (▶ and ❚❚), so that both fit left of a slider on a phone.
+
     Examples:
         >>> [b["label"] for b in play_buttons(500)[0]["buttons"]]
-        ['▶ play', '❚❚ pause']
+        ['▶', '❚❚']
     """
     duration_ms = check_positive_int(
         duration_ms, "duration_ms", maximum=MAX_DURATION_MS, limit_name="MAX_DURATION_MS"
     )
     return [{"type": "buttons", "x": 0, "y": 0, "xanchor": "left", "yanchor": "top", "direction": "left", "pad": {"t": 40},
              "buttons": [
-                 {"label": "▶ play", "method": "animate",
+                 {"label": "▶", "method": "animate",
                   "args": [None, {"frame": {"duration": duration_ms, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
-                 {"label": "❚❚ pause", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}]},
+                 {"label": "❚❚", "method": "animate", "args": [[None], {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}]},
              ]}]  # fmt: skip
 
 
