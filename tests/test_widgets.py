@@ -295,10 +295,31 @@ def test_animations_up_to_the_limits_still_build() -> None:
 
 
 def test_uint8_batches_are_shown_in_unit_range() -> None:
+    """One byte per pixel, as the other explorers: a uint8 image's level is its byte, and the same image in
+    [0, 1] gives the same levels."""
     batch = (torch.rand(2, 3, 5, 5) * 255).to(torch.uint8)
     as_uint8, as_float = batch_explorer(batch), batch_explorer(batch.float() / 255)
-    for a, b in zip(as_uint8.data, as_float.data, strict=True):
-        assert np.allclose(np.asarray(a.z), np.asarray(b.z)) and np.asarray(a.z).max() <= 1.0
+    for k, (a, b) in enumerate(zip(as_uint8.data, as_float.data, strict=True)):
+        assert a.z.dtype == np.uint8 and np.array_equal(a.z, b.z)
+        assert np.array_equal(a.z, batch[k // 3, k % 3].numpy())
+    assert "level 0 = 0, 255 = 1" in as_uint8.data[0].hovertemplate
+
+
+def test_batch_explorer_levels_and_scales() -> None:
+    """Signed batches get a range symmetric around 0 (level 127.5 is 0) and, beyond three channels, the
+    diverging scale; an averaged batch says so in its title and hover."""
+    signed = batch_explorer(torch.linspace(-2, 1, 2 * 4 * 4).view(1, 2, 4, 4))
+    assert signed.data[0].colorscale == go.Heatmap(colorscale=cnnatlas.style.PLOTLY_DIVERGING).colorscale
+    assert signed.data[0].z.min() == 0 and "level 0 = -2, 255 = 2" in signed.data[0].hovertemplate
+    photos = batch_explorer(torch.rand(2, 3, 64, 64), max_size=32)
+    assert photos.data[0].z.shape == (32, 32) and "averaged 2x2" in photos.layout.title.text
+    assert "mean of the 2x2 block" in photos.data[0].hovertemplate and photos.data[0].dx == 2
+
+
+def test_slider_labels_are_padded_so_the_first_and_last_are_not_cut() -> None:
+    steps = [visibility_step(label, [True], "t") for label in ("0: Conv2d", "1", "11: Linear")]
+    pad = visibility_slider(steps, "layer: ", 30)["pad"]
+    assert pad["l"] >= len("0: Conv2d") * 12 * 0.5 / 2 and pad["r"] >= len("11: Linear") * 12 * 0.5 / 2
 
 
 # The tensor-flow diagram: labels that never overlap, on small and long models, on a phone and a laptop.
@@ -380,3 +401,52 @@ def test_flow_height_caps_the_figure_and_scrolls() -> None:
     assert "scroll" in fig.layout.title.text
     small = tensor_flow_diagram(_FLOW_MODELS["small CNN"](), height=4000)
     assert small.layout.height < 400 and small.layout.yaxis.fixedrange is True  # no empty area below
+
+
+# The animations on a 390 px phone: a readout instead of per-step labels, titles that fit, readable numbers.
+
+
+def _title_lines(text: str) -> list[str]:
+    import re
+
+    return [re.sub(r"<[^>]+>", "", line) for line in text.split("<br>")]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), torch.ones(3, 3), padding=1),
+                               title="a rather long title that would be cut on a phone at 390 px"),
+        lambda: conv_animation(cnnatlas.transposed_steps(torch.rand(3, 3), torch.ones(3, 3), stride=2, padding=1,
+                                                         output_padding=1)),
+        lambda: scatter_animation(torch.rand(2, 2), torch.ones(3, 3), stride=2),
+        lambda: window_comparison_animation(_steps(5, padding=1), _steps(5, padding=1),
+                                            ("standard 3x3, padding 1", "dilated 3x3 (rate 2), padding 2")),
+    ],
+    ids=["conv", "transposed", "scatter", "comparison"],
+)  # fmt: skip
+def test_animations_read_on_a_phone(make) -> None:
+    fig = make()
+    slider = fig.layout.sliders[0]
+    assert {step.label for step in slider.steps} == {""} and slider.currentvalue.visible is False
+    assert slider.x >= 0.2 and [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶", "❚❚"]
+    phone_px = cnnatlas.style.PHONE_COLUMN_PX - 20
+    for frame in fig.frames:  # each frame's title reads out its step, in lines that fit a phone
+        assert all(len(line) * 0.6 * 15 <= phone_px for line in _title_lines(frame.layout.title.text))
+    for annotation in fig.layout.annotations:  # panel titles and the formula
+        size = annotation.font.size or 12
+        assert size >= 12 and all(
+            len(line) * 0.6 * size <= phone_px for line in _title_lines(annotation.text)
+        )
+    grid = fig.data[0]  # the input grid: black numbers on light greys and the window's orange
+    assert grid.textfont.color == "black" and grid.opacity is None
+    assert np.nanmax(grid.z) == 1.0 and np.nanmax(np.where(grid.z < 1, grid.z, np.nan)) <= 0.45
+
+
+def test_conv_animation_draws_a_signed_output_on_the_diverging_scale() -> None:
+    gx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    signed = conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), gx))
+    assert signed.data[1].colorscale == go.Heatmap(colorscale=cnnatlas.style.PLOTLY_DIVERGING).colorscale
+    assert signed.data[1].zmin == -signed.data[1].zmax
+    unsigned = conv_animation(cnnatlas.conv_steps(torch.rand(5, 5), torch.ones(3, 3)))
+    assert unsigned.data[1].colorscale == go.Heatmap(colorscale=cnnatlas.style.PLOTLY_SEQUENTIAL).colorscale

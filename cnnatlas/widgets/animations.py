@@ -171,8 +171,8 @@ def _ring_shapes(cells: Sequence[tuple[int, int]], grid_shape: tuple[int, ...]) 
 def _finish(fig: go.Figure, titles: Sequence[dict[str, object]], panels: float, note: str, height: int,
             duration_ms: int) -> None:  # fmt: skip
     """Lay out ``fig`` for a phone and a laptop alike: the first of the frames' ``titles`` (from ``_title``)
-    and ``panels`` pixels of panel titles above the plot, with room for the tallest title; ``note`` (two lines
-    at most), the buttons and the slider below it."""
+    and ``panels`` pixels of panel titles above the plot, with room for the tallest title; ``note`` (lines
+    that fit a phone), the buttons and the slider below it."""
     title_px = _LINE * _TITLE_PX * max(int(t["lines"]) for t in titles)
     note_px = _LINE * _NOTE_PX * (note.count("<br>") + 1) + 8 if note else 0
     controls_top = note_px + 6
@@ -282,7 +282,8 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
         ], layout=_frame_title(titles[-1])))  # fmt: skip
     fig.frames = frames
     settings = ", ".join(f"{_SYMBOLS.get(k, k)}={v}" for k, v in arith.params.items())
-    _finish(fig, titles, panels_px, f"{settings}<br>{arith.formula}", height, 600)
+    note = "<br>".join(_wrap(settings, _NOTE_PX) + _wrap(arith.formula, _NOTE_PX))
+    _finish(fig, titles, panels_px, note, height, 600)
     fig.update_layout(shapes=_ring_shapes(arith.input_cells, grid.shape))
     _grid_axes(fig, grid.shape, output.shape)
     return fig

@@ -8,6 +8,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ..checks import (
@@ -29,6 +30,8 @@ MAX_DURATION_MS = 10_000
 """Longest time one animation frame is shown when playing, in milliseconds."""
 MAX_STEPS = 1000
 """Most steps of one visibility slider (each step carries one flag per trace)."""
+_LABEL_PX = 12  # plotly.js's font size of slider labels (the layout's)
+_CHAR = 0.6  # width of an average character, in font sizes (generous: the fallback fonts are wide)
 
 
 def check_height(height: object) -> int:
@@ -104,6 +107,9 @@ def visibility_step(label: str, visible: Sequence[bool], title: str) -> dict:
 def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
     """Return a Plotly slider over ``steps`` (made by [`visibility_step()`][cnnatlas.widgets.controls.visibility_step]), its value shown after ``prefix``.
 
+    plotly.js centres each step's label on its tick: the slider is padded left and right by half its first
+    and last labels, so that neither is cut at the figure's edge (on a phone as on a laptop).
+
     Examples:
         >>> len(visibility_slider([visibility_step("a", [True], "A")], "layer: ", 30)["steps"])
         1
@@ -117,4 +123,6 @@ def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
         check_instance(step, "steps", dict)
     check_str(prefix, "prefix", non_empty=False)
     pad_top = check_non_negative_int(pad_top, "pad_top", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
-    return {"active": 0, "steps": list(steps), "currentvalue": {"prefix": prefix}, "pad": {"t": pad_top}}
+    half = [math.ceil(len(str(steps[i].get("label", ""))) * _CHAR * _LABEL_PX / 2) for i in (0, -1)]
+    return {"active": 0, "steps": list(steps), "currentvalue": {"prefix": prefix},
+            "pad": {"t": pad_top, "l": half[0], "r": half[1]}}  # fmt: skip

@@ -33,7 +33,7 @@ from ..checks import (
     describe,
 )
 from ..display import average_pool, display_values, rescale
-from ..style import PLOTLY_DIVERGING, PLOTLY_SEQUENTIAL
+from ..style import CHANNEL_CMAPS, PLOTLY_DIVERGING, PLOTLY_SEQUENTIAL
 from .controls import check_height, visibility_slider, visibility_step
 
 _GAP = 1  # empty pixels between tiles of a mosaic
@@ -143,18 +143,35 @@ def mosaic(
     return image, channel
 
 
+def _batch_range(data: np.ndarray) -> tuple[float, float, bool]:
+    """Return (value at level 0, value at level 255, signed) for a batch: [0, 1] for images in [0, 1] (uint8
+    images arrive divided by 255), a range symmetric around 0 for signed values, else the values' range."""
+    low, high = float(data.min()), float(data.max())
+    if low >= 0.0 and high <= 1.0:
+        return 0.0, 1.0, False
+    if low < 0.0:
+        limit = max(-low, high)
+        return -limit, limit, True
+    return low, high if high > low else low + 1.0, False
+
+
 def batch_explorer(
     batch: torch.Tensor, title: str = "batch", height: int = 380, max_size: int = 96
 ) -> go.Figure:
     """Return a Plotly figure with a slider over the batch; each step shows that sample's channels.
 
-    Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep
-    the page light; hover values are then block means. At most [`MAX_TRACES`][cnnatlas.widgets.explorers.MAX_TRACES] maps (samples x
-    channels) and [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT] cells are shown.
+    Maps larger than ``max_size`` pixels are average-pooled for display (the title says so), to keep the
+    page light. Like the other explorers, each pixel is sent as one byte: its level (0 to 255) on one scale
+    for the whole batch, [0, 1] for images in [0, 1] (a uint8 image's level is its byte), symmetric around 0
+    for signed values; hovering gives the level and what levels 0 and 255 are. Three channels are drawn in
+    red, green and blue; other channels on the sequential scale, or the diverging one if signed. At most
+    [`MAX_TRACES`][cnnatlas.widgets.explorers.MAX_TRACES] maps (samples x channels) and
+    [`CELLS_LIMIT`][cnnatlas.widgets.explorers.CELLS_LIMIT] cells are shown.
 
     Examples:
-        >>> len(batch_explorer(torch.rand(4, 3, 8, 8)).layout.sliders[0].steps)
-        4
+        >>> fig = batch_explorer(torch.rand(4, 3, 8, 8))
+        >>> len(fig.layout.sliders[0].steps), fig.data[0].z.dtype
+        (4, dtype('uint8'))
     """
     check_drawable(batch, "batch", rank=4, layout="(N, C, H, W)")
     check_str(title, "title", non_empty=False)
@@ -172,22 +189,34 @@ def batch_explorer(
     data = display_values(batch)
     if factor > 1:
         data = average_pool(data, factor)
-        title = f"{title} (shown averaged {factor}x{factor})"
+    low, high, signed = _batch_range(data)
+    levels = np.rint((data - low) / (high - low) * _LEVELS).clip(0, _LEVELS).astype(np.uint8)
+    scales = CHANNEL_CMAPS if c == 3 else (PLOTLY_DIVERGING if signed else PLOTLY_SEQUENTIAL,) * c
+    where = (
+        f"mean of the {factor}x{factor} block from row %{{y}}, col %{{x}}"
+        if factor > 1
+        else "row %{y}, col %{x}"
+    )
     fig = make_subplots(
         rows=1, cols=c, subplot_titles=[f"x[n, {j}]" for j in range(c)], horizontal_spacing=0.02
     )
-    scales = ("Reds", "Greens", "Blues") if c == 3 else ("Viridis",) * c
+    fig.update_annotations(font_size=13)  # the panel titles, under the title's smaller second line
     for i in range(n):
         for j in range(c):
-            fig.add_trace(go.Heatmap(z=data[i, j].astype(np.float32), colorscale=scales[j], showscale=False,
-                                     visible=i == 0, hovertemplate=f"n={i} c={j}<br>row %{{y}}, col %{{x}}: %{{z:.3f}}<extra></extra>"),
+            fig.add_trace(go.Heatmap(z=levels[i, j], x0=0, dx=factor, y0=0, dy=factor, zmin=0, zmax=_LEVELS,
+                                     colorscale=scales[j], showscale=False, visible=i == 0,
+                                     hovertemplate=f"x[{i}, {j}], {where}: level %{{z}}<br>{_value_text(low, high)}<extra></extra>"),
                           row=1, col=j + 1)  # fmt: skip
-    steps = [visibility_step(str(i), [k // c == i for k in range(n * c)], f"{title}: sample x[{i}] of shape {tuple(batch.shape[1:])}")
-             for i in range(n)]  # fmt: skip
+    note = (f"averaged {factor}x{factor}, " if factor > 1 else "") + f"one scale: {low:.3g} to {high:.3g}"
+
+    def title_of(i: int) -> str:
+        return f"{title}: x[{i}] of shape {tuple(batch.shape[1:])}<br>" + _small(note)
+
+    steps = [visibility_step(str(i), [k // c == i for k in range(n * c)], title_of(i)) for i in range(n)]
     fig.update_layout(
-        title={"text": f"{title}: sample x[0] of shape {tuple(batch.shape[1:])}"}, height=height,
+        title={"text": title_of(0), "font": {"size": 14}}, height=height,
         sliders=[visibility_slider(steps, "sample n = ", 20)],
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10}, plot_bgcolor="rgba(0,0,0,0)",
     )  # fmt: skip
     for j in range(c):
         fig.update_yaxes(

@@ -109,11 +109,17 @@ assert batchnorm_failed
 # Every sample, every channel
 # ---------------------------
 # Drag the slider to move along the batch dimension ``n``; the three panels are the channels of
-# ``batch[n]``. To keep the page light the 128x128 maps are shown average-pooled to 64x64, so hovering
-# reads the mean of a 2x2 block of ``batch[n, c]``.
+# ``batch[n]``. To keep the page light the 128x128 maps are shown average-pooled to 64x64, one byte per
+# pixel: hovering reads the level (0 to 255) of a 2x2 block of ``batch[n, c]``. These values lie in [0, 1],
+# so the block's mean is the level / 255, to within half a level.
 DISPLAY = 64
-assert batch.shape[-1] == 2 * DISPLAY
-cnnatlas.batch_explorer(batch, title="photos", max_size=DISPLAY)
+assert batch.shape[-1] == 2 * DISPLAY and 0 <= batch.min() and batch.max() <= 1
+explorer = cnnatlas.batch_explorer(batch, title="photos", max_size=DISPLAY)
+block_mean = batch[1, 2, 10:12, 20:22].mean().item()  # sample 1, blue, the block from row 10, col 20
+blue_of_sample_1 = explorer.data[1 * 3 + 2]  # the heat maps are samples x channels, in order
+assert blue_of_sample_1.z.shape == (DISPLAY, DISPLAY) and "level 0 = 0, 255 = 1" in blue_of_sample_1.hovertemplate
+assert blue_of_sample_1.z[5, 10] == round(block_mean * 255)
+explorer
 
 # %%
 # Why the article's random tensors are not enough
