@@ -2,7 +2,7 @@
 
 For every page with a Plotly figure, in headless Chromium with a cold browser cache (a new browser
 context per visit), at 1280x900: the bytes fetched before the first figure is drawn (the page, its CSS,
-scripts, fonts and images whose transfer finished by then: Resource Timing) and the
+scripts, fonts, images and figure JSON files whose transfer finished by then: Resource Timing) and the
 milliseconds from navigation start to the first figure drawn (the first ``div.cnnatlas-plotly`` whose
 ``data-drawn`` turns ``yes``: set by figures.js once ``Plotly.newPlot`` and ``addFrames`` are done, in
 today's and in the earlier figures.js alike). Both sites are measured in the same process, interleaved

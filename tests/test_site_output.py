@@ -3,8 +3,10 @@
 The output blocks of mkdocs-gallery (``<div class="mkd-glr-script-out-disp">``, and the HTML reprs in
 ``<div class="output_subarea">``) of every built page are read as text. A block fails on a progress-bar
 line, a warning, an object repr, a machine path, download chatter, or more than :data:`MAX_BLOCK_LINES`
-lines. Every page of the test build is weighed against ``tooling.PAGE_BUDGET_BYTES``. The scanner itself
-is checked on made-up blocks without a build (those tests are not marked ``site``).
+lines. Every page of the test build is weighed against ``tooling.PAGE_BUDGET_BYTES`` (its HTML, images and
+figure files). Each Plotly figure is a JSON file beside its page, not data inlined in the HTML, and a page
+with a figure preloads plotly.js and its first figure (``figure_head.py``). The scanner, the weighing and
+the preloads are checked on made-up pages without a build (those tests are not marked ``site``).
 """
 
 from __future__ import annotations
@@ -151,9 +153,64 @@ def test_no_page_prints_progress_warnings_reprs_paths_or_downloads(built_site) -
     assert not problems, "\n".join(f"{page}: {p}" for page, found in problems.items() for p in found)
 
 
+def _figure_page(folder: Path, figures: dict[str, int]) -> Path:
+    """Write a made-up built page with one Plotly figure per ``{file name: bytes}`` and its JSON files."""
+    (folder / "figures").mkdir(parents=True)
+    divs = []
+    for name, size in figures.items():
+        (folder / "figures" / name).write_text("0" * size, encoding="utf-8")
+        divs.append(
+            f'<div class="cnnatlas-plotly" style="width:100%;height:480px" data-src="figures/{name}"></div>'
+        )
+    page = folder / "index.html"
+    page.write_text("<html><head></head><body>" + "".join(divs) + "</body></html>", encoding="utf-8")
+    return page
+
+
+def test_a_page_weighs_the_json_files_of_its_figures(tmp_path: Path) -> None:
+    """Moving a figure's data out of the HTML does not make a page lighter: its JSON file counts."""
+    page = _figure_page(tmp_path / "p", {"a.json": 1000, "b.json": 2500})
+    assert tooling.page_weight(page) == page.stat().st_size + 3500
+
+
+def test_a_page_with_a_figure_preloads_plotly_and_its_first_figure(tmp_path: Path) -> None:
+    import figure_head
+    import plotly_bundle
+
+    page = _figure_page(tmp_path / "p", {"first.json": 10, "second.json": 10}).read_text(encoding="utf-8")
+    links = figure_head.preload_links(page, "generated/gallery/01_tensors/plot_04_shape_flow/")
+    bundle = "../../../../" + plotly_bundle.BUNDLE.as_posix()
+    assert links.splitlines() == [
+        f'<link rel="preload" href="{bundle}" as="script" fetchpriority="high">',
+        '<link rel="preload" href="figures/first.json" as="fetch" crossorigin="anonymous">',
+    ]
+    assert figure_head.preload_links("<html><head></head><body><p>text</p></body></html>", "a/") == ""
+    assert figure_head.on_post_page(page, type("Page", (), {"url": "a/"})(), {}).count('rel="preload"') == 2
+
+
+@pytest.mark.site
+def test_figures_are_json_files_beside_their_page(built_site) -> None:
+    """No page inlines a figure's data; each figure's file is in the site; pages with a figure preload it."""
+    site, _ = built_site
+    problems, figures = [], 0
+    for page in sorted(site.rglob("*.html")):
+        text, rel = page.read_text(encoding="utf-8"), page.relative_to(site).as_posix()
+        if "data-figure=" in text:
+            problems.append(f"{rel}: a figure's JSON inlined in the HTML")
+        sources = re.findall(r'<div class="cnnatlas-plotly"[^>]*? data-src="([^"]+)"', text)
+        figures += len(sources)
+        problems += [f"{rel}: {src} missing" for src in sources if not (page.parent / src).is_file()]
+        head = text.split("</head>", 1)[0]
+        if bool(sources) != ('as="script" fetchpriority="high"' in head):
+            problems.append(f"{rel}: {len(sources)} figures, plotly.js preloaded: {not sources}")
+        if sources and f'href="{sources[0]}" as="fetch"' not in head:
+            problems.append(f"{rel}: the first figure is not preloaded")
+    assert figures and not problems, "\n".join(problems)
+
+
 @pytest.mark.site
 def test_every_page_of_the_build_is_weighed_under_the_budget(built_site) -> None:
-    """Each page (its HTML plus the images it shows) of the test build is under tooling.PAGE_BUDGET_BYTES."""
+    """Each page (its HTML, the images it shows, its figures' JSON) of the test build is under the budget."""
     site, _ = built_site
     weights = tooling.page_weights(site)
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}

@@ -19,9 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_MIRROR = ROOT.parent / "shared" / "data"
 # Material for MkDocs prints an end-of-life banner on every mkdocs run unless this is set.
 QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
-# A page's own HTML plus the images it shows; plotly.js is shared by all pages and cached.
+# A page's own HTML plus the images and figure files it shows; plotly.js is shared by all pages and cached.
 PAGE_BUDGET_BYTES = int(1.5 * 1024 * 1024)
 _IMG_SRC = re.compile(r'<img[^>]+src="([^"]+)"')
+# A Plotly figure's JSON file (gallery_conf.AtlasRenderer writes it beside the page)
+_FIGURE_SRC = re.compile(r'<div class="cnnatlas-plotly"[^>]*? data-src="([^"]+)"')
 
 
 def tool_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -39,22 +41,35 @@ def tool_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
 def build_site(site: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     """Run ``mkdocs build --strict`` into ``site`` with this Python and ``env``; return the finished process."""
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)]
-    return subprocess.run(command, cwd=ROOT, env={**env, **tool_env(env)}, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        command, cwd=ROOT, env={**env, **tool_env(env)}, capture_output=True, text=True, check=False
+    )
 
 
 def page_weight(page: Path) -> int:
-    """Return the bytes a reader downloads for a built page: its HTML plus the local images it shows.
+    """Return the bytes a reader downloads for a built page: its HTML, the local images it shows and the
+    JSON files of its Plotly figures (``data-src``, fetched when the figure comes near: all count).
 
     An image whose address ends with Material's ``#only-light`` or ``#only-dark`` is fetched in that scheme
     only (it is lazy and hidden in the other): the heavier scheme counts.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "figures").mkdir(), (folder / "figures" / "a.json").write_text("{}" * 50)
+    >>> _ = (folder / "index.html").write_text('<div class="cnnatlas-plotly" style="" data-src="figures/a.json">')
+    >>> page_weight(folder / "index.html") - (folder / "index.html").stat().st_size
+    100
     """
-    sources = [src for src in _IMG_SRC.findall(page.read_text(encoding="utf-8")) if not src.startswith(("http", "data:"))]
+    text = page.read_text(encoding="utf-8")
+    sources = [src for src in _IMG_SRC.findall(text) if not src.startswith(("http", "data:"))]
+    figures = {page.parent / src for src in _FIGURE_SRC.findall(text)}
 
     def scheme(hidden: str) -> int:
         files = {page.parent / src.split("#")[0] for src in sources if not src.endswith(hidden)}
         return sum(path.stat().st_size for path in files if path.exists())
 
-    return page.stat().st_size + max(scheme("#only-dark"), scheme("#only-light"))
+    figure_bytes = sum(path.stat().st_size for path in figures if path.exists())
+    return page.stat().st_size + max(scheme("#only-dark"), scheme("#only-light")) + figure_bytes
 
 
 def page_weights(site: Path) -> dict[str, int]:

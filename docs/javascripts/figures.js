@@ -1,9 +1,13 @@
-// Draws the Plotly figures that cnnatlas pages embed as <div class="cnnatlas-plotly" data-figure="{json}">.
+// Draws the Plotly figures that cnnatlas pages embed as <div class="cnnatlas-plotly" data-src="figures/NAME.json">
+// (the figure's JSON, a file beside the page; docs/hooks/gallery_conf.py writes both). A div with the JSON
+// inline in data-figure="{json}" is drawn too.
 //
 // - Lazily: a figure is drawn when it comes within one viewport of the visible part of the page
-//   (IntersectionObserver), one figure at a time with a paint in between, in page order. plotly.js (the
-//   vendored cartesian bundle, docs/javascripts/plotly) is loaded only when the first figure comes near,
-//   so a page's first paint never waits for it and a page whose figures are never approached never loads it.
+//   (IntersectionObserver), one figure at a time with a paint in between, in page order; its JSON is
+//   fetched when it comes near (the first figure's as soon as the page is shown). plotly.js (the vendored
+//   bundle of the trace types the atlas draws, docs/javascripts/plotly) is loaded as soon as a page with
+//   a figure is shown: the page's <head> asks for it early (<link rel="preload">, docs/hooks/figure_head.py),
+//   and it runs once Material's own scripts have run, so that the first figure waits for neither download.
 // - As soon as figures.js runs (the end of <body>) and after every Material instant page switch
 //   (document$): figures of the page that was left are purged (Plotly.purge frees their memory), the new
 //   page's figures are observed.
@@ -17,9 +21,9 @@
 // No inline script: pages hold data only (see docs/hooks/gallery_conf.py).
 (function () {
   "use strict";
-  var SELECTOR = "div.cnnatlas-plotly[data-figure]";
+  var SELECTOR = "div.cnnatlas-plotly[data-src], div.cnnatlas-plotly[data-figure]";
   var NEAR = "100% 0px"; // one viewport above and below the visible part of the page
-  var plotlyUrl = new URL("plotly/plotly-cartesian.min.js", document.currentScript.src).href;
+  var plotlyUrl = new URL("plotly/plotly-atlas.min.js", document.currentScript.src).href;
   var loading = null;
   var near = "IntersectionObserver" in window ? new IntersectionObserver(onNear, { rootMargin: NEAR }) : null;
   var watched = new WeakSet(); // divs ever observed
@@ -177,8 +181,24 @@
 
   // ---- drawing -------------------------------------------------------------------------------------
 
-  function draw(Plotly, div) {
-    var fig = JSON.parse(div.getAttribute("data-figure"));
+  // The figure of a div: its JSON file, fetched once (the promise is kept on the div), or its inline JSON.
+  // The file's address is resolved when the page is shown (Material has set the new address by then).
+  function figureOf(div) {
+    if (!div._cnnatlasFigure) {
+      var inline = div.getAttribute("data-figure");
+      var url = div._cnnatlasSrc || new URL(div.getAttribute("data-src"), location.href).href;
+      div._cnnatlasFigure = inline !== null
+        ? Promise.resolve().then(function () { return JSON.parse(inline); })
+        : fetch(url).then(function (response) {
+          if (!response.ok) throw new Error("cnnatlas: could not load " + url + " (" + response.status + ")");
+          return response.json();
+        });
+      div._cnnatlasFigure.catch(function () {}); // reported when the figure is drawn
+    }
+    return div._cnnatlasFigure;
+  }
+
+  function draw(Plotly, div, fig) {
     var theme = { layout: fig.layout || {}, axes: axesOf(fig) };
     var layout = JSON.parse(JSON.stringify(theme.layout));
     var update = schemeLayout(theme);
@@ -202,12 +222,18 @@
     queue = queue.filter(function (div) { return div.isConnected; });
     if (!queue.length) return;
     busy = true;
-    loadPlotly()
-      .then(function (Plotly) {
-        var div = queue.shift(); // the page may have been swapped while plotly.js loaded
-        return div && div.isConnected ? draw(Plotly, div) : null;
+    var div = queue[0];
+    Promise.all([loadPlotly(), figureOf(div)])
+      .then(function (ready) {
+        queue = queue.filter(function (d) { return d !== div; });
+        // the page may have been swapped while plotly.js or the figure loaded
+        return div.isConnected ? draw(ready[0], div, ready[1]) : null;
       })
-      .catch(function (error) { console.error(error); })
+      .catch(function (error) {
+        queue = queue.filter(function (d) { return d !== div; });
+        div.setAttribute("data-drawn", "failed");
+        console.error(error);
+      })
       .then(function () {
         busy = false;
         // let the browser paint this figure before the next one is drawn
@@ -222,6 +248,7 @@
       var at = watching.indexOf(entry.target);
       if (at >= 0) watching.splice(at, 1);
       queue.push(entry.target);
+      figureOf(entry.target); // fetched now, while the figures before it are drawn
     });
     queue.sort(function (a, b) {
       return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
@@ -246,17 +273,21 @@
       if (sized) sized.unobserve(div);
       if (window.Plotly) window.Plotly.purge(div);
       delete div._cnnatlasTheme;
+      delete div._cnnatlasFigure;
       return false;
     });
     watching = watching.filter(function (div) {
       if (div.isConnected) return true;
       near.unobserve(div);
+      delete div._cnnatlasFigure;
       return false;
     });
     queue = queue.filter(function (div) { return div.isConnected; });
-    document.querySelectorAll(SELECTOR + ":not([data-drawn])").forEach(function (div) {
+    var found = document.querySelectorAll(SELECTOR + ":not([data-drawn])");
+    found.forEach(function (div) {
       if (watched.has(div)) return;
       watched.add(div);
+      if (div.hasAttribute("data-src")) div._cnnatlasSrc = new URL(div.getAttribute("data-src"), location.href).href;
       if (near) {
         watching.push(div);
         near.observe(div);
@@ -266,14 +297,12 @@
     });
     if (!near) {
       drawNext();
-    } else if (!window.Plotly && !loading && watching.some(isNear)) {
-      loadPlotly().catch(function () {}); // fetch it now: the IntersectionObserver reports a frame later
+    } else if (found.length) {
+      // now rather than a frame later, when the IntersectionObserver reports: the first figure's JSON and
+      // plotly.js (which the page's <head> has already asked for)
+      figureOf(found[0]);
+      if (!window.Plotly) loadPlotly().catch(function () {});
     }
-  }
-
-  function isNear(div) {
-    var box = div.getBoundingClientRect();
-    return box.top < 2 * innerHeight && box.bottom > -innerHeight;
   }
 
   // Material's scripts come first and figures.js is at the end of <body>: the page's figures are parsed,
