@@ -2,9 +2,9 @@
 
 Draw a stroke and the probabilities change; every layer's output for each of the 100 test images of each
 data set equals PyTorch's (1e-4, max abs); a photo opened with the file chooser gets a prediction; the
-hovered unit shows its receptive field and kernel slice; no console error, no outside request; a phone
-width has no horizontal overflow, drawing works with touch, the dark scheme is readable; the page and
-its files stay under 2 MB.
+hovered unit shows its receptive field and kernel slice; signed maps are drawn on the diverging scale
+centred on 0, the others on viridis; no console error, no outside request; a phone width has no horizontal
+overflow, drawing works with touch, the dark scheme is readable; the page and its files stay under 2 MB.
 """
 
 from __future__ import annotations
@@ -222,6 +222,31 @@ def test_a_phone_draws_with_touch_in_the_dark_scheme(chromium) -> None:
         colour = page.evaluate("getComputedStyle(document.querySelector('.cl-heading')).color")
         rgb = [int(v) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3]]
         assert sum(rgb) / 3 > 150, f"dark scheme: headings should be light, got {colour}"
+
+
+SCALES = """() => Object.fromEntries(window.cnnatlasLive.atlases.at(-1).layerViews.map(v =>
+  [v.layer.label, [v.range.dataset.scale, v.lo, v.hi]]))"""
+
+
+def test_signed_maps_are_diverging_and_centred_on_zero(chromium) -> None:
+    """The atlas's rule: pre-activation outputs (convolutions, linear layers, pooling of them) on RdBu_r
+    centred on 0, outputs after a ReLU on viridis; the CIFAR-10 CNN has no ReLU, so all its maps are signed."""
+    with opened(chromium) as page:
+        lenet = page.evaluate(SCALES)
+        assert {name for name, (scale, _, _) in lenet.items() if scale == "diverging"} == {
+            "conv1",
+            "conv2",
+            "fc1",
+            "fc2",
+            "fc3",
+        }
+        assert all(low == -high for scale, low, high in lenet.values() if scale == "diverging")
+        assert lenet["relu1"][1] >= 0 and lenet["pool1"][0] == lenet["flatten"][0] == "sequential"
+        assert "centred on 0" in page.locator(".cl-legend").text_content()
+        switch(page, "cifar10")
+        cifar = page.evaluate(SCALES)
+        assert {scale for scale, _, _ in cifar.values()} == {"diverging"}
+        assert all(low == -high > -float("inf") for _, low, high in cifar.values())
 
 
 def test_every_control_is_reachable_by_keyboard(chromium) -> None:

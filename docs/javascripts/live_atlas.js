@@ -233,6 +233,31 @@
   }
   var VIRIDIS_LUT = lut(VIRIDIS), RDBU_LUT = lut(RDBU);
 
+  // Whether each layer's output can be negative, from the layer types alone: the normalised input and the
+  // output of a convolution or a linear layer are signed; a ReLU's is not; pooling and flattening keep what
+  // they get. Signed maps are drawn with RdBu_r centred on 0 (white), the others with viridis (the atlas's
+  // rule, cnnatlas.style): the CIFAR-10 CNN of article 004 has no ReLU, so all its maps are signed.
+  function signedOutputs(layers) {
+    var signed = true;
+    return layers.map(function (layer) {
+      if (layer.type === "Conv2d" || layer.type === "Linear") signed = true;
+      else if (layer.type === "ReLU") signed = false;
+      return signed;
+    });
+  }
+
+  // A colour bar: the table's 256 colours left to right on a 1-pixel-high canvas (stretched by CSS).
+  function colourBar(table) {
+    var bar = el("canvas", { class: "cl-scale", width: "256", height: "1", "aria-hidden": "true" });
+    var ctx = bar.getContext("2d"), img = ctx.createImageData(256, 1);
+    for (var i = 0; i < 256; i++) {
+      img.data[i * 4] = table[i * 3]; img.data[i * 4 + 1] = table[i * 3 + 1]; img.data[i * 4 + 2] = table[i * 3 + 2];
+      img.data[i * 4 + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    return bar;
+  }
+
   function range(data) {
     var lo = Infinity, hi = -Infinity;
     for (var i = 0; i < data.length; i++) { if (data[i] < lo) lo = data[i]; if (data[i] > hi) hi = data[i]; }
@@ -410,8 +435,14 @@
     result.appendChild(timeRow);
     top.appendChild(result);
     this.body.appendChild(top);
-    // the layers
-    this.layerViews = net.manifest.layers.map(function (layer, i) { return self.layerView(layer, i); });
+    // the layers, after a legend of their two colour scales
+    var signed = signedOutputs(net.manifest.layers);
+    this.body.appendChild(el("p", { class: "cl-caption cl-legend" }, [
+      document.createTextNode("Each layer on one scale. Signed outputs (convolutions, linear layers, and pooling or flattening of them): "),
+      colourBar(RDBU_LUT), document.createTextNode(" blue below 0, white at 0, red above, on a range centred on 0. Outputs\u00a0≥\u00a00 (after a ReLU): "),
+      colourBar(VIRIDIS_LUT), document.createTextNode(" viridis, from lowest to highest."),
+    ]));
+    this.layerViews = net.manifest.layers.map(function (layer, i) { return self.layerView(layer, i, signed[i]); });
     var probs = el("section", { class: "cl-layer cl-probs" });
     probs.appendChild(el("p", { class: "cl-heading", text: "softmax · class probabilities · " + net.manifest.classes.length }));
     this.bars = net.manifest.classes.map(function (name) {
@@ -437,16 +468,21 @@
     Object.keys(buttons).forEach(function (k) { buttons[k].setAttribute("aria-pressed", String(k === tool)); });
   };
 
-  Atlas.prototype.layerView = function (layer, index) {
+  Atlas.prototype.layerView = function (layer, index, signed) {
     var self = this, s = layer.out_shape;
     var section = el("section", { class: "cl-layer", "data-layer": layer.label });
     var head = el("p", { class: "cl-heading" });
     head.appendChild(el("strong", { text: layer.label }));
     head.appendChild(document.createTextNode(" · " + describeLayer(layer) + " → " + s.join(" × ")));
-    var rangeText = el("span", { class: "cl-range" });
+    var low = el("span", { class: "cl-range-low" }), high = el("span", { class: "cl-range-high" });
+    var rangeText = el("span", { class: "cl-range", "data-scale": signed ? "diverging" : "sequential" }, [
+      low, colourBar(signed ? RDBU_LUT : VIRIDIS_LUT), high,
+      el("span", { text: signed ? " signed, 0\u00a0=\u00a0white" : " ≥\u00a00, viridis" }),
+    ]);
     head.appendChild(rangeText);
     section.appendChild(head);
-    var view = { layer: layer, index: index, section: section, range: rangeText, canvases: [] };
+    var view = { layer: layer, index: index, section: section, range: rangeText, low: low, high: high,
+      signed: signed, table: signed ? RDBU_LUT : VIRIDIS_LUT, canvases: [] };
     if (s.length === 3) {
       var grid = el("div", { class: "cl-maps" });
       var px = Math.max(36, Math.min(64, s[1] * 2));
@@ -562,12 +598,17 @@
     this.inputTitle.textContent = this.caption;
     this.layerViews.forEach(function (view, i) {
       var out = result.outputs[i], sh = out.shape, r = range(out.data);
+      if (view.signed) {
+        var lim = Math.max(Math.abs(r[0]), Math.abs(r[1])) || 1;
+        r = [-lim, lim];
+      }
       view.lo = r[0]; view.hi = r[1];
-      view.range.textContent = "  values " + fmt(r[0]) + " … " + fmt(r[1]);
+      view.low.textContent = "  " + fmt(r[0]) + " ";
+      view.high.textContent = " " + fmt(r[1]);
       if (sh.length === 3) {
-        view.canvases.forEach(function (canvas, c) { paint(canvas, out.data, c * sh[1] * sh[2], sh[1], sh[2], r[0], r[1], VIRIDIS_LUT); });
+        view.canvases.forEach(function (canvas, c) { paint(canvas, out.data, c * sh[1] * sh[2], sh[1], sh[2], r[0], r[1], view.table); });
       } else {
-        paint(view.canvases[0], out.data, 0, 1, sh[0], r[0], r[1], VIRIDIS_LUT);
+        paint(view.canvases[0], out.data, 0, 1, sh[0], r[0], r[1], view.table);
       }
     });
     var p = result.probabilities, best = 0;
@@ -661,7 +702,8 @@
     var tip = this.tip;
     tip.textContent = "";
     tip.appendChild(el("p", { class: "cl-tip-title", text: layer.label + " · " + where }));
-    tip.appendChild(el("p", { text: "value " + fmt(value) + " (colour scale " + fmt(unit.view.lo) + " … " + fmt(unit.view.hi) + ")" }));
+    tip.appendChild(el("p", { text: "value " + fmt(value) + " (colour scale " + fmt(unit.view.lo) + " … " + fmt(unit.view.hi) +
+      (unit.view.signed ? ", centred on 0" : "") + ")" }));
     var mini = el("canvas", { class: "cl-tip-input", width: String(inShape[2] * 4), height: String(inShape[1] * 4) });
     var mctx = mini.getContext("2d");
     mctx.imageSmoothingEnabled = false;

@@ -109,13 +109,20 @@ assert data_bytes < 1.5 * 1024 * 1024, data_bytes
 # one of the ten.
 #
 # Below the input, every layer in the order of the network, each with its output shape: one small map
-# per channel (viridis colours, one colour scale per layer, so that maps of a layer can be compared; the
-# range is printed beside it), then the flattened vector and the linear layers as strips, then the class
-# probabilities. Hover over a unit (or tap it) to read its value, to see the box of input pixels it looks
+# per channel, then the flattened vector and the linear layers as strips, then the class probabilities.
+# Each layer has one colour scale, so that its maps can be compared; its range and colour bar are printed
+# beside it. The atlas draws signed values with one diverging map centred on zero and the others with
+# viridis: the output of a convolution or a linear layer (and a pooling of it) can be negative, and is
+# drawn blue (negative), white (zero), red (positive); a ReLU's output cannot, and is drawn in viridis.
+# LeNet has a ReLU after each convolution and hidden linear layer; the CIFAR-10 CNN of article 004 has
+# none, so all its maps are signed. Hover over a unit (or tap it) to read its value, to see the box of input pixels it looks
 # at, and, for a convolution, the kernel slice that made it: one 5x5 slice per input channel (red
 # positive, blue negative). **Time it** runs 100 forward passes on your machine and prints the median.
 convolutions = [layer for e in exports.values() for layer in e.manifest["layers"] if layer["type"] == "Conv2d"]
 assert all(layer["kernel"] == [5, 5] for layer in convolutions)
+lenet_types = [layer["type"] for layer in exports["lenet"].manifest["layers"]]
+assert all(lenet_types[i + 1] == "ReLU" for i, t in enumerate(lenet_types[:-1]) if t in ("Conv2d", "Linear"))
+assert "ReLU" not in {layer["type"] for layer in exports["cifar10"].manifest["layers"]}
 cnnatlas.live_atlas(networks)
 
 # %%
