@@ -10,6 +10,12 @@ Prints, on this machine (its CPU model first):
    (the same images for every recipe, runs interleaved, best of ``--repeats``): images/s per recipe and
    the seconds a whole run of it would take at that speed.
 
+With ``--rebuild`` instead: the no-change rebuild of this checkout's warm tree (issue 15: at most 8 s through
+``nox -s docs`` here), each way timed ``--repeats`` times (best kept), interleaved with a baseline in the
+same run, an empty MkDocs + Material site: wall and CPU seconds (the build's processes, user + system: other
+work on a shared machine changes them much less than the wall clock), their ratio to the baseline's, and
+where the CPU time of one ``mkdocs build`` goes (``bench/rebuild_events.py``). It fails if an example re-ran.
+
 ``--cold`` points ``$CNNATLAS_CACHE`` (trained weights) and ``$CNNATLAS_DATA`` (decoded data) at empty
 temporary folders, so that everything is decoded and trained as on a fresh clone; the data comes from
 ``$CNNATLAS_DATA_MIRROR`` (``../shared/data`` beside the checkout when unset). The build profile is
@@ -17,15 +23,17 @@ temporary folders, so that everything is decoded and trained as on a fresh clone
 checkout, as ``nox -s docs`` does; ``--scripts`` writes nothing in the checkout.
 
 Run: ``python bench/bench_build.py --cold`` (on an idle machine: every other process slows it down), or
-``--recipes-only`` for the last table alone (a minute or two).
+``--recipes-only`` for the last table alone (a minute or two), or ``--rebuild`` after one build (a minute).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -42,6 +50,7 @@ import tooling  # noqa: E402 - from docs/hooks, put on the path above
 
 SLICE_IMAGES = 2_560  # training images per recipe in the cost table: 20 batches of 128, 5 of 512
 SLICE_TEST = 1_000
+REBUILD_BUDGET_S = 8.0  # issue 15: a no-change rebuild through ``nox -s docs``, on this machine when idle
 
 
 def cpu_model() -> str:
@@ -101,6 +110,82 @@ def run_build(env: dict[str, str], pattern: str | None) -> dict[str, float]:
     return gallery_conf.read_runs(out_dir)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run ``command``; return its wall seconds and the CPU seconds (user + system) of its processes."""
+    started, cpu = time.perf_counter(), _children_cpu()
+    run = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if run.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{run.stderr[-3000:]}")
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def rebuild_table(env: dict[str, str], repeats: int) -> None:
+    """Print the no-change rebuild's wall and CPU seconds against an empty Material site, and its stages."""
+    import gallery_conf  # noqa: PLC0415 - a sibling of tooling, on the path above
+    import staleness  # noqa: PLC0415
+
+    _, out_dir = tooling.gallery_dirs()
+    if not (out_dir / staleness.STORE_FILE).exists():
+        raise SystemExit("no earlier build of this checkout to rebuild: run `nox -s docs` once first")
+    nox = shutil.which("nox")
+    with_nox = nox is not None and (ROOT / ".nox" / "cnnatlas" / "bin" / "python").exists()
+    with tempfile.TemporaryDirectory(prefix="cnnatlas-rebuild-") as tmp:
+        baseline = Path(tmp) / "baseline"
+        (baseline / "docs").mkdir(parents=True)
+        (baseline / "docs" / "index.md").write_text("# Baseline\n\nOne page.\n", encoding="utf-8")
+        (baseline / "mkdocs.yml").write_text(
+            "site_name: baseline\ntheme:\n  name: material\n", encoding="utf-8"
+        )
+        site = str(Path(tmp) / "site")
+        mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", site]
+        ways = {"empty Material site (baseline)": (mkdocs, baseline), "mkdocs build --strict": (mkdocs, ROOT)}
+        if with_nox:
+            ways["nox -s docs"] = (
+                [nox, "-f", str(ROOT / "noxfile.py"), "-s", "docs", "--", "-d", site],
+                ROOT,
+            )
+        _timed(mkdocs, ROOT, env)  # warm-up: the file cache, and whatever an earlier edit left to re-run
+        load = [os.getloadavg()[0]]
+        best = {name: (float("inf"), float("inf")) for name in ways}
+        for _ in range(repeats):
+            for name, (command, cwd) in ways.items():
+                wall, cpu = _timed(command, cwd, env)
+                best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
+                if cwd == ROOT and (ran := gallery_conf.read_runs(out_dir)):
+                    raise SystemExit(f"{name}: examples re-ran although nothing changed: {sorted(ran)}")
+        events = Path(tmp) / "events.json"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "rebuild_events.py"), site, str(events)], cwd=ROOT,
+                       env=env, capture_output=True, text=True, check=True)  # fmt: skip
+        stages = json.loads(events.read_text(encoding="utf-8"))
+        load.append(os.getloadavg()[0])
+    base_wall, base_cpu = best["empty Material site (baseline)"]
+    print(f"\nno-change rebuild of this checkout ({cpu_model().split(',')[0]}), best of {repeats}, "
+          f"the ways interleaved; load average (1 min) {load[0]:.1f} before, {load[1]:.1f} after")  # fmt: skip
+    print("| build, nothing changed | wall s | CPU s (user + system) | wall / baseline | CPU / baseline |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (wall, cpu) in best.items():
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / base_wall:.1f} | {cpu / base_cpu:.1f} |")
+    if with_nox:
+        cpu = best["nox -s docs"][1]
+        verdict = "within" if cpu <= REBUILD_BUDGET_S else "over"
+        print(f"\nthrough nox: {cpu:.2f} CPU s, {verdict} the {REBUILD_BUDGET_S:.0f} s budget (the build is one "
+              "process on one core: on an idle machine its wall time is about its CPU time)")  # fmt: skip
+    else:
+        print(
+            "\nno nox run: nox is not on PATH, or this checkout has no .nox/cnnatlas (nox would install it)"
+        )
+    print(f"\nwhere one `mkdocs build`'s {stages['total']:.2f} CPU s go (bench/rebuild_events.py)")
+    print("| stage | CPU s | share |\n|---|---:|---:|")
+    for stage, seconds in stages["stages"].items():
+        if seconds >= 0.005:
+            print(f"| {stage} | {seconds:.2f} | {seconds / stages['total']:.0%} |")
+
+
 def trained_models(since: float) -> list[dict]:
     """The results stored with the weights trained since ``since`` (a time.time()), oldest first."""
     import cnnatlas  # noqa: PLC0415
@@ -151,6 +236,11 @@ def main() -> None:
         "--repeats", type=int, default=2, help="runs per recipe in the cost table (best kept)"
     )
     parser.add_argument("--no-recipes", action="store_true", help="leave the recipes' cost table out")
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="only the no-change rebuild, against a baseline (best of --repeats)",
+    )
     args = parser.parse_args()
     env = {**os.environ, **tooling.tool_env()}
     env.setdefault("CNNATLAS_PROFILE", "full")
@@ -161,6 +251,9 @@ def main() -> None:
         import cnnatlas  # noqa: PLC0415 - after the environment is set
 
         print(f"machine: {cpu_model()}")
+        if args.rebuild:
+            rebuild_table(env, max(args.repeats, 1))
+            return
         print(
             f"profile: {cnnatlas.build_profile()}; caches: {'cold (empty temporary folders)' if args.cold else 'as set'}"
         )

@@ -152,3 +152,38 @@ def test_the_gallery_index_gets_full_titles_and_sentences() -> None:
         and "<strong>Tensors 101</strong>" in out
     )
     assert "tooltip" not in out and "..." not in out
+
+
+def test_an_unchanged_figure_s_card_is_copied_not_made_again(tmp_path, monkeypatch) -> None:
+    """mkdocs-gallery overwrites every thumbnail on every build; the card of an unchanged figure is kept."""
+    examples, out = tmp_path / "gallery", tmp_path / "out"
+    (examples / "01_s").mkdir(parents=True)
+    (examples / "01_s" / "plot_01_chosen.py").write_text('"""T\n=\n\nText."""\n')
+    images = out / "01_s" / "images"
+    (images / "thumb").mkdir(parents=True)
+    figure = thumbnails.figure_image(images, "plot_01_chosen", 1)
+    _strip(figure)
+    monkeypatch.setitem(
+        thumbnails.CHOICES, "plot_01_chosen", thumbnails.Choice(1, (0.25, 0.0, 0.5, 1.0), "a panel")
+    )
+    made = []
+    make = thumbnails.make_thumbnail
+    monkeypatch.setattr(thumbnails, "make_thumbnail", lambda *a, **k: (made.append(a[0]), make(*a, **k)))
+    scripts = sorted(examples.glob("*/plot_*.py"))
+    thumb = thumbnails.thumbnail_file(images, "plot_01_chosen")
+
+    def build() -> bytes:
+        Image.new("RGB", (400, 100), "white").save(thumb)  # what mkdocs-gallery writes on every build
+        thumbnails.write_thumbnails(scripts, examples, out)
+        return thumb.read_bytes()
+
+    first = build()
+    assert made == [figure]
+    assert build() == first and made == [figure]  # no change: the kept card, byte for byte
+    _strip(figure, panels=3)  # the page re-ran and its figure changed
+    third = build()
+    assert made == [figure, figure] and third != first
+    assert len(list((out / thumbnails.CARDS_FOLDER).glob("*.png"))) == 1  # the old card is dropped
+    direct = tmp_path / "direct.png"
+    make(figure, (0.25, 0.0, 0.5, 1.0), direct)
+    assert direct.read_bytes() == third  # the same card as made directly

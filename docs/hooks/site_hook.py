@@ -10,6 +10,9 @@
 - The build report page lists every example's run time and device (as recorded by the example clock of
   ``gallery_conf.py``) and every trained model's numbers; an example that ran in (almost) zero seconds,
   or that did not run when every example had to, fails the build.
+- A build whose examples are all up to date imports neither cnnatlas nor torch (about 3 s of a no-change
+  rebuild): what the pages print about them comes from ``library_facts.py``, which reads the sources; the
+  code blocks that the last build highlighted keep their HTML (``highlight_cache.py``).
 - plotly.js is the vendored cartesian bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
   fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
@@ -27,14 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
+import highlight_cache  # a sibling: code blocks highlighted by the last build are not highlighted again
+import library_facts  # a sibling: versions, profile and constants of cnnatlas read without importing it
 import plotly_bundle  # a sibling, like gallery_conf
 import staleness  # a sibling: which pages re-run when a library file changed
 import thumbnails  # a sibling: each page's card image and the gallery index's cards
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-
-import cnnatlas
-from cnnatlas.train import QUICK_MAX_EPOCHS, QUICK_TRAIN_IMAGES
 
 HOME_PAGE = "index.md"
 REPORT_PAGE = "build-report.md"
@@ -82,9 +84,7 @@ def _gallery() -> Gallery:
 
 
 def _versions() -> str:
-    import torch
-
-    return f"cnnatlas {cnnatlas.__version__} and torch {torch.__version__}"
+    return f"cnnatlas {_state['version']} and torch {_state['torch']}"
 
 
 @event_priority(50)  # before mkdocs-gallery's on_config, which reads run_stale_examples
@@ -94,12 +94,15 @@ def on_config(config, **kwargs):
     gallery = Gallery.from_config(config)
     stamp = gallery_conf.library_stamp()  # the profile and the gallery configuration: every page's
     # each page re-runs when a library file it uses changed (staleness.py reads the imports), or its script
-    plan = staleness.prepare(Path(cnnatlas.__file__).parent, gallery.examples_dir, gallery.out_dir,
+    plan = staleness.prepare(library_facts.package_dir(), gallery.examples_dir, gallery.out_dir,
                              gallery.scripts(), stamp)  # fmt: skip
     gallery_conf.runs_file(gallery.out_dir).unlink(missing_ok=True)  # this build's runs only
-    _state.update(gallery=gallery, stamp=stamp, plan=plan)
+    highlight_cache.install(gallery.out_dir)
+    _state.update(gallery=gallery, stamp=stamp, plan=plan, version=library_facts.version(),
+                  torch=library_facts.torch_version(), profile=library_facts.build_profile(),
+                  quick=library_facts.quick_limits())  # fmt: skip
     config["copyright"] = (
-        f"Built with {_versions()} ({cnnatlas.build_profile()} profile). "
+        f"Built with {_versions()} ({_state['profile']} profile). "
         "Code MIT; data sets and photos under their own licences."
     )
     return config
@@ -118,6 +121,10 @@ def on_pre_build(config, **kwargs) -> None:
     thumbnails.write_thumbnails(_all_scripts(gallery), gallery.examples_dir, gallery.out_dir)  # a page without a choice: a whole figure
 
 
+def on_post_build(config, **kwargs) -> None:
+    highlight_cache.save(_gallery().out_dir)
+
+
 def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
     """Return what is wrong with this build's runs: an example that ran in ~0 s, or an expected one that did not run.
 
@@ -129,20 +136,23 @@ def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
 
 
 def _update_report(gallery: Gallery, runs: dict[str, float]) -> None:
-    import torch
-
     store = gallery.out_dir / REPORT_STORE
     report = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {"examples": {}, "models": {}}
     current = {gallery.page(script) for script in gallery.scripts()}
     report["examples"] = {key: row for key, row in report["examples"].items() if key in current}
-    device = cnnatlas.device_name(cnnatlas.best_device())
-    for key, seconds in runs.items():
-        report["examples"][gallery.page(gallery.examples_dir / key)] = {
-            "seconds": seconds, "device": device, "torch": str(torch.__version__),
-            "profile": cnnatlas.build_profile(), "built": datetime.date.today().isoformat(),
-        }  # fmt: skip
-    for result in cnnatlas.train.results_this_process():  # cached weights carry their training run's numbers
-        report["models"][result.model_name] = result.to_dict() | {"history": len(result.history)}
+    if runs:  # examples ran in this process (so cnnatlas and torch are imported already); else nothing is new
+        import torch
+
+        import cnnatlas
+
+        device = cnnatlas.device_name(cnnatlas.best_device())
+        for key, seconds in runs.items():
+            report["examples"][gallery.page(gallery.examples_dir / key)] = {
+                "seconds": seconds, "device": device, "torch": str(torch.__version__),
+                "profile": cnnatlas.build_profile(), "built": datetime.date.today().isoformat(),
+            }  # fmt: skip
+        for result in cnnatlas.train.results_this_process():  # cached weights carry their run's numbers
+            report["models"][result.model_name] = result.to_dict() | {"history": len(result.history)}
     store.write_text(json.dumps(report, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -159,7 +169,7 @@ def _report_markdown(gallery: Gallery) -> str:
                       f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {r['test_accuracy']:.4f} |")  # fmt: skip
     total = sum(row["seconds"] for row in report["examples"].values())
     return (
-        f"\n\nThis site was built with {_versions()}, {cnnatlas.build_profile()} profile. Examples are re-run only "
+        f"\n\nThis site was built with {_versions()}, {_state['profile']} profile. Examples are re-run only "
         "when their script, the cnnatlas library, the gallery configuration or the profile changes; rows keep "
         f"the date of their last run.\n\n## Examples\n\nTotal run time of the last runs: {total:.0f} s.\n\n"
         + "\n".join(examples)
@@ -242,13 +252,14 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs) -> str:
 
 
 def _run_box(gallery: Gallery, page) -> str:
+    quick_epochs, _ = _state["quick"]
     script = Path(page.file.src_uri).relative_to(gallery.prefix).with_suffix(".py").as_posix()
     return (
         '<div class="admonition example cnnatlas-run-box"><p class="admonition-title">Run it yourself</p>'
         f"<p>This page was built with {_versions()}. From a checkout of the cnnatlas repository:</p>"
         f"<pre><code>pip install -e .\npython {gallery.source}/{script}</code></pre>"
         "<p>Without internet, point <code>CNNATLAS_DATA_MIRROR</code> at a copy of the data mirror first; "
-        f"<code>CNNATLAS_PROFILE=quick</code> trains for at most {QUICK_MAX_EPOCHS} epochs. The .py and .ipynb downloads are at the bottom.</p></div>"
+        f"<code>CNNATLAS_PROFILE=quick</code> trains for at most {quick_epochs} epochs. The .py and .ipynb downloads are at the bottom.</p></div>"
     )
 
 
@@ -264,11 +275,12 @@ def on_page_content(html: str, page, config, files, **kwargs) -> str:
         html = thumbnails.index_cards(html, texts, gallery.out_dir)
     if Path(page.file.src_uri).name.startswith("plot_"):
         html = re.sub(r"(</h1>)", r"\1" + _run_box(gallery, page).replace("\\", "\\\\"), html, count=1)
-    if cnnatlas.build_profile() == "quick":
+    if _state["profile"] == "quick":
+        quick_epochs, quick_images = _state["quick"]
         banner = (
             '<div class="admonition warning cnnatlas-quick-profile"><p class="admonition-title">Quick build</p>'
             "<p>This page was built with <code>CNNATLAS_PROFILE=quick</code>: models were trained for at most "
-            f"{QUICK_MAX_EPOCHS} epochs on {QUICK_TRAIN_IMAGES:,} images, so accuracies and pictures are not those of the full build "
+            f"{quick_epochs} epochs on {quick_images:,} images, so accuracies and pictures are not those of the full build "
             "(<code>nox -s docs</code>).</p></div>"
         )
         html = banner + html

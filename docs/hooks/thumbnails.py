@@ -16,11 +16,18 @@ the same grid of cards, with the full title and the page's first sentence.
 
 A page with no entry (a new page) keeps mkdocs-gallery's whole-figure thumbnail, fitted to the card; the
 test ``tests/test_site_output.py`` asks for an entry for every page.
+
+mkdocs-gallery writes its thumbnail again on every build, also for a page that did not re-run, so each card
+is kept in :data:`CARDS_FOLDER` (a hidden folder in the gallery output folder, which MkDocs does not publish)
+under a hash of what makes it: the source image's bytes, the box, and this file. A build whose figures did
+not change copies the kept cards instead of cropping and quantizing 40 images again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,6 +35,7 @@ from pathlib import Path
 CARD_SIZE = (480, 360)  # px, 4:3: twice the CSS size of a card's image, sharp on high-density screens
 CARD_COLOURS = 128  # palette size of the written PNG: a card image stays small (the landing page shows all)
 DARK_SUFFIX = "_dark"  # as schemes.py names a figure's dark copy: mkd_glr_x_001.png -> mkd_glr_x_001_dark.png
+CARDS_FOLDER = ".cards"  # in the gallery output folder: each card made, named by the hash of what made it
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,31 @@ def make_thumbnail(image: Path, box: tuple[float, float, float, float], out: Pat
     )
 
 
+def card_key(image: Path, box: tuple[float, float, float, float], grow: bool) -> str:
+    """Return the hash of what makes a card: the bytes of ``image``, ``box``, ``grow`` and this module's code.
+
+    >>> import tempfile
+    >>> image = Path(tempfile.mkdtemp()) / "fig.png"
+    >>> _ = image.write_bytes(b"pixels")
+    >>> card_key(image, WHOLE, True) == card_key(image, WHOLE, True) != card_key(image, WHOLE, False)
+    True
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(repr((tuple(box), grow, CARD_SIZE, CARD_COLOURS)).encode())
+    digest.update(image.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _card(image: Path, box: tuple[float, float, float, float], out: Path, grow: bool, kept: Path, used: set) -> None:
+    """Write the card of ``box`` of ``image`` to ``out``: a copy of the one kept in ``kept`` if it was made before."""
+    card = kept / f"{card_key(image, box, grow)}.png"
+    if not card.exists():
+        make_thumbnail(image, box, card, grow)
+    used.add(card.name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(card, out)
+
+
 def figure_image(images_dir: Path, stem: str, figure: int) -> Path:
     """Return where mkdocs-gallery saves figure number ``figure`` (from 1) of the page ``stem``."""
     return images_dir / f"mkd_glr_{stem}_{figure:03d}.png"
@@ -183,9 +216,11 @@ def write_thumbnails(scripts: list[Path], examples_dir: Path, out_dir: Path) -> 
     ``scripts`` are the gallery's example scripts, ``examples_dir`` their folder and ``out_dir`` the
     gallery output folder (``images/`` of each section is under it). A page without an entry in
     :data:`CHOICES`, or whose chosen figure was not saved, keeps mkdocs-gallery's own thumbnail,
-    fitted to the card.
+    fitted to the card. Each card is made once per source image and box (kept in ``out_dir/.cards``); the
+    kept cards that no page used in this call are removed.
     """
     fallbacks = []
+    kept, used = Path(out_dir) / CARDS_FOLDER, set()
     for script in scripts:
         images_dir = out_dir / script.parent.relative_to(examples_dir) / "images"
         thumb = thumbnail_file(images_dir, script.stem)
@@ -194,13 +229,16 @@ def write_thumbnails(scripts: list[Path], examples_dir: Path, out_dir: Path) -> 
         dark_thumb = dark_variant(thumb)
         dark_thumb.unlink(missing_ok=True)  # written again below when this build has the dark figure
         if source is not None and source.exists():
-            make_thumbnail(source, choice.box, thumb, choice.grow)
+            _card(source, choice.box, thumb, choice.grow, kept, used)
             if dark_variant(source).exists():
-                make_thumbnail(dark_variant(source), choice.box, dark_thumb, choice.grow)
+                _card(dark_variant(source), choice.box, dark_thumb, choice.grow, kept, used)
         else:
             fallbacks.append(script.stem)
             if thumb.exists():
-                make_thumbnail(thumb, WHOLE, thumb)
+                _card(thumb, WHOLE, thumb, True, kept, used)
+    for card in kept.glob("*.png") if kept.is_dir() else ():
+        if card.name not in used:
+            card.unlink()
     return fallbacks
 
 

@@ -1,0 +1,93 @@
+"""Pygments' highlighting of code blocks, kept from one build to the next.
+
+MkDocs converts every page's Markdown on every build, and highlighting the site's ~770 code blocks (the
+examples' code and printed output, the signatures of the API pages) is about an eighth of a build in which
+nothing changed. ``site_hook.py`` calls :func:`install` when a build starts and :func:`save` when it ends.
+:func:`install` wraps ``pymdownx.highlight.Highlight.highlight``, which pymdownx.superfences,
+pymdownx.inlinehilite and mkdocstrings all call: a block highlighted by the last build with the same source,
+arguments and highlighter settings (and the same Pygments and pymdown-extensions versions) gets the HTML of
+then; any other is highlighted as before. The store, a JSON file in the gallery output folder (hidden: MkDocs
+does not publish it), keeps the blocks of the last build only.
+
+Not kept: inline code (pymdownx returns an element, not text) and a block whose highlighting stored HTML in
+the Markdown instance (a title in ``title_mode: html``), which a copy would not repeat.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import inspect
+import json
+from pathlib import Path
+
+from pymdownx import highlight as pymdownx_highlight
+
+STORE_FILE = ".highlight-cache.json"
+_VERSIONS = tuple(importlib.metadata.version(name) for name in ("pygments", "pymdown-extensions"))
+_SIMPLE = (str, int, float, bool, type(None), tuple, list, dict)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.old: dict[str, str] = {}  # the last build's blocks, by key
+        self.now: dict[str, str] = {}  # this build's
+        self.hits = 0
+
+
+_CACHE = _Cache()
+
+
+def _settings(highlighter: object) -> str:
+    """The highlighter's configuration (its simple attributes; not its Markdown instance)."""
+    items = sorted((k, v) for k, v in vars(highlighter).items() if k != "md" and isinstance(v, _SIMPLE))
+    return f"{type(highlighter).__qualname__}{items!r}"
+
+
+def _stash_size(highlighter: object) -> object:
+    return getattr(getattr(getattr(highlighter, "md", None), "htmlStash", None), "html_counter", None)
+
+
+def _kept(original):
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def highlight(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = sorted((k, v) for k, v in bound.arguments.items() if k != "self")
+        if bound.arguments.get("inline"):
+            return original(self, *args, **kwargs)
+        key = hashlib.sha256(repr((_VERSIONS, _settings(self), arguments)).encode()).hexdigest()
+        if key in _CACHE.old:
+            _CACHE.hits += 1
+            _CACHE.now[key] = _CACHE.old[key]
+            return _CACHE.old[key]
+        stash = _stash_size(self)
+        html = original(self, *args, **kwargs)
+        if isinstance(html, str) and _stash_size(self) == stash:
+            _CACHE.now[key] = html
+        return html
+
+    highlight.kept_by_cnnatlas = True
+    return highlight
+
+
+def install(store_dir: Path) -> None:
+    """Wrap ``Highlight.highlight`` (once per process) and read the last build's blocks from ``store_dir``."""
+    if not getattr(pymdownx_highlight.Highlight.highlight, "kept_by_cnnatlas", False):
+        pymdownx_highlight.Highlight.highlight = _kept(pymdownx_highlight.Highlight.highlight)
+    store = Path(store_dir) / STORE_FILE
+    try:
+        _CACHE.old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    except ValueError:  # a store cut short (an interrupted build): highlight everything again
+        _CACHE.old = {}
+    _CACHE.now, _CACHE.hits = {}, 0
+
+
+def save(store_dir: Path) -> tuple[int, int]:
+    """Write this build's blocks to ``store_dir``; return (blocks kept from the last build, blocks now)."""
+    Path(store_dir).mkdir(parents=True, exist_ok=True)
+    (Path(store_dir) / STORE_FILE).write_text(json.dumps(_CACHE.now), encoding="utf-8")
+    return _CACHE.hits, len(_CACHE.now)
