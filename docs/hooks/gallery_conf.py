@@ -13,8 +13,9 @@ The MkDocs hook ``site_hook.py`` imports this module too (its directory is on ``
 it): it clears the record at the start of a build, reads it afterwards for the build report, and keeps
 ``.page-stamps.json`` there (``staleness.py``) to re-run each example whose cnnatlas files changed, and every
 example when the build profile or this file changed. A Plotly figure that ends a cell is embedded as ``<div class="cnnatlas-plotly"
-data-figure="{json}">``: no CDN script and no inline script (Material re-creates inline scripts on
-instant navigation and drops their ``type``); ``javascripts/figures.js`` draws it.
+data-src="figures/NAME.json">``, its JSON a file beside the built page (:class:`AtlasRenderer`): no CDN script
+and no inline script (Material re-creates inline scripts on instant navigation and drops their ``type``);
+``javascripts/figures.js`` fetches and draws it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import html
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -35,30 +37,50 @@ from plotly.io.base_renderers import MimetypeRenderer
 
 RENDERER_NAME = "cnnatlas"
 DEFAULT_HEIGHT = 480  # px, for a figure whose layout sets no height
+FIGURES_DIR = "figures"  # the figures' JSON files, in the folder of the built page (AtlasRenderer)
 RUNS_FILE = ".example-runs.json"
 STAMP_FILE = ".build-stamp"
 
 
 class AtlasRenderer(MimetypeRenderer):
-    """Emit a figure as a div holding its JSON; the site's figures.js turns it into a Plotly plot."""
+    """Emit a figure as a div naming its JSON file; the site's figures.js fetches it and draws the plot.
+
+    The JSON goes to ``figures/<sha256 of it, 16 hex digits>.json`` in the folder of the built page
+    (``start_page``: ``<page>/``, inside the gallery output that mkdocs-gallery's cache keeps, so a page that
+    is not run again keeps its files; MkDocs copies them into the site beside ``<page>/index.html``), and
+    the div names it relative to the page: the page's HTML holds no figure data (faster to parse, index and
+    search) and figures.js fetches each figure when it comes near. With no page folder (the renderer used
+    outside the build), the JSON is inlined in ``data-figure``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page_dir: Path | None = None
+
+    def start_page(self, page_dir: Path) -> None:
+        """Write the next figures for the page built in ``page_dir``; drop the figure files of its last run."""
+        self.page_dir = Path(page_dir)
+        shutil.rmtree(self.page_dir / FIGURES_DIR, ignore_errors=True)
 
     def to_mimebundle(self, fig_dict: dict) -> dict[str, str]:
         payload = pio.to_json(fig_dict, validate=False, remove_uids=True)
         height = (fig_dict.get("layout") or {}).get("height") or DEFAULT_HEIGHT
-        attribute = html.escape(payload, quote=True)
-        return {
-            "text/html": (
-                f'<div class="cnnatlas-plotly" style="width:100%;height:{int(height)}px" '
-                f'data-figure="{attribute}"></div>'
-            )
-        }
+        div = f'<div class="cnnatlas-plotly" style="width:100%;height:{int(height)}px"'
+        if self.page_dir is None:
+            return {"text/html": f'{div} data-figure="{html.escape(payload, quote=True)}"></div>'}
+        name = f"{FIGURES_DIR}/{hashlib.sha256(payload.encode()).hexdigest()[:16]}.json"
+        (self.page_dir / FIGURES_DIR).mkdir(parents=True, exist_ok=True)
+        (self.page_dir / name).write_text(payload, encoding="utf-8")
+        return {"text/html": f'{div} data-src="{name}"></div>'}
 
 
-def use_atlas_renderer() -> None:
-    """Register :class:`AtlasRenderer` with plotly.io and make it the default renderer."""
+def use_atlas_renderer(page_dir: Path | None = None) -> None:
+    """Register :class:`AtlasRenderer` with plotly.io and make it the default renderer (for ``page_dir``)."""
     if RENDERER_NAME not in pio.renderers:
         pio.renderers[RENDERER_NAME] = AtlasRenderer()
     pio.renderers.default = RENDERER_NAME
+    if page_dir is not None:
+        pio.renderers[RENDERER_NAME].start_page(page_dir)
 
 
 def runs_file(gallery_dir: Path) -> Path:
@@ -81,7 +103,6 @@ class ExampleClock:
 
     def start(self, gallery_conf: dict, file: Path) -> None:
         """``reset_modules`` callable: mkdocs-gallery calls it before running the example ``file``."""
-        use_atlas_renderer()
         examples_dir = next(Path(d) for d in gallery_conf["examples_dirs"] if Path(file).is_relative_to(d))
         gallery_dir = Path(gallery_conf["gallery_dirs"][list(gallery_conf["examples_dirs"]).index(examples_dir)])
         key = Path(file).relative_to(examples_dir).as_posix()
@@ -90,6 +111,7 @@ class ExampleClock:
 
         # the folder of the built page (<page>/index.html): files a page writes there ship next to it
         os.environ[cnnatlas.export.PAGE_DIR_ENV] = str((gallery_dir / key).with_suffix("").resolve())
+        use_atlas_renderer((gallery_dir / key).with_suffix("").resolve())  # its Plotly figures too
         self._record(0.0)
 
     def lap(self, block: tuple, script: object) -> str:
