@@ -44,12 +44,12 @@ def test_the_second_build_highlights_nothing_and_gives_the_same_html(tmp_path: P
     highlight_cache.install(tmp_path)
     first = _convert(PAGE)
     assert len(pygments_calls) == 3  # two blocks and the inline code
-    assert highlight_cache.save(tmp_path) == (0, 2)  # the blocks kept; inline code is not
+    assert highlight_cache.save(tmp_path) == (0, 3)
     highlight_cache.install(tmp_path)
     second = _convert(PAGE)
-    assert second == first
-    assert len(pygments_calls) == 4  # only the inline code again
-    assert highlight_cache.save(tmp_path) == (2, 2)
+    assert second == first and '<code class="highlight"><span class="nb">len</span>' in second
+    assert len(pygments_calls) == 3
+    assert highlight_cache.save(tmp_path) == (3, 3)
 
 
 def test_a_changed_block_or_setting_is_highlighted_again_and_the_store_keeps_this_build_s(
@@ -61,10 +61,12 @@ def test_a_changed_block_or_setting_is_highlighted_again_and_the_store_keeps_thi
     highlight_cache.install(tmp_path)
     changed = _convert(PAGE.replace("a batch", "one image"))
     assert "one image" in changed
-    assert highlight_cache.save(tmp_path) == (1, 2)  # the output block was kept, the edited one not
+    assert highlight_cache.save(tmp_path) == (2, 3)  # the output block and the inline code were kept
     highlight_cache.install(tmp_path)
+    before = len(pygments_calls)
     numbered = _convert(PAGE, linenums=True)
-    assert highlight_cache.save(tmp_path)[0] == 0 and "linenos" in numbered  # other settings: other HTML
+    assert len(pygments_calls) == before + 2 and "linenos" in numbered  # other settings: both blocks again
+    highlight_cache.save(tmp_path)
     uncached = _convert(PAGE, linenums=True)
     highlight_cache.install(tmp_path / "empty")
     assert _convert(PAGE, linenums=True) == uncached

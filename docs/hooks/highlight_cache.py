@@ -9,8 +9,10 @@ arguments and highlighter settings (and the same Pygments and pymdown-extensions
 then; any other is highlighted as before. The store, a JSON file in the gallery output folder (hidden: MkDocs
 does not publish it), keeps the blocks of the last build only.
 
-Not kept: inline code (pymdownx returns an element, not text) and a block whose highlighting stored HTML in
-the Markdown instance (a title in ``title_mode: html``), which a copy would not repeat.
+Inline code (for which pymdownx returns a ``<code>`` element: its tag, attributes and text are kept, and a
+new element is made from them each time, since callers change it) is kept too. Not kept: a block whose
+highlighting stored HTML in the Markdown instance (a title in ``title_mode: html``), which a copy would not
+repeat, and any result that is not text or a childless element.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import importlib.metadata
 import inspect
 import json
+import xml.etree.ElementTree as etree
 from pathlib import Path
 
 from pymdownx import highlight as pymdownx_highlight
@@ -31,8 +34,8 @@ _SIMPLE = (str, int, float, bool, type(None), tuple, list, dict)
 
 class _Cache:
     def __init__(self) -> None:
-        self.old: dict[str, str] = {}  # the last build's blocks, by key
-        self.now: dict[str, str] = {}  # this build's
+        self.old: dict[str, str | list] = {}  # the last build's blocks (HTML, or [tag, attributes, text]), by key
+        self.now: dict[str, str | list] = {}  # this build's
         self.hits = 0
 
 
@@ -49,6 +52,24 @@ def _stash_size(highlighter: object) -> object:
     return getattr(getattr(getattr(highlighter, "md", None), "htmlStash", None), "html_counter", None)
 
 
+def _stored(result: object) -> str | list | None:
+    """What is kept of a highlighting result: block HTML as it is, an inline element as [tag, attributes, text]."""
+    if isinstance(result, str):
+        return result
+    if etree.iselement(result) and len(result) == 0 and not result.tail and type(result.text) is str:
+        return [result.tag, dict(result.attrib), result.text]
+    return None
+
+
+def _result(stored: str | list) -> object:
+    if isinstance(stored, str):
+        return stored
+    tag, attributes, text = stored
+    element = etree.Element(tag, attributes)
+    element.text = text
+    return element
+
+
 def _kept(original):
     signature = inspect.signature(original)
 
@@ -57,18 +78,17 @@ def _kept(original):
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
         arguments = sorted((k, v) for k, v in bound.arguments.items() if k != "self")
-        if bound.arguments.get("inline"):
-            return original(self, *args, **kwargs)
         key = hashlib.sha256(repr((_VERSIONS, _settings(self), arguments)).encode()).hexdigest()
         if key in _CACHE.old:
             _CACHE.hits += 1
             _CACHE.now[key] = _CACHE.old[key]
-            return _CACHE.old[key]
+            return _result(_CACHE.old[key])
         stash = _stash_size(self)
-        html = original(self, *args, **kwargs)
-        if isinstance(html, str) and _stash_size(self) == stash:
-            _CACHE.now[key] = html
-        return html
+        result = original(self, *args, **kwargs)
+        stored = _stored(result)
+        if stored is not None and _stash_size(self) == stash:
+            _CACHE.now[key] = stored
+        return result
 
     highlight.kept_by_cnnatlas = True
     return highlight

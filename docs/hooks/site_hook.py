@@ -12,7 +12,9 @@
   or that did not run when every example had to, fails the build.
 - A build whose examples are all up to date imports neither cnnatlas nor torch (about 3 s of a no-change
   rebuild): what the pages print about them comes from ``library_facts.py``, which reads the sources; the
-  code blocks that the last build highlighted keep their HTML (``highlight_cache.py``).
+  code blocks that the last build highlighted keep their HTML (``highlight_cache.py``), a page whose HTML
+  did not change keeps its search entries (``search_cache.py``), compiled templates are kept and
+  mkdocs-gallery does not import matplotlib to read its configuration (``build_speed.py``).
 - plotly.js is the vendored cartesian bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
   fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
@@ -29,10 +31,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import build_speed  # a sibling: mkdocs-gallery's matplotlib import deferred, compiled templates kept
 import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it loads the hook
 import highlight_cache  # a sibling: code blocks highlighted by the last build are not highlighted again
 import library_facts  # a sibling: versions, profile and constants of cnnatlas read without importing it
 import plotly_bundle  # a sibling, like gallery_conf
+import search_cache  # a sibling: the search index's entries of a page whose HTML did not change are kept
 import staleness  # a sibling: which pages re-run when a library file changed
 import thumbnails  # a sibling: each page's card image and the gallery index's cards
 from mkdocs.exceptions import PluginError
@@ -98,6 +102,8 @@ def on_config(config, **kwargs):
                              gallery.scripts(), stamp)  # fmt: skip
     gallery_conf.runs_file(gallery.out_dir).unlink(missing_ok=True)  # this build's runs only
     highlight_cache.install(gallery.out_dir)
+    search_cache.install(gallery.out_dir)
+    build_speed.defer_matplotlib()  # before mkdocs-gallery's on_config, which would import matplotlib.pyplot
     _state.update(gallery=gallery, stamp=stamp, plan=plan, version=library_facts.version(),
                   torch=library_facts.torch_version(), profile=library_facts.build_profile(),
                   quick=library_facts.quick_limits())  # fmt: skip
@@ -117,12 +123,22 @@ def on_pre_build(config, **kwargs) -> None:
     if problems:
         raise PluginError("examples that should have run did not really run: " + "; ".join(problems))
     staleness.finish(gallery.out_dir, _state["plan"], _state["stamp"])
+    if "mkdocstrings" in config.plugins:  # its compiled templates kept too: it renders before on_env
+        handler = config.plugins["mkdocstrings"].get_handler("python")
+        build_speed.cache_templates(handler.env, gallery.out_dir, "python", ("mkdocstrings", "mkdocstrings-python"))
     _update_report(gallery, runs)
     thumbnails.write_thumbnails(_all_scripts(gallery), gallery.examples_dir, gallery.out_dir)  # a page without a choice: a whole figure
 
 
+def on_env(env, config, files, **kwargs):
+    """Jinja keeps the theme's compiled templates between builds (on_env comes before the theme renders)."""
+    build_speed.cache_templates(env, _gallery().out_dir, "theme", ("mkdocs", "mkdocs-material"))
+    return env
+
+
 def on_post_build(config, **kwargs) -> None:
     highlight_cache.save(_gallery().out_dir)
+    search_cache.save(_gallery().out_dir)
 
 
 def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
