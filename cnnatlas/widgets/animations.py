@@ -65,12 +65,14 @@ _MARGIN_PX = 10  # left and right margins
 _PLOT_PX = PHONE_COLUMN_PX - 2 * _MARGIN_PX  # the plot's width on a 390 px phone, where text must fit
 _SLIDER_X = 0.22  # the slider starts right of the two buttons (about 70 px on a phone)
 _INSET = 0.08  # outlines sit this far (in cells) inside their cell
-# The input grid: values at 0..0.45 of the scale (PLOTLY_INPUT_GRID's greys), the window's cells at 1.0.
-_GRID_SCALE = [[0.45 * position, colour] for position, colour in PLOTLY_INPUT_GRID] + [
+# The input grid, one byte a cell per frame: its values at levels 0 to _GRID_TOP (PLOTLY_INPUT_GRID's greys),
+# the window's cells at _WINDOW (the highlight colour).
+_WINDOW = 255
+_GRID_TOP = 114
+_GRID_SCALE = [[_GRID_TOP / _WINDOW * position, colour] for position, colour in PLOTLY_INPUT_GRID] + [
     [0.5, HIGHLIGHT],
     [1.0, HIGHLIGHT],
 ]
-_WINDOW = 1.0
 _GRID_TEXT = text_colour_on(tuple(int(PLOTLY_INPUT_GRID[-1][1][i : i + 2], 16) / 255 for i in (1, 3, 5)))
 """Colour of the numbers on the input grid: chosen for its darkest grey, and it reads on the window's orange too."""
 
@@ -124,12 +126,14 @@ def _output_scale(values: np.ndarray) -> dict[str, object]:
 
 
 def _grid_levels(grid: np.ndarray) -> np.ndarray:
-    """The input grid's values as positions 0..0.45 on ``_GRID_SCALE`` (rounded: the page holds one per frame)."""
-    finite = grid[np.isfinite(grid)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    """The input grid's values as levels 0 to ``_GRID_TOP`` on ``_GRID_SCALE``: one byte a cell (the page
+    holds one grid per frame), or float32 where the grid has gaps (NaN: the padding of a max pooling)."""
+    finite = np.isfinite(grid)
+    values = grid[finite]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
     span = high - low if high > low else 1.0
-    levels = np.where(np.isfinite(grid), 0.45 * (grid - low) / span, np.nan)
-    return np.round(levels, 3)
+    levels = np.rint(_GRID_TOP * (np.where(finite, grid, low) - low) / span)
+    return levels.astype(np.uint8) if finite.all() else np.where(finite, levels, np.nan).astype(np.float32)
 
 
 def _with_window(levels: np.ndarray, window: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -143,7 +147,7 @@ def _with_window(levels: np.ndarray, window: Sequence[tuple[int, int]]) -> np.nd
 def _grid_trace(grid: np.ndarray, window: Sequence[tuple[int, int]]) -> go.Heatmap:
     """The input grid: its numbers on light greys, the window's cells in the highlight colour."""
     return go.Heatmap(z=_with_window(_grid_levels(grid), window), text=_text(grid), texttemplate="%{text}",
-                      textfont={"color": _GRID_TEXT}, colorscale=_GRID_SCALE, zmin=0, zmax=1, showscale=False,
+                      textfont={"color": _GRID_TEXT}, colorscale=_GRID_SCALE, zmin=0, zmax=_WINDOW, showscale=False,
                       hoverinfo="skip")  # fmt: skip
 
 
@@ -259,7 +263,7 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
     levels = _grid_levels(shown_grid)
     first = arith.steps[0]
     fig.add_trace(_grid_trace(shown_grid, first.window), 1, 1)
-    partial = np.full(output.shape, np.nan)
+    partial = np.full(output.shape, np.nan, dtype=np.float32)
     partial[first.out_index] = first.value
     finite = output[np.isfinite(output)]
     fig.add_trace(go.Heatmap(z=partial, text=_text(partial), texttemplate="%{text}", showscale=False, hoverinfo="skip",
@@ -272,7 +276,7 @@ def conv_animation(arith: WindowSteps, title: str | None = None, height: int = 4
     frames, titles = [], []
     for n, step in enumerate(arith.steps):
         titles.append(_title(head, readout(step)))
-        partial = np.full(output.shape, np.nan)
+        partial = np.full(output.shape, np.nan, dtype=np.float32)
         for done in arith.steps[: n + 1]:
             partial[done.out_index] = done.value
         frames.append(go.Frame(name=str(n), traces=[0, 1, 2], data=[
@@ -346,7 +350,7 @@ def scatter_animation(
     levels = _grid_levels(x)
     fig.add_trace(_grid_trace(x, [(0, 0)]), 1, 1)
     every = np.concatenate([np.ravel(c) for c in canvases])
-    fig.add_trace(go.Heatmap(z=canvases[0], text=_text(canvases[0]), texttemplate="%{text}", showscale=False, hoverinfo="skip",
+    fig.add_trace(go.Heatmap(z=canvases[0].astype(np.float32), text=_text(canvases[0]), texttemplate="%{text}", showscale=False, hoverinfo="skip",
                              **_output_scale(every[np.isfinite(every)])), 1, 2)  # fmt: skip
     fig.add_trace(_outline_trace(0, 0, k, k), 1, 2)
 
@@ -359,7 +363,7 @@ def scatter_animation(
         i, j = divmod(n, w)
         titles.append(_title(None, readout(i, j)))
         frames.append(go.Frame(name=str(n), traces=[0, 1, 2], data=[
-            go.Heatmap(z=_with_window(levels, [(i, j)])), go.Heatmap(z=canvas, text=_text(canvas)),
+            go.Heatmap(z=_with_window(levels, [(i, j)])), go.Heatmap(z=canvas.astype(np.float32), text=_text(canvas)),
             go.Scatter(**_box(i * stride, j * stride, k, k)),
         ], layout=_frame_title(titles[-1])))  # fmt: skip
     fig.frames = frames
