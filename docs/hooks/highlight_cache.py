@@ -36,7 +36,8 @@ class _Cache:
     def __init__(self) -> None:
         self.old: dict[str, str | list] = {}  # the last build's blocks (HTML, or [tag, attributes, text]), by key
         self.now: dict[str, str | list] = {}  # this build's
-        self.hits = 0
+        self.hits = 0  # calls answered from the last build's
+        self.calls = 0
 
 
 _CACHE = _Cache()
@@ -79,6 +80,7 @@ def _kept(original):
         bound.apply_defaults()
         arguments = sorted((k, v) for k, v in bound.arguments.items() if k != "self")
         key = hashlib.sha256(repr((_VERSIONS, _settings(self), arguments)).encode()).hexdigest()
+        _CACHE.calls += 1
         if key in _CACHE.old:
             _CACHE.hits += 1
             _CACHE.now[key] = _CACHE.old[key]
@@ -103,11 +105,11 @@ def install(store_dir: Path) -> None:
         _CACHE.old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     except ValueError:  # a store cut short (an interrupted build): highlight everything again
         _CACHE.old = {}
-    _CACHE.now, _CACHE.hits = {}, 0
+    _CACHE.now, _CACHE.hits, _CACHE.calls = {}, 0, 0
 
 
 def save(store_dir: Path) -> tuple[int, int]:
-    """Write this build's blocks to ``store_dir``; return (blocks kept from the last build, blocks now)."""
+    """Write this build's blocks to ``store_dir``; return (blocks answered from the last build's, blocks)."""
     Path(store_dir).mkdir(parents=True, exist_ok=True)
     (Path(store_dir) / STORE_FILE).write_text(json.dumps(_CACHE.now), encoding="utf-8")
-    return _CACHE.hits, len(_CACHE.now)
+    return _CACHE.hits, _CACHE.calls

@@ -28,7 +28,8 @@ class _Cache:
     def __init__(self) -> None:
         self.old: dict[str, list[dict]] = {}  # the last build's entries, by page key
         self.now: dict[str, list[dict]] = {}
-        self.hits = 0
+        self.hits = 0  # calls answered from the last build's
+        self.calls = 0
 
 
 _CACHE = _Cache()
@@ -51,6 +52,7 @@ def _kept(original):
     @functools.wraps(original)
     def add_entry_from_context(self, page):
         key = page_key(self, page)
+        _CACHE.calls += 1
         if key in _CACHE.old:
             _CACHE.hits += 1
             _CACHE.now[key] = _CACHE.old[key]
@@ -75,11 +77,11 @@ def install(store_dir: Path) -> None:
         _CACHE.old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     except ValueError:  # a store cut short (an interrupted build): parse every page again
         _CACHE.old = {}
-    _CACHE.now, _CACHE.hits = {}, 0
+    _CACHE.now, _CACHE.hits, _CACHE.calls = {}, 0, 0
 
 
 def save(store_dir: Path) -> tuple[int, int]:
-    """Write this build's entries to ``store_dir``; return (pages kept from the last build, pages now)."""
+    """Write this build's entries to ``store_dir``; return (pages answered from the last build's, pages)."""
     Path(store_dir).mkdir(parents=True, exist_ok=True)
     (Path(store_dir) / STORE_FILE).write_text(json.dumps(_CACHE.now), encoding="utf-8")
-    return _CACHE.hits, len(_CACHE.now)
+    return _CACHE.hits, _CACHE.calls

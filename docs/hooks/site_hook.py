@@ -27,6 +27,7 @@ import ast
 import datetime
 import html
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ CARDS_MARKER = "<!-- gallery cards -->"
 CARD_SUMMARY_CHARS = 90
 PREREQUISITES = "Assumes:"  # a page's opening sentence that lists what it builds on: not a summary
 MIN_RUN_SECONDS = 0.01  # an example that ran for less did not really run
+LOG = logging.getLogger("mkdocs.hooks.site_hook")
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,9 @@ def on_env(env, config, files, **kwargs):
 
 
 def on_post_build(config, **kwargs) -> None:
-    highlight_cache.save(_gallery().out_dir)
-    search_cache.save(_gallery().out_dir)
+    blocks, pages = highlight_cache.save(_gallery().out_dir), search_cache.save(_gallery().out_dir)
+    LOG.info(f"from the last build: the highlighting of {blocks[0]} of {blocks[1]} code blocks, the search entries "
+             f"of {pages[0]} of {pages[1]} pages")  # fmt: skip
 
 
 def run_problems(runs: dict[str, float], expected: list[str]) -> list[str]:
