@@ -603,7 +603,7 @@
         r = [-lim, lim];
       }
       view.lo = r[0]; view.hi = r[1];
-      view.low.textContent = "  " + fmt(r[0]) + " ";
+      view.low.textContent = fmt(r[0]) + " ";
       view.high.textContent = " " + fmt(r[1]);
       if (sh.length === 3) {
         view.canvases.forEach(function (canvas, c) { paint(canvas, out.data, c * sh[1] * sh[2], sh[1], sh[2], r[0], r[1], view.table); });
