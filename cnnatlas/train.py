@@ -52,7 +52,7 @@ _DEFAULT_THREADS: int | None = None  # training_threads()'s choice for this proc
 PROFILES = ("full", "quick")
 OPTIMIZERS = ("adamw", "sgd")
 SCHEDULES = ("onecycle", "constant")
-AUGMENTATIONS = ("none", "flip_crop")
+AUGMENTATIONS = ("none", "flip", "flip_crop")
 INITS = ("default", "xavier")
 QUICK_MAX_EPOCHS = 2
 QUICK_TRAIN_IMAGES = 12_000
@@ -188,7 +188,7 @@ class TrainConfig:
         >>> TrainConfig(augment="flip-crop")
         Traceback (most recent call last):
         ...
-        ValueError: augment: expected one of 'none', 'flip_crop', got 'flip-crop'; did you mean 'flip_crop'?
+        ValueError: augment: expected one of 'none', 'flip', 'flip_crop', got 'flip-crop'; did you mean 'flip_crop'?
 
     Attributes:
         epochs: Passes over the training images.
@@ -199,7 +199,8 @@ class TrainConfig:
         weight_decay: Weight decay of the optimiser.
         schedule: ``"onecycle"`` or ``"constant"``.
         label_smoothing: Label smoothing of the cross-entropy loss, in [0, 1).
-        augment: ``"none"`` or ``"flip_crop"`` (random horizontal flips and padded random crops).
+        augment: ``"none"``, ``"flip"`` (random horizontal flips) or ``"flip_crop"`` (flips and padded
+            random crops).
         init: ``"default"`` (PyTorch's) or ``"xavier"`` (article 003's ``init_network``).
         normalize: Whether inputs are standardised with the mean and std of the training data.
         train_images: Train on the first this many training images; ``None`` for the whole split.
@@ -214,7 +215,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     schedule: str = "onecycle"  # "onecycle" or "constant"
     label_smoothing: float = 0.0
-    augment: str = "none"  # "none" or "flip_crop"
+    augment: str = "none"  # "none", "flip" or "flip_crop"
     init: str = "default"  # "default" or "xavier" (article 003's init_network)
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
@@ -428,11 +429,17 @@ def _identity_normalization(channels: int) -> Normalization:
     return Normalization((0.0,) * channels, (1.0,) * channels)
 
 
+def _flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random horizontal flip, per image, on the batch's device."""
+    n = x.shape[0]
+    flip = torch.rand(n, generator=generator, device="cpu").to(x.device) < 0.5
+    return torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
+
+
 def _flip_crop(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Random horizontal flip and random crop after zero padding, per image, on the batch's device."""
     n, _, h, w = x.shape
-    flip = torch.rand(n, generator=generator, device="cpu").to(x.device) < 0.5
-    x = torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
+    x = _flip(x, generator)
     padded = F.pad(x, (_CROP_PAD,) * 4)
     dy = torch.randint(0, 2 * _CROP_PAD + 1, (n,), generator=generator).to(x.device)
     dx = torch.randint(0, 2 * _CROP_PAD + 1, (n,), generator=generator).to(x.device)
@@ -707,6 +714,8 @@ def fit(
                     x = normalization(images[index])
                     if config.augment == "flip_crop":
                         x = _flip_crop(x, generator)
+                    elif config.augment == "flip":
+                        x = _flip(x, generator)
                     x = x.contiguous(memory_format=memory_format)
                     y = labels[index]
                     with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=on_cuda):

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 import cnnatlas
-from cnnatlas.train import TrainConfig, _flip_crop
+from cnnatlas.train import TrainConfig, _flip, _flip_crop
 
 
 def _tiny_data(n: int = 256, seed: int = 0) -> tuple[cnnatlas.ImageDataset, cnnatlas.ImageDataset]:
@@ -149,6 +149,15 @@ def test_flip_crop_keeps_shape_and_content() -> None:
     out = _flip_crop(x, torch.Generator().manual_seed(0))
     assert out.shape == x.shape
     assert set(out.unique().tolist()) <= set(x.unique().tolist()) | {0.0}
+
+
+def test_flip_mirrors_about_half_the_images_and_nothing_else() -> None:
+    x = torch.rand(200, 3, 5, 7, generator=torch.Generator().manual_seed(1))
+    out = _flip(x, torch.Generator().manual_seed(0))
+    same = [torch.equal(a, b) for a, b in zip(out, x, strict=True)]
+    mirrored = [torch.equal(a, b.flip(2)) for a, b in zip(out, x, strict=True)]
+    assert all(s != m for s, m in zip(same, mirrored, strict=True))  # each image exactly one of the two
+    assert 70 < sum(mirrored) < 130
 
 
 def test_best_device_is_cpu_without_accelerators() -> None:
