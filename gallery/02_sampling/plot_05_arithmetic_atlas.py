@@ -78,6 +78,8 @@ for name, args in transposed.items():
 # input size 5 to 9, kernel 1 to 4, stride 1 to 3, padding 0 to 2 and dilation 1 to 2 (transposed:
 # every valid ``output_padding``):
 checked = 0
+threads = torch.get_num_threads()
+torch.set_num_threads(1)  # a thousand tiny layers: a second thread only waits, on a busy machine
 for i, k, s, p, d in itertools.product(range(5, 10), range(1, 5), range(1, 4), range(3), range(1, 3)):
     x = torch.zeros(1, 1, i, i)
     if i + 2 * p >= d * (k - 1) + 1:
@@ -88,6 +90,7 @@ for i, k, s, p, d in itertools.product(range(5, 10), range(1, 5), range(1, 4), r
         out = F.conv_transpose2d(x, torch.zeros(1, 1, k, k), stride=s, padding=p, output_padding=a, dilation=d)
         assert out.shape[-1] == cnnatlas.conv_transpose_output_size(i, k, s, p, a, d) == (i - 1) * s - 2 * p + d * (k - 1) + a + 1
         checked += 1
+torch.set_num_threads(threads)
 print(f"{checked} size combinations: both formulas agree with PyTorch")
 for s, d in ((1, 1), (2, 1), (1, 2), (3, 2)):
     try:
