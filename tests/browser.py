@@ -35,7 +35,13 @@ def free_port() -> int:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files without logging each request."""
+    """Serves files without logging each request, nor a traceback when the browser drops a connection."""
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser closed the connection (a page left or a context closed mid-transfer)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         pass

@@ -38,10 +38,27 @@
     if (window.Plotly) return Promise.resolve(window.Plotly);
     if (!loading) {
       loading = new Promise(function (resolve, reject) {
+        // Resolved as soon as plotly.js sets window.Plotly, at the end of its evaluation: the first figure
+        // is then drawn in the same task, rather than after the script's load event, which the browser may
+        // dispatch only after other tasks (Material's DOMContentLoaded set-up, some hundreds of ms).
+        try {
+          Object.defineProperty(window, "Plotly", {
+            configurable: true,
+            enumerable: true,
+            get: function () { return undefined; },
+            set: function (value) {
+              Object.defineProperty(window, "Plotly", { value: value, writable: true, configurable: true, enumerable: true });
+              resolve(value);
+            },
+          });
+        } catch (error) { /* resolved at the load event */ }
         var script = document.createElement("script");
         script.src = plotlyUrl;
         script.fetchPriority = "high"; // a script added by a script is fetched at low priority otherwise
-        script.onload = function () { resolve(window.Plotly); };
+        script.onload = function () {
+          if (window.Plotly) resolve(window.Plotly);
+          else script.onerror();
+        };
         script.onerror = function () {
           loading = null;
           reject(new Error("cnnatlas: could not load " + plotlyUrl));
@@ -284,20 +301,34 @@
     });
     queue = queue.filter(function (div) { return div.isConnected; });
     var found = document.querySelectorAll(SELECTOR + ":not([data-drawn])");
+    var band = innerHeight; // NEAR: one viewport above and below the visible part
+    var beyond = false; // a figure further down than the band was met: the later ones are too
+    var nearNow = false;
     found.forEach(function (div) {
       if (watched.has(div)) return;
       watched.add(div);
       if (div.hasAttribute("data-src")) div._cnnatlasSrc = new URL(div.getAttribute("data-src"), location.href).href;
-      if (near) {
-        watching.push(div);
-        near.observe(div);
-      } else {
+      if (!near) {
         queue.push(div);
+        return;
       }
+      // A figure near already is queued now: the IntersectionObserver would report it only at the next
+      // rendering step, after Material's DOMContentLoaded set-up, and the first figure would wait for it.
+      if (!beyond) {
+        var box = div.getBoundingClientRect();
+        if (box.top > innerHeight + band) {
+          beyond = true;
+        } else if (box.bottom >= -band && (box.width || box.height)) {
+          nearNow = true;
+          queue.push(div);
+          return;
+        }
+      }
+      watching.push(div);
+      near.observe(div);
     });
-    if (!near) {
-      drawNext();
-    } else if (found.length) {
+    if (!near || nearNow) drawNext();
+    if (near && found.length) {
       // now rather than a frame later, when the IntersectionObserver reports: the first figure's JSON and
       // plotly.js (which the page's <head> has already asked for)
       figureOf(found[0]);
