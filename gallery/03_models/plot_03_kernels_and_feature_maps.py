@@ -69,10 +69,15 @@ fig = plot_signed_maps(feature_maps[0], "4 feature maps of a random Conv2d(1, 4,
 # -----------------
 # VGG16 (Simonyan & Zisserman, 2014) is five blocks of 3x3 convolutions (padding 1, so they keep the
 # size) with ReLU, each closed by a 2x2 max pooling that halves height and width, then three linear
-# layers. Its design needs no trained weights: we trace torchvision's ``vgg16(weights=None)`` (random
-# initialisation) on one 224x224 input.
+# layers. Its design needs no trained weights, not even random ones: we build torchvision's ``vgg16`` on
+# PyTorch's ``meta`` device (shapes only, no numbers), give it memory with every weight set to 0 (which
+# skips drawing 138 million random numbers) and trace it on one 224x224 input.
 torch.manual_seed(0)
-vgg = torchvision.models.vgg16(weights=None)
+with torch.device("meta"):
+    vgg = torchvision.models.vgg16(weights=None)
+vgg = vgg.to_empty(device="cpu")
+for parameter in vgg.parameters():
+    nn.init.zeros_(parameter)
 flow = cnnatlas.trace(vgg, torch.zeros(1, 3, 224, 224))
 pools = [r for r in flow.records if r.layer_type == "MaxPool2d"]
 sizes = [flow.records[0].input_shapes[0][2]] + [r.output_shape[2] for r in pools]
