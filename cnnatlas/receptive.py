@@ -224,10 +224,7 @@ def gradient_field(
     """Return |d output / d input| summed over input channels, an (H, W) map: the unit's effective field.
 
     ``layer`` names a module of ``model``; ``unit`` is the (row, col) of the output unit (default: the
-    centre); ``channel`` the output channel (default: the sum over channels). With several images in ``x``
-    (N > 1) the map is the sum of each image's own map, from one forward and one backward pass: as many
-    calls on one image each, summed, but faster (in eval mode an image's output does not depend on the
-    others). Indices are non-negative and
+    centre); ``channel`` the output channel (default: the sum over channels). Indices are non-negative and
     inside the layer's map (a negative one would silently pick a unit from the other end). The state of
     the model (each submodule's mode, each parameter's ``requires_grad``, hooks, grad mode) is restored
     afterwards; a failing forward is one ValueError naming the layer that failed.
@@ -236,10 +233,6 @@ def gradient_field(
         >>> net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3))
         >>> int((gradient_field(net, torch.rand(1, 1, 9, 9), "1") != 0).sum())
         25
-        >>> batch = torch.rand(3, 1, 9, 9)  # three images: the sum of their three maps
-        >>> one_by_one = sum(gradient_field(net, image[None], "1") for image in batch)
-        >>> torch.allclose(gradient_field(net, batch, "1"), one_by_one)
-        True
         >>> gradient_field(net, torch.rand(1, 1, 9, 9), "1", unit=(5, 0))
         Traceback (most recent call last):
         ...
@@ -306,10 +299,10 @@ def gradient_field(
                 raise ValueError(
                     f"channel: expected a channel of layer {layer!r}'s {shape} output (0..{shape[1] - 1}), got {channel}"
                 )
-            target = out[:, :, row, col] if channel is None else out[:, channel, row, col]
+            target = out[0, :, row, col] if channel is None else out[0, channel, row, col]
             target.sum().backward()
         if x.grad is None:
             raise ValueError(
                 f"layer: expected a layer whose output depends on x, got {layer!r}: no gradient flows"
             )
-        return x.grad.abs().sum((0, 1))
+        return x.grad[0].abs().sum(0)

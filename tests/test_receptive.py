@@ -180,16 +180,3 @@ def test_gradient_field_works_under_inference_mode() -> None:
         field = gradient_field(net, torch.rand(1, 1, 9, 9), "1")
         assert torch.is_inference_mode_enabled()
     assert int((field != 0).sum()) == 25
-
-
-@pytest.mark.parametrize("channel", [None, 1])
-def test_gradient_field_of_a_batch_is_the_sum_of_its_images_maps(channel):
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(3, 2, 3))
-    net.train()  # gradient_field evaluates in eval mode: the images do not see each other
-    batch = torch.randn(5, 2, 16, 16)
-    together = gradient_field(net, batch, "4", unit=(2, 3), channel=channel)
-    alone = sum(gradient_field(net, image[None], "4", unit=(2, 3), channel=channel) for image in batch)
-    assert together.shape == (16, 16)
-    assert torch.allclose(together, alone, atol=1e-6)
-    assert net.training

@@ -76,7 +76,7 @@ assert list(growth.values()) == [2, 4, 4, 8]
 last = fields[-1]
 out = cnnatlas.layer_outputs(stack, torch.zeros(shape), [last.name])[last.name]
 unit = (out.shape[2] // 2, out.shape[3] // 2)
-grad = cnnatlas.gradient_field(stack, torch.cat([torch.randn(shape) for _ in range(16)]), last.name, unit)
+grad = sum(cnnatlas.gradient_field(stack, torch.randn(shape), last.name, unit) for _ in range(16))
 (top, bottom), (left, right) = (tuple(int(v) for v in pair) for pair in last.box(unit))
 rows = torch.nonzero(grad.sum(1)).flatten()
 cols = torch.nonzero(grad.sum(0)).flatten()
@@ -127,7 +127,7 @@ for kind in ("ones", "random ReLU"):
         net, name = conv_stack(depth, kind)
         torch.manual_seed(1)
         inputs = [torch.randn(1, 1, size, size) for _ in range(1 if kind == "ones" else 16)]
-        grad = cnnatlas.gradient_field(net, torch.cat(inputs), name)  # the sum of the inputs' maps
+        grad = sum(cnnatlas.gradient_field(net, x, name) for x in inputs)
         theory = cnnatlas.receptive_fields(net, (1, 1, size, size))[-1].size[0]
         assert theory == 2 * depth + 1
         measured[kind, depth] = (theory, side_holding(grad.double()), grad)
