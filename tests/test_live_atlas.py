@@ -73,6 +73,19 @@ def opened(chromium, width: int = 1280, scheme: str = "light", touch: bool = Fal
     assert not external, external
 
 
+def settled_box(page, locator) -> dict:
+    """The element's box once it stops moving: code blocks above it are laid out only when they come near
+    (``content-visibility: auto`` in extra.css), so the page may still shift just after a scroll."""
+    box = locator.bounding_box()
+    for _ in range(30):
+        page.wait_for_timeout(100)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError(f"the element kept moving after 3 s: {box}")
+
+
 def probabilities(page) -> list[str]:
     return page.locator(".cl-bar-value").all_text_contents()
 
@@ -142,7 +155,7 @@ def test_drawing_a_stroke_changes_the_probabilities(chromium) -> None:
         before = probabilities(page)
         canvas = page.locator(".cl-input-canvas")
         canvas.scroll_into_view_if_needed()
-        box = canvas.bounding_box()
+        box = settled_box(page, canvas)
         page.mouse.move(box["x"] + 0.15 * box["width"], box["y"] + 0.15 * box["height"])
         page.mouse.down()
         page.mouse.move(box["x"] + 0.85 * box["width"], box["y"] + 0.85 * box["height"], steps=12)
@@ -202,7 +215,7 @@ def test_a_phone_draws_with_touch_in_the_dark_scheme(chromium) -> None:
         before = probabilities(page)
         canvas = page.locator(".cl-input-canvas")
         canvas.scroll_into_view_if_needed()
-        box = canvas.bounding_box()
+        box = settled_box(page, canvas)
         cdp = page.context.new_cdp_session(page)
         points = [
             (box["x"] + box["width"] * (0.2 + 0.05 * i), box["y"] + box["height"] * 0.3) for i in range(12)
