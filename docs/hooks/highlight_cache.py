@@ -21,10 +21,10 @@ import functools
 import hashlib
 import importlib.metadata
 import inspect
-import json
 import xml.etree.ElementTree as etree
 from pathlib import Path
 
+from build_store import BuildStore  # a sibling in docs/hooks
 from pymdownx import highlight as pymdownx_highlight
 
 STORE_FILE = ".highlight-cache.json"
@@ -32,15 +32,7 @@ _VERSIONS = tuple(importlib.metadata.version(name) for name in ("pygments", "pym
 _SIMPLE = (str, int, float, bool, type(None), tuple, list, dict)
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.old: dict[str, str | list] = {}  # the last build's blocks (HTML, or [tag, attributes, text]), by key
-        self.now: dict[str, str | list] = {}  # this build's
-        self.hits = 0  # calls answered from the last build's
-        self.calls = 0
-
-
-_CACHE = _Cache()
+_STORE = BuildStore(STORE_FILE)
 
 
 def _settings(highlighter: object) -> str:
@@ -80,16 +72,14 @@ def _kept(original):
         bound.apply_defaults()
         arguments = sorted((k, v) for k, v in bound.arguments.items() if k != "self")
         key = hashlib.sha256(repr((_VERSIONS, _settings(self), arguments)).encode()).hexdigest()
-        _CACHE.calls += 1
-        if key in _CACHE.old:
-            _CACHE.hits += 1
-            _CACHE.now[key] = _CACHE.old[key]
-            return _result(_CACHE.old[key])
+        kept = _STORE.lookup(key)
+        if kept is not None:
+            return _result(kept)
         stash = _stash_size(self)
         result = original(self, *args, **kwargs)
         stored = _stored(result)
         if stored is not None and _stash_size(self) == stash:
-            _CACHE.now[key] = stored
+            _STORE.put(key, stored)
         return result
 
     highlight.kept_by_cnnatlas = True
@@ -100,16 +90,9 @@ def install(store_dir: Path) -> None:
     """Wrap ``Highlight.highlight`` (once per process) and read the last build's blocks from ``store_dir``."""
     if not getattr(pymdownx_highlight.Highlight.highlight, "kept_by_cnnatlas", False):
         pymdownx_highlight.Highlight.highlight = _kept(pymdownx_highlight.Highlight.highlight)
-    store = Path(store_dir) / STORE_FILE
-    try:
-        _CACHE.old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    except ValueError:  # a store cut short (an interrupted build): highlight everything again
-        _CACHE.old = {}
-    _CACHE.now, _CACHE.hits, _CACHE.calls = {}, 0, 0
+    _STORE.load(store_dir)
 
 
 def save(store_dir: Path) -> tuple[int, int]:
     """Write this build's blocks to ``store_dir``; return (blocks answered from the last build's, blocks)."""
-    Path(store_dir).mkdir(parents=True, exist_ok=True)
-    (Path(store_dir) / STORE_FILE).write_text(json.dumps(_CACHE.now), encoding="utf-8")
-    return _CACHE.hits, _CACHE.calls
+    return _STORE.save(store_dir)

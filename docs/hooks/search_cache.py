@@ -15,24 +15,16 @@ import copy
 import functools
 import hashlib
 import importlib.metadata
-import json
 from pathlib import Path
 
+from build_store import BuildStore  # a sibling in docs/hooks
 from material.plugins.search import plugin as search_plugin
 
 STORE_FILE = ".search-cache.json"
 _VERSION = importlib.metadata.version("mkdocs-material")
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self.old: dict[str, list[dict]] = {}  # the last build's entries, by page key
-        self.now: dict[str, list[dict]] = {}
-        self.hits = 0  # calls answered from the last build's
-        self.calls = 0
-
-
-_CACHE = _Cache()
+_STORE = BuildStore(STORE_FILE)
 
 
 def _toc(items) -> list:
@@ -52,15 +44,13 @@ def _kept(original):
     @functools.wraps(original)
     def add_entry_from_context(self, page):
         key = page_key(self, page)
-        _CACHE.calls += 1
-        if key in _CACHE.old:
-            _CACHE.hits += 1
-            _CACHE.now[key] = _CACHE.old[key]
-            self.entries.extend(copy.deepcopy(_CACHE.old[key]))
+        kept = _STORE.lookup(key)
+        if kept is not None:
+            self.entries.extend(copy.deepcopy(kept))
             return None
         first = len(self.entries)
         result = original(self, page)
-        _CACHE.now[key] = copy.deepcopy(self.entries[first:])
+        _STORE.put(key, copy.deepcopy(self.entries[first:]))
         return result
 
     add_entry_from_context.kept_by_cnnatlas = True
@@ -72,16 +62,9 @@ def install(store_dir: Path) -> None:
     index = search_plugin.SearchIndex
     if not getattr(index.add_entry_from_context, "kept_by_cnnatlas", False):
         index.add_entry_from_context = _kept(index.add_entry_from_context)
-    store = Path(store_dir) / STORE_FILE
-    try:
-        _CACHE.old = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    except ValueError:  # a store cut short (an interrupted build): parse every page again
-        _CACHE.old = {}
-    _CACHE.now, _CACHE.hits, _CACHE.calls = {}, 0, 0
+    _STORE.load(store_dir)
 
 
 def save(store_dir: Path) -> tuple[int, int]:
     """Write this build's entries to ``store_dir``; return (pages answered from the last build's, pages)."""
-    Path(store_dir).mkdir(parents=True, exist_ok=True)
-    (Path(store_dir) / STORE_FILE).write_text(json.dumps(_CACHE.now), encoding="utf-8")
-    return _CACHE.hits, _CACHE.calls
+    return _STORE.save(store_dir)
