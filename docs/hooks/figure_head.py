@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 import plotly_bundle  # a sibling: this folder is on sys.path while MkDocs loads the hook
+import tooling  # a sibling: FIGURE_SRC, the pattern of a figure's div and its JSON file
 from mkdocs.utils import get_relative_url
 
 _FIRST_FIGURE = re.compile(r'<div class="cnnatlas-plotly"[^>]*>')
-_SRC = re.compile(r' data-src="([^"]+)"')
 
 
 def preload_links(html: str, page_url: str) -> str:
@@ -35,7 +35,7 @@ def preload_links(html: str, page_url: str) -> str:
         return ""
     bundle = get_relative_url(plotly_bundle.BUNDLE.as_posix(), page_url)
     links = [f'<link rel="preload" href="{bundle}" as="script" fetchpriority="high">']
-    if src := _SRC.search(first.group()):
+    if src := tooling.FIGURE_SRC.match(html, first.start()):
         links.append(f'<link rel="preload" href="{src.group(1)}" as="fetch" crossorigin="anonymous">')
     return "\n".join(links)
 

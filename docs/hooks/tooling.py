@@ -23,7 +23,7 @@ QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
 PAGE_BUDGET_BYTES = int(1.5 * 1024 * 1024)
 _IMG_SRC = re.compile(r'<img[^>]+src="([^"]+)"')
 # A Plotly figure's JSON file (gallery_conf.AtlasRenderer writes it beside the page)
-_FIGURE_SRC = re.compile(r'<div class="cnnatlas-plotly"[^>]*? data-src="([^"]+)"')
+FIGURE_SRC = re.compile(r'<div class="cnnatlas-plotly"[^>]*? data-src="([^"]+)"')
 
 
 def tool_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -62,7 +62,7 @@ def page_weight(page: Path) -> int:
     """
     text = page.read_text(encoding="utf-8")
     sources = [src for src in _IMG_SRC.findall(text) if not src.startswith(("http", "data:"))]
-    figures = {page.parent / src for src in _FIGURE_SRC.findall(text)}
+    figures = {page.parent / src for src in FIGURE_SRC.findall(text)}
 
     def scheme(hidden: str) -> int:
         files = {page.parent / src.split("#")[0] for src in sources if not src.endswith(hidden)}
