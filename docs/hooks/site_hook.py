@@ -15,7 +15,7 @@
   code blocks that the last build highlighted keep their HTML (``highlight_cache.py``), a page whose HTML
   did not change keeps its search entries (``search_cache.py``), compiled templates are kept and
   mkdocs-gallery does not import matplotlib to read its configuration (``build_speed.py``).
-- plotly.js is the vendored cartesian bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
+- plotly.js is the vendored scatter+heatmap partial bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
   fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
 Where the gallery lives is read from the gallery plugin's options in mkdocs.yml, nowhere else.
