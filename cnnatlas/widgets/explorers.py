@@ -143,6 +143,11 @@ def mosaic(
     return image, channel
 
 
+def _to_levels(scaled: np.ndarray) -> np.ndarray:
+    """Values scaled to [0, 1] as the one byte per cell that the explorers send: levels 0 to 255."""
+    return np.rint(scaled * _LEVELS).clip(0, _LEVELS).astype(np.uint8)
+
+
 def _batch_range(data: np.ndarray) -> tuple[float, float, bool]:
     """Return (value at level 0, value at level 255, signed) for a batch: [0, 1] for images in [0, 1] (uint8
     images arrive divided by 255), a range symmetric around 0 for signed values, else the values' range."""
@@ -190,7 +195,7 @@ def batch_explorer(
     if factor > 1:
         data = average_pool(data, factor)
     low, high, signed = _batch_range(data)
-    levels = np.rint((data - low) / (high - low) * _LEVELS).clip(0, _LEVELS).astype(np.uint8)
+    levels = _to_levels((data - low) / (high - low))
     scales = CHANNEL_CMAPS if c == 3 else (PLOTLY_DIVERGING if signed else PLOTLY_SEQUENTIAL,) * c
     where = (
         f"mean of the {factor}x{factor} block from row %{{y}}, col %{{x}}"
@@ -273,7 +278,7 @@ def _levels(maps: np.ndarray, per_channel: bool) -> tuple[np.ndarray, list[tuple
         low, high = maps.min(axis=axes, keepdims=True), maps.max(axis=axes, keepdims=True)
     span = high - low
     scaled = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1.0), 0.5)
-    levels = np.rint(scaled * _LEVELS).clip(0, _LEVELS).astype(np.uint8)
+    levels = _to_levels(scaled)
     low, high = np.broadcast_to(low, (len(maps), 1, 1)), np.broadcast_to(high, (len(maps), 1, 1))
     return levels, [(float(a), float(b)) for a, b in zip(low.ravel(), high.ravel(), strict=True)], signed
 
