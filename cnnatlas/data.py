@@ -397,7 +397,7 @@ def _decode_cifar_tar(tar_path: Path) -> dict[str, tuple[torch.Tensor, torch.Ten
     Each image is decoded straight into one (N, H, W, 3) array per split, turned to (N, 3, H, W) once at
     the end: no tensor per image (that per-image overhead cost as much as decoding the 32x32 JPEGs).
     """
-    pixels: dict[str, list[np.ndarray]] = {"train": [], "test": []}
+    images: dict[str, list[np.ndarray]] = {"train": [], "test": []}
     labels: dict[str, list[int]] = {"train": [], "test": []}
     index = {name: i for i, name in enumerate(CIFAR10_CLASSES)}
     with tarfile.open(tar_path, "r:gz") as archive:
@@ -406,7 +406,7 @@ def _decode_cifar_tar(tar_path: Path) -> dict[str, tuple[torch.Tensor, torch.Ten
             if (
                 not member.isfile()
                 or len(parts) != 3
-                or parts[0] not in pixels
+                or parts[0] not in images
                 or not parts[2].endswith(".jpg")
             ):
                 continue
@@ -414,9 +414,8 @@ def _decode_cifar_tar(tar_path: Path) -> dict[str, tuple[torch.Tensor, torch.Ten
             if data is None or parts[1] not in index:
                 continue
             with Image.open(io.BytesIO(data.read()), formats=("JPEG",)) as jpeg:
-                pixels[parts[0]].append(np.asarray(jpeg if jpeg.mode == "RGB" else jpeg.convert("RGB")))
+                images[parts[0]].append(np.asarray(jpeg if jpeg.mode == "RGB" else jpeg.convert("RGB")))
             labels[parts[0]].append(index[parts[1]])
-    images = pixels
     empty = [split for split, found in images.items() if not found]
     if empty:
         raise DataUnavailableError(
