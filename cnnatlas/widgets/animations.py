@@ -48,7 +48,7 @@ from ..style import (
     text_colour_on,
 )
 from ..windows import WindowSteps, scatter_steps
-from .controls import MAX_FRAMES, check_height, frame_slider, play_buttons
+from .controls import CHAR_EM, MAX_FRAMES, check_height, frame_slider, play_buttons
 
 MAX_FRAME_CELLS = 50_000
 """Most heat-map cells over all frames of one animation (each frame carries its whole output): 50,000 take
@@ -60,7 +60,6 @@ _PANEL_PX = 13  # each panel's title
 _NOTE_PX = 12  # the layer's settings and formula under the panels: the smallest text, readable on a phone
 _LINE = 1.3  # line height, in font sizes (plotly.js spaces a title's lines by its own size, whatever their spans say)
 _TITLE_TOP = 8  # pixels above the title
-_CHAR = 0.6  # width of an average character, in font sizes (generous: the fallback fonts are wide)
 _MARGIN_PX = 10  # left and right margins
 _PLOT_PX = PHONE_COLUMN_PX - 2 * _MARGIN_PX  # the plot's width on a 390 px phone, where text must fit
 _SLIDER_X = 0.22  # the slider starts right of the two buttons (about 70 px on a phone)
@@ -79,7 +78,7 @@ _GRID_TEXT = text_colour_on(tuple(int(PLOTLY_INPUT_GRID[-1][1][i : i + 2], 16) /
 
 def _wrap(text: str, font_px: float, width_px: float = _PLOT_PX) -> list[str]:
     """``text`` in lines that fit ``width_px`` at ``font_px`` (at word breaks; a long word keeps its line)."""
-    chars = max(8, int(width_px / (_CHAR * font_px)))
+    chars = max(8, int(width_px / (CHAR_EM * font_px)))
     return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
 
 

@@ -31,7 +31,8 @@ MAX_DURATION_MS = 10_000
 MAX_STEPS = 1000
 """Most steps of one visibility slider (each step carries one flag per trace)."""
 _LABEL_PX = 12  # plotly.js's font size of slider labels (the layout's)
-_CHAR = 0.6  # width of an average character, in font sizes (generous: the fallback fonts are wide)
+CHAR_EM = 0.6
+"""Width of an average character of a figure's text, in font sizes (generous: the fallback fonts are wide)."""
 
 
 def check_height(height: object) -> int:
@@ -123,6 +124,6 @@ def visibility_slider(steps: Sequence[dict], prefix: str, pad_top: int) -> dict:
         check_instance(step, "steps", dict)
     check_str(prefix, "prefix", non_empty=False)
     pad_top = check_non_negative_int(pad_top, "pad_top", maximum=MAX_HEIGHT, limit_name="MAX_HEIGHT")
-    half = [math.ceil(len(str(steps[i].get("label", ""))) * _CHAR * _LABEL_PX / 2) for i in (0, -1)]
+    half = [math.ceil(len(str(steps[i].get("label", ""))) * CHAR_EM * _LABEL_PX / 2) for i in (0, -1)]
     return {"active": 0, "steps": list(steps), "currentvalue": {"prefix": prefix},
             "pad": {"t": pad_top, "l": half[0], "r": half[1]}}  # fmt: skip
