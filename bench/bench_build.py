@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import resource
 import shutil
@@ -55,14 +54,7 @@ REBUILD_BUDGET_S = 8.0  # issue 15: a no-change rebuild through ``nox -s docs``,
 
 def cpu_model() -> str:
     """The CPU's model name, its logical cores and the threads torch uses."""
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    name = tooling.cpu_model()
     from cnnatlas.train import training_threads  # noqa: PLC0415 - after the environment is set
 
     return (

@@ -32,7 +32,6 @@ import argparse
 import gzip
 import io
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -174,16 +173,6 @@ def visit(browser, url: str) -> dict[str, float | bool]:
         context.close()
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def measure(before: Path, after: Path, repeats: int, only: str | None) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -213,7 +202,7 @@ def report(pages: list[str], runs: dict[tuple[str, str], list[dict]], repeats: i
         return statistics.median(r[key] for r in runs[rel, which])
 
     print(f"First figure, cold cache, 1280x900, median of {repeats} visits per page and site")
-    print(f"CPU: {cpu_model()} ({os.cpu_count()} cores); Chromium {chromium}; profile "
+    print(f"CPU: {tooling.cpu_model()} ({os.cpu_count()} cores); Chromium {chromium}; profile "
           f"{os.environ.get('CNNATLAS_PROFILE', 'quick')}; KB over the wire (gzip, as GitHub Pages serves) "
           "and raw (the same files uncompressed)\n")  # fmt: skip
     print(

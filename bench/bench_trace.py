@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -26,6 +25,9 @@ import torch
 import torchvision
 
 import cnnatlas
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "hooks"))
+import tooling  # noqa: E402 - from docs/hooks, put on the path above
 
 REPEATS = 5
 GOAL = 1.5
@@ -70,18 +72,6 @@ def measure(name: str) -> tuple[float, float, float, float]:
     return (*wall, *cpu)
 
 
-def cpu_model() -> str:
-    """The CPU's model name as the kernel reports it (``/proc/cpuinfo``), else the platform's word."""
-    try:
-        with Path("/proc/cpuinfo").open(encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="*", metavar="model", help=f"some of {list(MODELS)} (default: all)")
@@ -89,7 +79,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"one 1x3x224x224 image, CPU {cpu_model()} ({os.cpu_count()} cores, load {load:.1f}), "
+    print(f"one 1x3x224x224 image, CPU {tooling.cpu_model()} ({os.cpu_count()} cores, load {load:.1f}), "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, median of {REPEATS}, "
           "alternating forward and trace")  # fmt: skip
     print("| model              | forward ms | trace ms | trace / forward | CPU-time ratio |")

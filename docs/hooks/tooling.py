@@ -7,6 +7,7 @@ The noxfile, ``tests/conftest.py`` and ``bench/bench_site.py`` put this folder o
 from __future__ import annotations
 
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -84,3 +85,18 @@ def gallery_dirs() -> tuple[Path, Path]:
     config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     options = next(p["gallery"] for p in config["plugins"] if isinstance(p, dict) and "gallery" in p)
     return ROOT / options["examples_dirs"], ROOT / options["gallery_dirs"]
+
+
+def cpu_model() -> str:
+    """Return the CPU's model name as the kernel reports it (``/proc/cpuinfo``), else the platform's word.
+
+    The benchmarks print it beside their tables: a timing means little without the machine.
+    """
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
