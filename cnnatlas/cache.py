@@ -9,8 +9,15 @@ import pickle
 import re
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; each process then builds its own copy
+    fcntl = None  # type: ignore[assignment]
 
 import torch
 
@@ -101,6 +108,33 @@ def save_atomic(obj: Any, path: Path) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock for the cache file ``path`` while the block runs.
+
+    Another process (or thread) that asks for the lock of the same file waits until the block ends; it then
+    finds the file written and loads it instead of building it again: two pages, or a page and a background
+    process that prepares models for a site build, never train one model twice. The lock is an advisory
+    ``flock`` on a hidden ``.<name>.lock`` file beside ``path``, released when the block ends or the process
+    dies. On a platform without ``fcntl`` (Windows) the block runs without a lock.
+
+    Examples:
+        >>> with exclusive(Path(tempfile.mkdtemp()) / "w.pt"):
+        ...     pass
+    """
+    path = Path(path)
+    if fcntl is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(f".{path.name}.lock").open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def load_checked(path: Path, expected_key: str) -> dict[str, Any] | None:

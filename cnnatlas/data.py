@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .cache import load_checked, save_atomic
+from .cache import exclusive, load_checked, save_atomic
 from .checks import (
     check_bool,
     check_choice,
@@ -454,15 +454,16 @@ def load_cifar10(train: bool = True) -> ImageDataset:
                 f"{MIRROR_ENV} is set but lacks {tar_path}; expected {_EXPECTED_LAYOUT}"
             )
         size = tar_path.stat().st_size
-        payload = load_checked(root / f"cifar10-jpeg-{split}.pt", f"cifar10-jpeg-{split}-{size}")
-        if payload is None:  # decode both splits in one pass over the archive, cache both
-            decoded = {
-                name: {"key": f"cifar10-jpeg-{name}-{size}", "images": images, "labels": labels}
-                for name, (images, labels) in _decode_cifar_tar(tar_path).items()
-            }
-            for name, content in decoded.items():
-                save_atomic(content, root / f"cifar10-jpeg-{name}.pt")
-            payload = decoded[split]
+        with exclusive(root / "cifar10-jpeg.pt"):  # another process decoding it now: wait, then load
+            payload = load_checked(root / f"cifar10-jpeg-{split}.pt", f"cifar10-jpeg-{split}-{size}")
+            if payload is None:  # decode both splits in one pass over the archive, cache both
+                decoded = {
+                    name: {"key": f"cifar10-jpeg-{name}-{size}", "images": images, "labels": labels}
+                    for name, (images, labels) in _decode_cifar_tar(tar_path).items()
+                }
+                for name, content in decoded.items():
+                    save_atomic(content, root / f"cifar10-jpeg-{name}.pt")
+                payload = decoded[split]
         return ImageDataset(
             "CIFAR-10",
             split,

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -28,7 +29,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import __version__
-from .cache import CacheWarning, cache_file, load_checked, save_atomic, stable_hash
+from .cache import CacheWarning, cache_file, exclusive, load_checked, save_atomic, stable_hash
 from .checks import (
     check_bool,
     check_choice,
@@ -202,6 +203,8 @@ class TrainConfig:
         augment: ``"none"``, ``"flip"`` (random horizontal flips) or ``"flip_crop"`` (flips and padded
             random crops).
         init: ``"default"`` (PyTorch's) or ``"xavier"`` (article 003's ``init_network``).
+        test_flip: Test-time augmentation: each test image's class scores are averaged with those of its
+            mirror image (see [`evaluate()`][cnnatlas.train.evaluate]).
         normalize: Whether inputs are standardised with the mean and std of the training data.
         train_images: Train on the first this many training images; ``None`` for the whole split.
         seed: Seeds the initial weights, the shuffling and the augmentation.
@@ -217,6 +220,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     augment: str = "none"  # "none", "flip" or "flip_crop"
     init: str = "default"  # "default" or "xavier" (article 003's init_network)
+    test_flip: bool = False  # average the scores of each test image and its mirror image
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
     seed: int = 0
@@ -235,6 +239,7 @@ class TrainConfig:
             if value >= 1:
                 raise ValueError(f"{name}: expected a number in [0, 1), got {value}")
         object.__setattr__(self, "normalize", check_bool(self.normalize, "normalize"))
+        object.__setattr__(self, "test_flip", check_bool(self.test_flip, "test_flip"))
         if self.train_images is not None:
             check_positive_int(self.train_images, "train_images")
         check_int(self.seed, "seed", minimum=0, maximum=SEED_MAX, limit_name="SEED_MAX")
@@ -288,6 +293,8 @@ class TrainResult:
         std: The input normalisation's per-channel std.
         history: One [`EpochStats`][cnnatlas.train.EpochStats] per epoch.
         from_cache: Whether the weights were loaded from the cache instead of trained in this run.
+        test_flip: Whether test scores are averaged with those of the mirror images (the recipe's
+            ``test_flip``).
         trained_on: The date (ISO, UTC) of the run that trained the weights; ``""`` when unknown.
     """
 
@@ -308,6 +315,7 @@ class TrainResult:
     std: tuple[float, ...]
     history: list[EpochStats] = field(default_factory=list)
     from_cache: bool = False
+    test_flip: bool = False  # test scores averaged with those of the mirror images
     trained_on: str = ""  # the date (ISO, UTC) of the run that trained the weights; "" when unknown
 
     def __post_init__(self) -> None:
@@ -335,6 +343,7 @@ class TrainResult:
         if not isinstance(self.history, list) or not all(isinstance(h, EpochStats) for h in self.history):
             raise TypeError(f"history: expected a list of EpochStats, got {describe(self.history)}")
         self.from_cache = check_bool(self.from_cache, "from_cache")
+        self.test_flip = check_bool(self.test_flip, "test_flip")
         check_str(self.trained_on, "trained_on", non_empty=False)
 
     @property
@@ -384,9 +393,10 @@ class TrainResult:
             )
         epochs = "epoch" if self.epochs == 1 else "epochs"
         quick = " (quick profile: shortened training)" if self.profile == "quick" else ""
+        flip = "; test scores averaged with the mirror image's" if self.test_flip else ""
         lines.append(
             f"{self.model_name} on {self.data_name}: {self.epochs} {epochs} x {self.train_images:,} images on "
-            f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}"
+            f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}{flip}"
         )
         return "\n".join(lines)
 
@@ -402,7 +412,9 @@ class TrainResult:
         if not isinstance(data, dict):
             raise TypeError(f"data: expected a dict made by TrainResult.to_dict(), got {describe(data)}")
         known = [f.name for f in fields(cls)]
-        required = [f.name for f in fields(cls) if f.name not in ("history", "from_cache", "trained_on")]
+        required = [
+            f.name for f in fields(cls) if f.name not in ("history", "from_cache", "test_flip", "trained_on")
+        ]
         missing = [k for k in required if k not in data]
         unknown = [k for k in data if k not in known]
         if missing or unknown:
@@ -583,8 +595,13 @@ def evaluate(
     data: ImageDataset,
     normalization: Normalization,
     device: torch.device | str | None = None,
+    *,
+    flip: bool = False,
 ) -> tuple[float, float, torch.Tensor]:
     """Return (mean loss, accuracy, predicted labels) of ``model`` on ``data``, in eval mode.
+
+    With ``flip``, each image's class scores are the mean of the scores of the image and of its mirror
+    image (left-right flipped): test-time augmentation, for data whose classes do not change in a mirror.
 
     Every submodule's mode, each ``requires_grad`` and the grad mode are restored afterwards
     ([`preserved_state()`][cnnatlas.forward.preserved_state]), also when the forward fails. ``device`` (a
@@ -597,6 +614,7 @@ def evaluate(
     check_model(model)
     _check_dataset(data, "data")
     _check_normalization(normalization, data)
+    flip = check_bool(flip, "flip")
     where = _model_device(model)
     if device is None:
         device = where
@@ -615,6 +633,8 @@ def evaluate(
             x = normalization(data.images[start : start + _EVAL_BATCH].to(device))
             y = data.labels[start : start + _EVAL_BATCH].to(device)
             logits = _class_scores(model, x).float()
+            if flip:
+                logits = (logits + _class_scores(model, x.flip(3)).float()) / 2
             if high >= logits.shape[1]:
                 raise ValueError(
                     f"data: expected labels in [0, {logits.shape[1]}) (the model outputs {logits.shape[1]} "
@@ -734,7 +754,9 @@ def fit(
                     torch.cuda.synchronize()
                 epoch_train_seconds = time.perf_counter() - epoch_start
                 train_seconds += epoch_train_seconds
-                test_loss, test_accuracy, _ = evaluate(model, test, normalization, device)
+                test_loss, test_accuracy, _ = evaluate(
+                    model, test, normalization, device, flip=config.test_flip
+                )
                 history.append(
                     EpochStats(
                         epoch + 1,
@@ -757,7 +779,7 @@ def fit(
         wall_seconds=time.perf_counter() - started,
         images_per_second=len(train) * config.epochs / max(train_seconds, 1e-9),
         test_accuracy=last.test_accuracy, test_loss=last.test_loss,
-        mean=normalization.mean, std=normalization.std, history=history,
+        mean=normalization.mean, std=normalization.std, history=history, test_flip=config.test_flip,
         trained_on=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )  # fmt: skip
 
@@ -817,6 +839,23 @@ def train_or_load(
         "train": train.fingerprint(), "test": test.fingerprint(),
     })  # fmt: skip
     path = cache_file("models", name, f"-{key[:16]}.pt")
+    with exclusive(path):  # another process training this model now: wait for it, then load its weights
+        return _load_or_train(name, model_factory, model, train, test, config, device, progress, path, key)
+
+
+def _load_or_train(
+    name: str,
+    model_factory: Callable[[], nn.Module],
+    model: nn.Module,
+    train: ImageDataset,
+    test: ImageDataset,
+    config: TrainConfig,
+    device: torch.device,
+    progress: bool,
+    path: Path,
+    key: str,
+) -> tuple[nn.Module, TrainResult]:
+    """train_or_load's body, under the cache file's lock: load the weights, or train and save them."""
     payload = load_checked(path, key)
     if payload is not None:
         try:
@@ -827,7 +866,7 @@ def train_or_load(
                 f"cnnatlas cache {path.name} holds a result this version cannot read "
                 f"({type(error).__name__}); rebuilding it",
                 CacheWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             path.unlink(missing_ok=True)
             payload = None

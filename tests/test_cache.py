@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 import torch
 
-from cnnatlas.cache import CacheWarning, cache_dir, cache_file, load_checked, save_atomic, stable_hash
+from cnnatlas.cache import CacheWarning, cache_dir, cache_file, exclusive, load_checked, save_atomic, stable_hash
 
 
 def test_round_trip(tmp_path) -> None:
@@ -102,3 +103,24 @@ def test_a_cache_file_that_is_a_link_out_of_the_folder_is_refused(tmp_path, monk
     with pytest.raises(ValueError, match="inside the cache folder"):
         cache_file("models", "lenet", ".pt")
     assert cache_file("models", "lenet-1", ".pt").parent == tmp_path / "cache" / "models"
+
+
+def test_exclusive_makes_a_second_holder_wait_until_the_first_leaves(tmp_path) -> None:
+    path = tmp_path / "model.pt"
+    events: list[str] = []
+    first_in = threading.Event()
+
+    def second() -> None:
+        first_in.wait()
+        with exclusive(path):
+            events.append("second in")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with exclusive(path):
+        first_in.set()
+        thread.join(timeout=0.5)  # it cannot get in while the first holds the lock
+        events.append("first out")
+    thread.join(timeout=10)
+    assert events == ["first out", "second in"] and not thread.is_alive()
+    assert not path.exists() and (tmp_path / ".model.pt.lock").exists()

@@ -580,7 +580,7 @@ SPECS: list[Spec] = [
     Spec("TrainConfig", TrainConfig,
          lambda: dict(epochs=1, batch_size=8, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=0.0,
                       schedule="constant", label_smoothing=0.1, augment="none", init="default", normalize=True,
-                      train_images=16, seed=0),
+                      train_images=16, seed=0, test_flip=False),
          choices=("optimizer", "schedule", "augment", "init"),
          bads={"lr": float_bads(0.0, lo_open=True), "label_smoothing": float_bads(0.0, hi=0.5),
                "momentum": float_bads(0.0), "weight_decay": float_bads(0.0)}),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import replace
 
@@ -353,7 +354,8 @@ def _eval_data() -> cnnatlas.ImageDataset:
      ({"device": "cuda:7"}, ValueError, "device"), ({"device": "tpu"}, ValueError, "device"),
      ({"model": nn.Sequential(nn.Flatten(), nn.Linear(10, 2))}, ValueError, "Sequential failed"),
      ({"model": nn.Sequential(nn.Conv2d(1, 1, 3))}, ValueError, r"expected class scores of shape \(16, classes\)"),
-     ({"model": nn.Sequential(nn.Flatten(), nn.Linear(784, 1))}, ValueError, r"expected labels in \[0, 1\)")],
+     ({"model": nn.Sequential(nn.Flatten(), nn.Linear(784, 1))}, ValueError, r"expected labels in \[0, 1\)"),
+     ({"flip": "yes"}, TypeError, "flip: expected True or False")],
 )  # fmt: skip
 def test_evaluate_checks_its_arguments_and_restores_the_model(changes, error, match) -> None:
     call = (
@@ -372,6 +374,51 @@ def test_evaluate_checks_its_arguments_and_restores_the_model(changes, error, ma
             [p.requires_grad for p in model.parameters()],
         ) == before
     assert torch.is_grad_enabled()
+
+
+def test_evaluate_with_flip_averages_each_images_scores_with_its_mirror_images() -> None:
+    data, normalization = _eval_data(), cnnatlas.Normalization((0.5,), (0.2,))
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 2))
+    x = normalization(data.images)
+    with torch.no_grad():
+        averaged = (model(x) + model(x.flip(3))) / 2
+    loss, accuracy, predicted = cnnatlas.evaluate(model, data, normalization, flip=True)
+    assert torch.equal(predicted, averaged.argmax(1))
+    assert loss == pytest.approx(float(torch.nn.functional.cross_entropy(averaged, data.labels)), rel=1e-5)
+    assert accuracy == pytest.approx(float((averaged.argmax(1) == data.labels).float().mean()))
+    plain_loss = cnnatlas.evaluate(model, data, normalization)[0]
+    assert plain_loss != pytest.approx(loss)  # the mirror images changed the scores
+
+
+def test_a_recipe_with_test_flip_reports_flip_averaged_test_scores(private_cache) -> None:
+    train, test = _tiny_data(128)
+    model = cnnatlas.LeNet()
+    result = cnnatlas.fit(model, train, test, replace(CONFIG, epochs=1, test_flip=True), progress=False)
+    assert result.test_flip and result.table().endswith("test scores averaged with the mirror image's")
+    assert result.test_accuracy == cnnatlas.evaluate(model, test, result.normalization, flip=True)[1]
+    assert cnnatlas.TrainResult.from_dict(result.to_dict()).test_flip
+    with pytest.raises(TypeError, match="test_flip: expected True or False"):
+        TrainConfig(test_flip=1)
+
+
+def test_two_callers_at_once_train_a_model_once(private_cache) -> None:
+    """Two threads (as two processes would) ask for one model at the same time: the cache file's lock
+    makes one train it while the other waits, then loads those weights."""
+    train, test = _tiny_data(128)
+    results: list = []
+
+    def ask() -> None:
+        results.append(cnnatlas.train_or_load("shared", _small, train, test, CONFIG, progress=False))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 2 and sorted(r.from_cache for _, r in results) == [False, True]
+    (first, _), (second, _) = results
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
 
 
 def test_a_factory_that_needs_arguments_is_refused_before_anything_runs(private_cache, no_training) -> None:

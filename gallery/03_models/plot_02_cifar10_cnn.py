@@ -134,7 +134,7 @@ assert running_loss.requires_grad and isinstance(loss_result.item(), float)
 # set of images. Each model is measured on 2,000 of the images it trained on and on 2,000 images it never
 # saw (from the test split, or, for the run trained on the test split, from the training split).
 quick = cnnatlas.build_profile() == "quick"
-n_images, epochs, n_eval = (2_000 if quick else 3_000), 3, 2_000
+n_images, epochs, n_eval = 2_000, 3, 2_000
 budget = cnnatlas.TrainConfig(epochs=epochs, batch_size=128, lr=3e-3, schedule="onecycle", augment="none")
 starts = {}
 for relu in (False, True):
