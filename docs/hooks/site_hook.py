@@ -15,6 +15,8 @@
   code blocks that the last build highlighted keep their HTML (``highlight_cache.py``), a page whose HTML
   did not change keeps its search entries (``search_cache.py``), compiled templates are kept and
   mkdocs-gallery does not import matplotlib to read its configuration (``build_speed.py``).
+- Models that the pages about to run will train are trained beside them, in a background process of the
+  lowest CPU priority (``prefetch.py``), on the core that the mostly single-threaded pages leave idle.
 - plotly.js is the vendored scatter+heatmap partial bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
   fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
@@ -37,6 +39,7 @@ import gallery_conf  # a sibling: MkDocs puts this folder on sys.path while it l
 import highlight_cache  # a sibling: code blocks highlighted by the last build are not highlighted again
 import library_facts  # a sibling: versions, profile and constants of cnnatlas read without importing it
 import plotly_bundle  # a sibling, like gallery_conf
+import prefetch  # a sibling: models that pages will ask for are trained in a background process
 import search_cache  # a sibling: the search index's entries of a page whose HTML did not change are kept
 import staleness  # a sibling: which pages re-run when a library file changed
 import thumbnails  # a sibling: each page's card image and the gallery index's cards
@@ -103,6 +106,7 @@ def on_config(config, **kwargs):
     plan = staleness.prepare(library_facts.package_dir(), gallery.examples_dir, gallery.out_dir,
                              gallery.scripts(), stamp)  # fmt: skip
     gallery_conf.runs_file(gallery.out_dir).unlink(missing_ok=True)  # this build's runs only
+    prefetch.start(gallery.scripts(), gallery.examples_dir, gallery.out_dir)  # models trained beside the pages
     highlight_cache.install(gallery.out_dir)
     search_cache.install(gallery.out_dir)
     build_speed.defer_matplotlib()  # before mkdocs-gallery's on_config, which would import matplotlib.pyplot
@@ -118,6 +122,7 @@ def on_config(config, **kwargs):
 
 def on_pre_build(config, **kwargs) -> None:
     """Runs after mkdocs-gallery's on_pre_build (hooks come after plugins): the examples have run."""
+    prefetch.finish()
     gallery = _gallery()
     runs = gallery_conf.read_runs(gallery.out_dir)
     expected = [script.relative_to(gallery.examples_dir).as_posix() for script in gallery.scripts()]

@@ -1,0 +1,132 @@
+"""Train the models that pages will ask for in a background process, while the build runs earlier pages.
+
+Most of a cold build's pages run on one core (plotting, tracing, writing HTML), while the other one waits.
+Before mkdocs-gallery runs the examples, :func:`start` reads which example scripts will run (those whose
+``.md5`` does not match, after ``staleness.py`` removed the stale ones) and which of the models in
+:data:`MODELS` they ask ``train_or_load`` for, by name. If any, it starts ``prefetch_worker.py`` for those
+models in gallery order, in a process of the lowest CPU priority (``SCHED_IDLE`` on Linux: it runs only on a
+core that nothing else wants) with one thread. The worker calls ``train_or_load`` exactly as the pages do,
+so it fills the weights cache under the same key; ``cnnatlas.cache.exclusive`` makes a page that asks for a
+model the worker is training wait for it and load its weights (and the worker load those of a model a page
+trained first): a model is never trained twice, and a page shows the same weights whoever trained them.
+
+While the worker runs, the build's own training keeps every core (``$CNNATLAS_THREADS`` is set to the
+cores when it was unset, on a machine with at most 2: otherwise ``training_threads()`` would read the
+worker's load as other work and train on one thread).
+
+The CIFAR-10 CNN is not in :data:`MODELS`: on one thread it would take longer than every page before its
+own, which then trains it on all cores. A build with no page to run starts nothing and imports nothing.
+What the worker did is logged after the build (``.prefetch.log`` in the gallery output folder holds its
+output); if it failed, the pages trained what they needed themselves.
+
+Examples:
+    >>> models_asked_for('m = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, a, b, r)')
+    ['lenet-fashion']
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LOG = logging.getLogger("mkdocs.hooks.prefetch")
+THREADS_ENV = "CNNATLAS_THREADS"
+LOG_FILE = ".prefetch.log"  # in the gallery output folder
+WORKER = Path(__file__).with_name("prefetch_worker.py")
+
+MODELS: dict[str, tuple[str, str, str]] = {
+    # cache name: (model class, data loader, recipe), all attributes of cnnatlas / cnnatlas.recipes, exactly
+    # as the pages call train_or_load (tests/test_prefetch.py checks every page's call against this table)
+    "lenet-fashion": ("LeNet", "load_fashion_mnist", "LENET"),
+    "vgg-style-cifar10": ("VGGStyleNet", "load_cifar10", "VGG_STYLE"),
+}
+_CALL = re.compile(r"""train_or_load\(\s*["']([A-Za-z0-9._-]+)["']""")
+
+_state: dict[str, object] = {}
+
+
+def models_asked_for(source: str) -> list[str]:
+    """Return the names of :data:`MODELS` that a script's ``train_or_load`` calls ask for, in order."""
+    names = [name for name in _CALL.findall(source) if name in MODELS]
+    return list(dict.fromkeys(names))
+
+
+def will_run(script: Path, out_dir: Path, examples_dir: Path) -> bool:
+    """Whether mkdocs-gallery will execute ``script``: its ``.md5`` (text-mode MD5) is missing or differs."""
+    md5_file = out_dir / f"{script.relative_to(examples_dir).as_posix()}.md5"
+    if not md5_file.exists():
+        return True
+    text = script.read_text(encoding="utf-8", errors="surrogateescape")
+    return hashlib.md5(text.encode(errors="surrogateescape")).hexdigest() != md5_file.read_text()
+
+
+def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
+    """Start the worker for the models that the scripts about to run ask for; nothing if none does."""
+    stop()
+    names = [
+        n for s in scripts if will_run(s, out_dir, examples_dir) for n in models_asked_for(s.read_text())
+    ]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return
+    env = dict(os.environ)
+    env[THREADS_ENV] = "1"
+    cores = os.cpu_count() or 1
+    if THREADS_ENV not in os.environ and cores <= 2:
+        os.environ[THREADS_ENV] = str(cores)
+        _state["threads_set"] = True
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = (out_dir / LOG_FILE).open("w", encoding="utf-8")
+    process = subprocess.Popen(  # noqa: S603 - our own script, run by this interpreter
+        [sys.executable, str(WORKER), *names], env=env, stdout=log, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    log.close()
+    _state.update(process=process, names=names, started=time.perf_counter(), log=out_dir / LOG_FILE)
+    LOG.info(f"prefetch: training {', '.join(names)} in the background (lowest CPU priority, one thread)")
+
+
+def finish() -> None:
+    """After the examples ran: log what the worker did; stop it if it still runs (no page waits for it)."""
+    process = _state.get("process")
+    if process is None:
+        return
+    still_running = process.poll() is None
+    stop()
+    seconds = time.perf_counter() - _state["started"]
+    log_path = _state["log"]
+    lines = log_path.read_text(encoding="utf-8").strip().splitlines() if log_path.exists() else []
+    if still_running:
+        LOG.info(f"prefetch: stopped after {seconds:.0f} s, no page was waiting for it")
+    elif process.returncode != 0:
+        LOG.info(
+            f"prefetch: the worker failed ({lines[-1] if lines else 'no output'}); pages trained what they needed"
+        )
+    else:
+        LOG.info(f"prefetch: done in {seconds:.0f} s: " + "; ".join(lines))
+    _state.pop("process", None)
+
+
+def stop() -> None:
+    """Stop a running worker (a build that failed, or the next build of ``mkdocs serve``) and give the
+    main process's ``$CNNATLAS_THREADS`` back."""
+    process = _state.get("process")
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if _state.pop("threads_set", False):
+        os.environ.pop(THREADS_ENV, None)
+
+
+atexit.register(stop)

@@ -1,0 +1,56 @@
+"""Train or load the named models of ``prefetch.MODELS`` as the pages would, at the lowest CPU priority.
+
+Run by ``prefetch.py`` during a build: ``python prefetch_worker.py lenet-fashion vgg-style-cifar10``. Prints
+one line per model (what was done and how long it took), never a path. The VGG-style stand-in is skipped
+when VGG16's ImageNet weights are in torch hub's cache: the pages then show those instead. (The worker
+downloads nothing: where a page can download them, the stand-in it trained is not used.)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def lower_priority() -> None:
+    """Run only on a core that nothing else wants (Linux ``SCHED_IDLE``), else at the lowest nice level."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except (AttributeError, OSError):
+            pass
+
+
+def main(names: list[str]) -> int:
+    lower_priority()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from prefetch import MODELS  # noqa: PLC0415 - a sibling
+
+    import cnnatlas  # noqa: PLC0415 - after the priority is lowered: importing torch takes seconds
+
+    for name in names:
+        class_name, loader_name, recipe_name = MODELS[name]
+        started = time.perf_counter()
+        if class_name == "VGGStyleNet" and cnnatlas.pretrained.cached_weights_path("vgg16").exists():
+            print(f"{name}: skipped, VGG16's ImageNet weights are cached", flush=True)
+            continue
+        loader = getattr(cnnatlas, loader_name)
+        _, result = cnnatlas.train_or_load(
+            name, getattr(cnnatlas, class_name), loader(train=True), loader(train=False),
+            getattr(cnnatlas.recipes, recipe_name), progress=False,
+        )  # fmt: skip
+        done = (
+            "loaded from the cache"
+            if result.from_cache
+            else f"trained, test accuracy {result.test_accuracy:.4f}"
+        )
+        print(f"{name}: {done} in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
