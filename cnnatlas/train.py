@@ -374,8 +374,9 @@ class TrainResult:
         """Return the training history as a compact text table: one row per epoch, then a summary line.
 
         Columns: epoch, mean training loss, training accuracy, test loss, test accuracy, seconds of
-        training. The last line says what was trained, where, at what speed, and where the weights come
-        from (in words, never a path).
+        training. The next line says what was trained, where, at what speed, and where the weights come
+        from (in words, never a path); with the recipe's ``test_flip``, a last line says that test scores
+        are averaged with the mirror image's.
 
         Examples:
             >>> result = TrainResult("lenet", "FashionMNIST", "cpu", "CPU", "2", "0", "full", 1, 100, 2.0,
@@ -393,7 +394,7 @@ class TrainResult:
             )
         epochs = "epoch" if self.epochs == 1 else "epochs"
         quick = " (quick profile: shortened training)" if self.profile == "quick" else ""
-        flip = "; test scores averaged with the mirror image's" if self.test_flip else ""
+        flip = "\ntest scores: each image's averaged with its mirror image's" if self.test_flip else ""
         lines.append(
             f"{self.model_name} on {self.data_name}: {self.epochs} {epochs} x {self.train_images:,} images on "
             f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}{flip}"

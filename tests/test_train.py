@@ -395,7 +395,7 @@ def test_a_recipe_with_test_flip_reports_flip_averaged_test_scores(private_cache
     train, test = _tiny_data(128)
     model = cnnatlas.LeNet()
     result = cnnatlas.fit(model, train, test, replace(CONFIG, epochs=1, test_flip=True), progress=False)
-    assert result.test_flip and result.table().endswith("test scores averaged with the mirror image's")
+    assert result.test_flip and result.table().endswith("\ntest scores: each image's averaged with its mirror image's")
     assert result.test_accuracy == cnnatlas.evaluate(model, test, result.normalization, flip=True)[1]
     assert cnnatlas.TrainResult.from_dict(result.to_dict()).test_flip
     with pytest.raises(TypeError, match="test_flip: expected True or False"):
