@@ -10,9 +10,10 @@ so it fills the weights cache under the same key; ``cnnatlas.cache.exclusive`` m
 model the worker is training wait for it and load its weights (and the worker load those of a model a page
 trained first): a model is never trained twice, and a page shows the same weights whoever trained them.
 
-While the worker runs, the build's own training keeps every core (``$CNNATLAS_THREADS`` is set to the
-cores when it was unset, on a machine with at most 2: otherwise ``training_threads()`` would read the
-worker's load as other work and train on one thread).
+While the worker runs, the build's own training keeps every core: on a machine with at most 2 cores that
+is idle when the build starts, ``$CNNATLAS_THREADS`` is set to the cores (when unset), since
+``training_threads()`` would otherwise read the worker's load as other work and train on one thread. On a
+machine already busy with other work, its rule (one thread) stands.
 
 The CIFAR-10 CNN is not in :data:`MODELS`: on one thread it would take longer than every page before its
 own, which then trains it on all cores. A build with no page to run starts nothing and imports nothing.
@@ -67,6 +68,14 @@ def will_run(script: Path, out_dir: Path, examples_dir: Path) -> bool:
     return hashlib.md5(text.encode(errors="surrogateescape")).hexdigest() != md5_file.read_text()
 
 
+def _load() -> float:
+    """The 1-minute load average (0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
 def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
     """Start the worker for the models that the scripts about to run ask for; nothing if none does."""
     stop()
@@ -79,7 +88,8 @@ def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
     env = dict(os.environ)
     env[THREADS_ENV] = "1"
     cores = os.cpu_count() or 1
-    if THREADS_ENV not in os.environ and cores <= 2:
+    if THREADS_ENV not in os.environ and cores <= 2 and _load() <= cores - 0.5:
+        # training_threads()'s rule, read before the worker adds its own load
         os.environ[THREADS_ENV] = str(cores)
         _state["threads_set"] = True
     out_dir.mkdir(parents=True, exist_ok=True)
