@@ -14,11 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks; each process then builds its own copy
-    fcntl = None  # type: ignore[assignment]
-
 import torch
 
 from .checks import check_file_name
@@ -125,7 +120,9 @@ def exclusive(path: Path) -> Iterator[None]:
         ...     pass
     """
     path = Path(path)
-    if fcntl is None:
+    try:
+        import fcntl  # noqa: PLC0415 - here: a module-level try would make every page depend on this file
+    except ImportError:  # Windows: no advisory locks; each process then builds its own copy
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
