@@ -6,11 +6,13 @@
 //   (IntersectionObserver), one figure at a time with a paint in between, in page order; its JSON is
 //   fetched when it comes near (the first figure's as soon as the page is shown). plotly.js (the vendored
 //   bundle of the trace types the atlas draws, docs/javascripts/plotly) is loaded as soon as a page with
-//   a figure is shown: the page's <head> asks for it early (<link rel="preload">, docs/hooks/figure_head.py),
-//   and it runs once Material's own scripts have run, so that the first figure waits for neither download.
-// - As soon as figures.js runs (the end of <body>) and after every Material instant page switch
-//   (document$): figures of the page that was left are purged (Plotly.purge frees their memory), the new
-//   page's figures are observed.
+//   a figure is shown.
+// - Early on a page's first load: a page with a figure runs figures.js from the end of its <head> and
+//   plotly.js just before Material's script (docs/hooks/figure_head.py): plotly.js runs before Material's
+//   script, and the figures near the viewport then are drawn at once; see the end of this file.
+// - As soon as figures.js runs (the end of <body>, or DOMContentLoaded when it ran early) and after every
+//   Material instant page switch (document$): figures of the page that was left are purged (Plotly.purge
+//   frees their memory), the new page's figures are observed.
 // - A drawn figure is resized when its container's width changes (ResizeObserver) and follows Material's
 //   colour scheme: light ("default") or dark ("slate"), re-styled when the reader toggles the palette.
 //   Colours come from Material's CSS variables; heatmap colour scales are the figures' own.
@@ -21,10 +23,16 @@
 // No inline script: pages hold data only (see docs/hooks/gallery_conf.py).
 (function () {
   "use strict";
-  var SELECTOR = "div.cnnatlas-plotly[data-src], div.cnnatlas-plotly[data-figure]";
+  // A page with a figure loads figures.js twice: early (from its <head>) and at the end of <body>
+  // (mkdocs.yml's extra_javascript, as every page does): the first copy to run does the work.
+  if (window.__cnnatlasFigures) return;
+  window.__cnnatlasFigures = true;
+  var WAITING = "div.cnnatlas-plotly[data-src]:not([data-drawn]), div.cnnatlas-plotly[data-figure]:not([data-drawn])";
   var NEAR = "100% 0px"; // one viewport above and below the visible part of the page
   var plotlyUrl = new URL("plotly/plotly-atlas.min.js", document.currentScript.src).href;
   var loading = null;
+  var inPage = false; // while the page is parsed: plotly.js comes from the page's own <script> (see the end)
+  var settle = null; // resolve and reject of loading
   var near = "IntersectionObserver" in window ? new IntersectionObserver(onNear, { rootMargin: NEAR }) : null;
   var watched = new WeakSet(); // divs ever observed
   var watching = []; // divs observed that have not come near yet
@@ -52,21 +60,26 @@
             },
           });
         } catch (error) { /* resolved at the load event */ }
-        var script = document.createElement("script");
-        script.src = plotlyUrl;
-        script.fetchPriority = "high"; // a script added by a script is fetched at low priority otherwise
-        script.onload = function () {
-          if (window.Plotly) resolve(window.Plotly);
-          else script.onerror();
-        };
-        script.onerror = function () {
-          loading = null;
-          reject(new Error("cnnatlas: could not load " + plotlyUrl));
-        };
-        document.body.appendChild(script);
+        settle = { resolve: resolve, reject: reject };
+        if (!inPage) addScript(); // else the page's own <script> sets window.Plotly (see the end)
       });
     }
     return loading;
+  }
+
+  function addScript() {
+    var script = document.createElement("script");
+    script.src = plotlyUrl;
+    script.fetchPriority = "high"; // a script added by a script is fetched at low priority otherwise
+    script.onload = function () {
+      if (window.Plotly) settle.resolve(window.Plotly);
+      else script.onerror();
+    };
+    script.onerror = function () {
+      loading = null;
+      settle.reject(new Error("cnnatlas: could not load " + plotlyUrl));
+    };
+    document.body.appendChild(script);
   }
 
   // plotly.js fills its <style> elements through the CSSOM (insertRule), so their text is empty and
@@ -200,17 +213,22 @@
 
   // The figure of a div: its JSON file, fetched once (the promise is kept on the div), or its inline JSON.
   // The file's address is resolved when the page is shown (Material has set the new address by then).
+  function fetchFigure(url) {
+    var figure = fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("cnnatlas: could not load " + url + " (" + response.status + ")");
+      return response.json();
+    });
+    figure.catch(function () {}); // reported when the figure is drawn
+    return figure;
+  }
+
   function figureOf(div) {
     if (!div._cnnatlasFigure) {
       var inline = div.getAttribute("data-figure");
       var url = div._cnnatlasSrc || new URL(div.getAttribute("data-src"), location.href).href;
       div._cnnatlasFigure = inline !== null
         ? Promise.resolve().then(function () { return JSON.parse(inline); })
-        : fetch(url).then(function (response) {
-          if (!response.ok) throw new Error("cnnatlas: could not load " + url + " (" + response.status + ")");
-          return response.json();
-        });
-      div._cnnatlasFigure.catch(function () {}); // reported when the figure is drawn
+        : fetchFigure(url);
     }
     return div._cnnatlasFigure;
   }
@@ -283,7 +301,10 @@
     });
   }
 
-  function onPage() {
+  // Looks for the page's figures that are not drawn yet. measure: whether a figure's box may be read and
+  // the first figure's JSON fetched now (false while the page is parsed: each new figure would lay out the
+  // part parsed so far, and the IntersectionObserver reports it at the next rendering step instead).
+  function onPage(measure) {
     // the page was swapped (or loaded): forget the figures of the page that was left
     shown = shown.filter(function (div) {
       if (div.isConnected) return true;
@@ -300,17 +321,20 @@
       return false;
     });
     queue = queue.filter(function (div) { return div.isConnected; });
-    var found = document.querySelectorAll(SELECTOR + ":not([data-drawn])");
+    var found = document.querySelectorAll(WAITING);
     var band = innerHeight; // NEAR: one viewport above and below the visible part
-    var beyond = false; // a figure further down than the band was met: the later ones are too
+    var beyond = !measure; // a figure further down than the band was met: the later ones are too
     var nearNow = false;
     found.forEach(function (div) {
-      if (watched.has(div)) return;
-      watched.add(div);
-      if (div.hasAttribute("data-src")) div._cnnatlasSrc = new URL(div.getAttribute("data-src"), location.href).href;
-      if (!near) {
-        queue.push(div);
-        return;
+      if (queue.indexOf(div) >= 0) return;
+      var known = watched.has(div);
+      if (!known) {
+        watched.add(div);
+        if (div.hasAttribute("data-src")) div._cnnatlasSrc = new URL(div.getAttribute("data-src"), location.href).href;
+        if (!near) {
+          queue.push(div);
+          return;
+        }
       }
       // A figure near already is queued now: the IntersectionObserver would report it only at the next
       // rendering step, after Material's DOMContentLoaded set-up, and the first figure would wait for it.
@@ -321,14 +345,25 @@
         } else if (box.bottom >= -band && (box.width || box.height)) {
           nearNow = true;
           queue.push(div);
+          if (known) {
+            near.unobserve(div);
+            watching = watching.filter(function (d) { return d !== div; });
+          }
           return;
         }
       }
-      watching.push(div);
-      near.observe(div);
+      if (!known) {
+        watching.push(div);
+        near.observe(div);
+      }
     });
+    if (nearNow) {
+      queue.sort(function (a, b) {
+        return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+      });
+    }
     if (!near || nearNow) drawNext();
-    if (near && found.length) {
+    if (near && found.length && measure) {
       // now rather than a frame later, when the IntersectionObserver reports: the first figure's JSON and
       // plotly.js (which the page's <head> has already asked for)
       figureOf(found[0]);
@@ -336,14 +371,45 @@
     }
   }
 
-  // Material's scripts come first and figures.js is at the end of <body>: the page's figures are parsed,
-  // so they are observed now rather than after DOMContentLoaded (KaTeX and Material's set-up), then again
-  // after every instant page switch. document$ also fires on the first load: nothing new is found then.
-  onPage();
-  if (window.document$) {
-    window.document$.subscribe(onPage);
-  } else {
-    document.addEventListener("DOMContentLoaded", onPage);
+  function followScheme() {
+    new MutationObserver(restyleAll).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   }
-  new MutationObserver(restyleAll).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+
+  function onLoaded() {
+    onPage(true);
+    // after every instant page switch; document$ (Material's) also fires on the first load
+    if (window.document$) window.document$.subscribe(function () { onPage(true); });
+  }
+
+  if (document.currentScript && document.currentScript.parentNode === document.head) {
+    // Run early, from the end of the page's <head> (docs/hooks/figure_head.py, which also puts plotly.js's
+    // <script> just before Material's at the end of <body>): the figures are observed as soon as they are
+    // parsed, and once plotly.js has run, those near the viewport are drawn, before Material's scripts
+    // if their JSON is in. The first figure's JSON is fetched then too (a fetch() while the page is parsed
+    // may not reuse its preload and download it twice).
+    inPage = true; // plotly.js comes from the page's own <script>: loadPlotly waits for it
+    var figures = document.getElementsByClassName("cnnatlas-plotly");
+    var seen = 0;
+    var parsing = new MutationObserver(function () {
+      if (figures.length === seen) return;
+      seen = figures.length;
+      onPage(false);
+    });
+    parsing.observe(document, { childList: true, subtree: true });
+    loadPlotly().then(function () {
+      if (inPage) onPage(true);
+    }).catch(function () {});
+    document.addEventListener("DOMContentLoaded", function () {
+      parsing.disconnect();
+      inPage = false;
+      if (!window.Plotly && loading) addScript(); // the page's <script> for plotly.js failed: once more
+      followScheme();
+      onLoaded();
+    });
+  } else {
+    // At the end of <body>, after Material's scripts: the page's figures are parsed, so they are observed
+    // now rather than after DOMContentLoaded (KaTeX and Material's set-up).
+    followScheme();
+    onLoaded();
+  }
 })();
