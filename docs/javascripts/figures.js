@@ -303,8 +303,9 @@
 
   // Looks for the page's figures that are not drawn yet. measure: whether a figure's box may be read and
   // the first figure's JSON fetched now (false while the page is parsed: each new figure would lay out the
-  // part parsed so far, and the IntersectionObserver reports it at the next rendering step instead).
-  function onPage(measure) {
+  // part parsed so far, and the IntersectionObserver reports it at the next rendering step instead);
+  // later: the first figure's JSON is fetched later unless the figure is drawn now.
+  function onPage(measure, later) {
     // the page was swapped (or loaded): forget the figures of the page that was left
     shown = shown.filter(function (div) {
       if (div.isConnected) return true;
@@ -363,7 +364,7 @@
       });
     }
     if (!near || nearNow) drawNext();
-    if (near && found.length && measure) {
+    if (near && found.length && measure && !later) {
       // now rather than a frame later, when the IntersectionObserver reports: the first figure's JSON and
       // plotly.js (which the page's <head> has already asked for)
       figureOf(found[0]);
@@ -385,8 +386,9 @@
     // Run early, from the end of the page's <head> (docs/hooks/figure_head.py, which also puts plotly.js's
     // <script> just before Material's at the end of <body>): the figures are observed as soon as they are
     // parsed, and once plotly.js has run, those near the viewport are drawn, before Material's scripts
-    // if their JSON is in. The first figure's JSON is fetched then too (a fetch() while the page is parsed
-    // may not reuse its preload and download it twice).
+    // if their JSON is in. The first figure's JSON is fetched at DOMContentLoaded, unless it is drawn
+    // before (a fetch() before Material's script has run does not reuse its preload: Chromium downloads
+    // the file a second time).
     inPage = true; // plotly.js comes from the page's own <script>: loadPlotly waits for it
     var figures = document.getElementsByClassName("cnnatlas-plotly");
     var seen = 0;
@@ -397,7 +399,7 @@
     });
     parsing.observe(document, { childList: true, subtree: true });
     loadPlotly().then(function () {
-      if (inPage) onPage(true);
+      if (inPage) onPage(true, true);
     }).catch(function () {});
     document.addEventListener("DOMContentLoaded", function () {
       parsing.disconnect();
