@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnnatlas.cache import CacheWarning, cache_dir, cache_file, exclusive, load_checked, save_atomic, stable_hash
+from cnnatlas.cache import (
+    CacheWarning,
+    cache_dir,
+    cache_file,
+    exclusive,
+    load_checked,
+    save_atomic,
+    stable_hash,
+)
 
 
 def test_round_trip(tmp_path) -> None:

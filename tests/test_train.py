@@ -395,7 +395,9 @@ def test_a_recipe_with_test_flip_reports_flip_averaged_test_scores(private_cache
     train, test = _tiny_data(128)
     model = cnnatlas.LeNet()
     result = cnnatlas.fit(model, train, test, replace(CONFIG, epochs=1, test_flip=True), progress=False)
-    assert result.test_flip and result.table().endswith("\ntest scores: each image's averaged with its mirror image's")
+    assert result.test_flip and result.table().endswith(
+        "\ntest scores: each image's averaged with its mirror image's"
+    )
     assert result.test_accuracy == cnnatlas.evaluate(model, test, result.normalization, flip=True)[1]
     assert cnnatlas.TrainResult.from_dict(result.to_dict()).test_flip
     with pytest.raises(TypeError, match="test_flip: expected True or False"):
@@ -418,7 +420,10 @@ def test_two_callers_at_once_train_a_model_once(private_cache) -> None:
         thread.join(timeout=120)
     assert len(results) == 2 and sorted(r.from_cache for _, r in results) == [False, True]
     (first, _), (second, _) = results
-    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True)
+    )
 
 
 def test_a_factory_that_needs_arguments_is_refused_before_anything_runs(private_cache, no_training) -> None:
