@@ -4,7 +4,8 @@ The atlas draws scatter and heatmap traces only, so the site ships a plotly.js b
 built from the plotly.js npm package by docs/hooks/plotly_build/) instead of the full plotly.js of the
 Python package (4.8 MB): a reader's browser runs it in about half the time of plotly.js's cartesian bundle
 (1.5 MB) and a sixth of the full one. MkDocs copies it into the site like any file of ``docs/``; a page
-with a figure asks for it in its ``<head>`` (``figure_head.py``) and figures.js runs it. The bundle must be
+with a figure preloads it in its ``<head>`` and runs it just before Material's script (``figure_head.py``);
+figures.js draws each figure with it. The bundle must be
 the plotly.js version of the installed Python plotly, which wrote the figures' JSON: ``check_bundle`` fails
 the build otherwise (see docs/javascripts/plotly/README.md for the upgrade steps).
 """
