@@ -99,7 +99,7 @@ def test_nothing_starts_when_no_page_that_trains_will_run(tmp_path) -> None:
     script = examples / "01" / "plot_a.py"
     script.write_text("print(1)\n")
     prefetch.start([script], examples, out)
-    assert "process" not in prefetch._state and not (out / prefetch.LOG_FILE).exists()
+    assert "processes" not in prefetch._state and not (out / prefetch.LOG_FILE).exists()
 
 
 def test_the_worker_trains_what_a_page_will_ask_for_and_the_page_loads_it(tmp_path, monkeypatch) -> None:
@@ -113,14 +113,14 @@ def test_the_worker_trains_what_a_page_will_ask_for_and_the_page_loads_it(tmp_pa
     script = examples / "03" / "plot_lenet.py"
     script.write_text('m, r = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, a, b, c)\n')
     prefetch.start([script], examples, out)
-    process = prefetch._state["process"]
+    (process,) = prefetch._state["processes"]
     if (os.cpu_count() or 1) <= 2 and prefetch._state.get("threads_set"):
         assert os.environ[prefetch.THREADS_ENV] == str(os.cpu_count())
     assert process.wait(timeout=600) == 0, (out / prefetch.LOG_FILE).read_text()
     log = (out / prefetch.LOG_FILE).read_text()
     assert log.startswith("lenet-fashion: trained, test accuracy") and "/" not in log, log
     prefetch.finish()
-    assert prefetch.THREADS_ENV not in os.environ and "process" not in prefetch._state
+    assert prefetch.THREADS_ENV not in os.environ and "processes" not in prefetch._state
     train, test = cnnatlas.load_fashion_mnist(True), cnnatlas.load_fashion_mnist(False)
     _, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, cnnatlas.recipes.LENET)
     assert result.from_cache

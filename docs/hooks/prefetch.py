@@ -3,11 +3,12 @@
 Most of a cold build's pages run on one core (plotting, tracing, writing HTML), while the other one waits.
 Before mkdocs-gallery runs the examples, :func:`start` reads which example scripts will run (those whose
 ``.md5`` does not match, after ``staleness.py`` removed the stale ones) and which of the models in
-:data:`MODELS` they ask ``train_or_load`` for, by name. If any, it starts ``prefetch_worker.py`` for those
-models in gallery order, in a process of the lowest CPU priority (``SCHED_IDLE`` on Linux: it runs only on a
-core that nothing else wants) with one thread. The worker calls ``train_or_load`` exactly as the pages do,
-so it fills the weights cache under the same key; ``cnnatlas.cache.exclusive`` makes a page that asks for a
-model the worker is training wait for it and load its weights (and the worker load those of a model a page
+:data:`MODELS` they ask ``train_or_load`` for, by name. If any, it starts ``prefetch_worker.py`` for each of
+those models, one thread each: the model needed first (in gallery order) at the lowest nice level (19: it
+yields to the pages, and gets the core they leave idle), the others at ``SCHED_IDLE`` (Linux: they run
+only on a core that nothing else wants, e.g. while a page waits for the first model). A worker calls
+``train_or_load`` exactly as the pages do, so it fills the weights cache under the same key; ``cnnatlas.cache.exclusive`` makes a page that asks for a
+model a worker is training wait for it and load its weights (and the worker load those of a model a page
 trained first): a model is never trained twice, and a page shows the same weights whoever trained them.
 
 While the worker runs, the build's own training keeps every core: on a machine with at most 2 cores that
@@ -77,7 +78,7 @@ def _load() -> float:
 
 
 def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
-    """Start the worker for the models that the scripts about to run ask for; nothing if none does."""
+    """Start a worker per model that the scripts about to run ask for; nothing if none does."""
     stop()
     names = [
         n for s in scripts if will_run(s, out_dir, examples_dir) for n in models_asked_for(s.read_text())
@@ -89,52 +90,56 @@ def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
     env[THREADS_ENV] = "1"
     cores = os.cpu_count() or 1
     if THREADS_ENV not in os.environ and cores <= 2 and _load() <= cores - 0.5:
-        # training_threads()'s rule, read before the worker adds its own load
+        # training_threads()'s rule, read before the workers add their own load
         os.environ[THREADS_ENV] = str(cores)
         _state["threads_set"] = True
     out_dir.mkdir(parents=True, exist_ok=True)
-    log = (out_dir / LOG_FILE).open("w", encoding="utf-8")
-    process = subprocess.Popen(  # noqa: S603 - our own script, run by this interpreter
-        [sys.executable, str(WORKER), *names], env=env, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    log.close()
-    _state.update(process=process, names=names, started=time.perf_counter(), log=out_dir / LOG_FILE)
-    LOG.info(f"prefetch: training {', '.join(names)} in the background (lowest CPU priority, one thread)")
+    log_path = out_dir / LOG_FILE
+    log_path.write_text("", encoding="utf-8")
+    processes = []
+    with log_path.open("a", encoding="utf-8") as log:
+        for position, name in enumerate(names):
+            priority = "low" if position == 0 else "idle"  # the model needed first goes first
+            processes.append(subprocess.Popen(  # noqa: S603 - our own script, run by this interpreter
+                [sys.executable, str(WORKER), priority, name], env=env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            ))  # fmt: skip
+    _state.update(processes=processes, started=time.perf_counter(), log=log_path)
+    LOG.info(f"prefetch: training {', '.join(names)} in the background (low CPU priority, one thread each)")
 
 
 def finish() -> None:
-    """After the examples ran: log what the worker did; stop it if it still runs (no page waits for it)."""
-    process = _state.get("process")
-    if process is None:
+    """After the examples ran: log what the workers did; stop any still running (no page waits for it)."""
+    processes = _state.get("processes")
+    if not processes:
         return
-    still_running = process.poll() is None
+    running = sum(process.poll() is None for process in processes)
     stop()
     seconds = time.perf_counter() - _state["started"]
     log_path = _state["log"]
     lines = log_path.read_text(encoding="utf-8").strip().splitlines() if log_path.exists() else []
-    if still_running:
-        LOG.info(f"prefetch: stopped after {seconds:.0f} s, no page was waiting for it")
-    elif process.returncode != 0:
+    failed = [p for p in processes if p.returncode not in (0, None) and p.returncode >= 0]
+    if failed:
         LOG.info(
-            f"prefetch: the worker failed ({lines[-1] if lines else 'no output'}); pages trained what they needed"
+            f"prefetch: {len(failed)} worker(s) failed ({lines[-1] if lines else 'no output'}); "
+            "pages trained what they needed"
         )
-    else:
-        LOG.info(f"prefetch: done in {seconds:.0f} s: " + "; ".join(lines))
-    _state.pop("process", None)
+    stopped = f"; {running} stopped, no page was waiting for them" if running else ""
+    LOG.info(f"prefetch: {seconds:.0f} s: " + "; ".join(lines) + stopped)
+    _state.pop("processes", None)
 
 
 def stop() -> None:
-    """Stop a running worker (a build that failed, or the next build of ``mkdocs serve``) and give the
+    """Stop running workers (a build that failed, or the next build of ``mkdocs serve``) and give the
     main process's ``$CNNATLAS_THREADS`` back."""
-    process = _state.get("process")
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    for process in _state.get("processes", []):
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     if _state.pop("threads_set", False):
         os.environ.pop(THREADS_ENV, None)
 

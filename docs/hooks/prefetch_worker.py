@@ -1,9 +1,10 @@
-"""Train or load the named models of ``prefetch.MODELS`` as the pages would, at the lowest CPU priority.
+"""Train or load the named models of ``prefetch.MODELS`` as the pages would, at a low CPU priority.
 
-Run by ``prefetch.py`` during a build: ``python prefetch_worker.py lenet-fashion vgg-style-cifar10``. Prints
-one line per model (what was done and how long it took), never a path. The VGG-style stand-in is skipped
-when VGG16's ImageNet weights are in torch hub's cache: the pages then show those instead. (The worker
-downloads nothing: where a page can download them, the stand-in it trained is not used.)
+Run by ``prefetch.py`` during a build: ``python prefetch_worker.py low lenet-fashion`` (priority ``low``
+or ``idle``, then model names). Prints one line per model (what was done and how long it took), never a
+path. The VGG-style stand-in is skipped when VGG16's ImageNet weights are in torch hub's cache: the pages
+then show those instead. (The worker downloads nothing: where a page can download them, the stand-in it
+trained is not used.)
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ import time
 from pathlib import Path
 
 
-def lower_priority() -> None:
-    """Run only on a core that nothing else wants (Linux ``SCHED_IDLE``), else at the lowest nice level."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
+def lower_priority(priority: str) -> None:
+    """``"low"``: the lowest nice level (19); ``"idle"``: Linux ``SCHED_IDLE`` (runs only on a core nothing
+    else wants), the lowest nice level where there is none."""
+    if priority == "idle":
         try:
-            os.nice(19)
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return
         except (AttributeError, OSError):
             pass
+    try:
+        os.nice(19)
+    except (AttributeError, OSError):
+        pass
 
 
-def main(names: list[str]) -> int:
-    lower_priority()
+def main(priority: str, names: list[str]) -> int:
+    lower_priority(priority)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from prefetch import MODELS  # noqa: PLC0415 - a sibling
 
@@ -53,4 +58,4 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -15,8 +15,8 @@
   code blocks that the last build highlighted keep their HTML (``highlight_cache.py``), a page whose HTML
   did not change keeps its search entries (``search_cache.py``), compiled templates are kept and
   mkdocs-gallery does not import matplotlib to read its configuration (``build_speed.py``).
-- Models that the pages about to run will train are trained beside them, in a background process of the
-  lowest CPU priority (``prefetch.py``), on the core that the mostly single-threaded pages leave idle.
+- Models that the pages about to run will train are trained beside them, in background processes of low CPU
+  priority (``prefetch.py``), on the core that the mostly single-threaded pages leave idle.
 - plotly.js is the vendored scatter+heatmap partial bundle in docs/javascripts/plotly/ (plotly_bundle.py): the build
   fails unless it is the plotly.js version of the installed plotly, and nothing is fetched from a CDN.
 
