@@ -203,8 +203,9 @@ class TrainConfig:
         augment: ``"none"``, ``"flip"`` (random horizontal flips) or ``"flip_crop"`` (flips and padded
             random crops).
         init: ``"default"`` (PyTorch's) or ``"xavier"`` (article 003's ``init_network``).
-        test_flip: Test-time augmentation: each test image's class scores are averaged with those of its
-            mirror image (see [`evaluate()`][cnnatlas.train.evaluate]).
+        test_flip: Test-time augmentation: after the last epoch, each test image's class scores are also
+            averaged with those of its mirror image (see [`evaluate()`][cnnatlas.train.evaluate]), and the
+            result's test accuracy and loss are those; each epoch's row keeps the image's own.
         normalize: Whether inputs are standardised with the mean and std of the training data.
         train_images: Train on the first this many training images; ``None`` for the whole split.
         seed: Seeds the initial weights, the shuffling and the augmentation.
@@ -287,14 +288,15 @@ class TrainResult:
         train_images: Training images per epoch.
         wall_seconds: Seconds from the start of training to its end, evaluations included.
         images_per_second: Training images per second of training steps.
-        test_accuracy: Test accuracy after the last epoch, in [0, 1].
-        test_loss: Test loss after the last epoch.
+        test_accuracy: Test accuracy after the last epoch, in [0, 1] (with ``test_flip``, of the scores
+            averaged with the mirror images').
+        test_loss: Test loss after the last epoch (likewise).
         mean: The input normalisation's per-channel mean (what the weights expect).
         std: The input normalisation's per-channel std.
         history: One [`EpochStats`][cnnatlas.train.EpochStats] per epoch.
         from_cache: Whether the weights were loaded from the cache instead of trained in this run.
-        test_flip: Whether test scores are averaged with those of the mirror images (the recipe's
-            ``test_flip``).
+        test_flip: Whether ``test_accuracy`` and ``test_loss`` come from scores averaged with those of the
+            mirror images (the recipe's ``test_flip``); the history's rows never do.
         trained_on: The date (ISO, UTC) of the run that trained the weights; ``""`` when unknown.
     """
 
@@ -375,8 +377,8 @@ class TrainResult:
 
         Columns: epoch, mean training loss, training accuracy, test loss, test accuracy, seconds of
         training. The next line says what was trained, where, at what speed, and where the weights come
-        from (in words, never a path); with the recipe's ``test_flip``, a last line says that test scores
-        are averaged with the mirror image's.
+        from (in words, never a path); with the recipe's ``test_flip``, a last line gives the test accuracy
+        of the scores averaged with the mirror images'.
 
         Examples:
             >>> result = TrainResult("lenet", "FashionMNIST", "cpu", "CPU", "2", "0", "full", 1, 100, 2.0,
@@ -394,7 +396,11 @@ class TrainResult:
             )
         epochs = "epoch" if self.epochs == 1 else "epochs"
         quick = " (quick profile: shortened training)" if self.profile == "quick" else ""
-        flip = "\ntest scores: each image's averaged with its mirror image's" if self.test_flip else ""
+        flip = (
+            f"\ntest accuracy {self.test_accuracy:.4f} with each image's scores averaged with its mirror image's"
+            if self.test_flip
+            else ""
+        )
         lines.append(
             f"{self.model_name} on {self.data_name}: {self.epochs} {epochs} x {self.train_images:,} images on "
             f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}{flip}"
@@ -626,25 +632,43 @@ def evaluate(
                 f"device: expected the device of the model's parameters ({where}), got {device}; "
                 "move the model with model.to(device) first"
             )
+    alone, mirrored = _test_metrics(model, data, normalization, device, flip)
+    return mirrored if mirrored is not None else alone
+
+
+@torch.no_grad()
+def _test_metrics(
+    model: nn.Module, data: ImageDataset, normalization: Normalization, device: torch.device, flip: bool
+) -> tuple[tuple[float, float, torch.Tensor], tuple[float, float, torch.Tensor] | None]:
+    """(loss, accuracy, predictions) from the images alone and, with ``flip``, from their scores averaged
+    with the mirror images' (None without): one pass over the data, arguments already checked."""
     high = int(data.labels.max())
-    total_loss, predictions = 0.0, []
+    sums: dict[str, tuple[list[float], list[torch.Tensor]]] = {"alone": ([], []), "mirrored": ([], [])}
     with preserved_state(model), _threads(device):
         model.eval()
         for start in range(0, len(data), _EVAL_BATCH):
             x = normalization(data.images[start : start + _EVAL_BATCH].to(device))
             y = data.labels[start : start + _EVAL_BATCH].to(device)
             logits = _class_scores(model, x).float()
-            if flip:
-                logits = (logits + _class_scores(model, x.flip(3)).float()) / 2
             if high >= logits.shape[1]:
                 raise ValueError(
                     f"data: expected labels in [0, {logits.shape[1]}) (the model outputs {logits.shape[1]} "
                     f"class scores), got labels up to {high}"
                 )
-            total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
-            predictions.append(logits.argmax(1).cpu())
-    predicted = torch.cat(predictions)
-    return total_loss / len(data), float((predicted == data.labels.cpu()).float().mean()), predicted
+            scores = {"alone": logits}
+            if flip:
+                scores["mirrored"] = (logits + _class_scores(model, x.flip(3)).float()) / 2
+            for key, value in scores.items():
+                sums[key][0].append(float(F.cross_entropy(value, y, reduction="sum")))
+                sums[key][1].append(value.argmax(1).cpu())
+    labels = data.labels.cpu()
+
+    def metrics(key: str) -> tuple[float, float, torch.Tensor]:
+        losses, predictions = sums[key]
+        predicted = torch.cat(predictions)
+        return sum(losses) / len(data), float((predicted == labels).float().mean()), predicted
+
+    return metrics("alone"), (metrics("mirrored") if flip else None)
 
 
 @torch.inference_mode(False)  # training needs gradients, also when called inside no_grad/inference_mode
@@ -755,9 +779,11 @@ def fit(
                     torch.cuda.synchronize()
                 epoch_train_seconds = time.perf_counter() - epoch_start
                 train_seconds += epoch_train_seconds
-                test_loss, test_accuracy, _ = evaluate(
-                    model, test, normalization, device, flip=config.test_flip
+                final_epoch = epoch == config.epochs - 1  # test_flip: the mirror images after the last epoch
+                alone, mirrored = _test_metrics(
+                    model, test, normalization, device, config.test_flip and final_epoch
                 )
+                test_loss, test_accuracy, _ = alone
                 history.append(
                     EpochStats(
                         epoch + 1,
@@ -779,7 +805,8 @@ def fit(
         profile=profile, epochs=config.epochs, train_images=len(train),
         wall_seconds=time.perf_counter() - started,
         images_per_second=len(train) * config.epochs / max(train_seconds, 1e-9),
-        test_accuracy=last.test_accuracy, test_loss=last.test_loss,
+        test_accuracy=mirrored[1] if mirrored else last.test_accuracy,
+        test_loss=mirrored[0] if mirrored else last.test_loss,
         mean=normalization.mean, std=normalization.std, history=history, test_flip=config.test_flip,
         trained_on=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )  # fmt: skip

@@ -88,8 +88,8 @@ def test_training_threads_policy_and_restore(private_cache, monkeypatch) -> None
     seen = []
     monkeypatch.setattr(
         cnnatlas.train,
-        "evaluate",
-        lambda *a, **k: (seen.append(torch.get_num_threads()), (0.0, 1.0, None))[1],
+        "_test_metrics",
+        lambda *a, **k: (seen.append(torch.get_num_threads()), ((0.0, 1.0, None), None))[1],
     )
     before = torch.get_num_threads()
     train, test = _tiny_data(64)
@@ -396,9 +396,10 @@ def test_a_recipe_with_test_flip_reports_flip_averaged_test_scores(private_cache
     model = cnnatlas.LeNet()
     result = cnnatlas.fit(model, train, test, replace(CONFIG, epochs=1, test_flip=True), progress=False)
     assert result.test_flip and result.table().endswith(
-        "\ntest scores: each image's averaged with its mirror image's"
+        f"\ntest accuracy {result.test_accuracy:.4f} with each image's scores averaged with its mirror image's"
     )
     assert result.test_accuracy == cnnatlas.evaluate(model, test, result.normalization, flip=True)[1]
+    assert result.history[-1].test_accuracy == cnnatlas.evaluate(model, test, result.normalization)[1]
     assert cnnatlas.TrainResult.from_dict(result.to_dict()).test_flip
     with pytest.raises(TypeError, match="test_flip: expected True or False"):
         TrainConfig(test_flip=1)
