@@ -102,7 +102,7 @@ def run_build(env: dict[str, str], pattern: str | None) -> dict[str, float]:
         raise SystemExit(f"build failed:\n{run.stderr[-3000:]}")
     for line in run.stderr.splitlines():  # what the background trainer did
         if "prefetch:" in line:
-            print(line.split("prefetch:", 1)[1].strip().join(("background trainer: ", "")))
+            print("background trainer: " + line.split("prefetch:", 1)[1].strip())
     return gallery_conf.read_runs(out_dir)
 
 

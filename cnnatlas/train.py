@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -868,45 +867,29 @@ def train_or_load(
     })  # fmt: skip
     path = cache_file("models", name, f"-{key[:16]}.pt")
     with exclusive(path):  # another process training this model now: wait for it, then load its weights
-        return _load_or_train(name, model_factory, model, train, test, config, device, progress, path, key)
-
-
-def _load_or_train(
-    name: str,
-    model_factory: Callable[[], nn.Module],
-    model: nn.Module,
-    train: ImageDataset,
-    test: ImageDataset,
-    config: TrainConfig,
-    device: torch.device,
-    progress: bool,
-    path: Path,
-    key: str,
-) -> tuple[nn.Module, TrainResult]:
-    """train_or_load's body, under the cache file's lock: load the weights, or train and save them."""
-    payload = load_checked(path, key)
-    if payload is not None:
-        try:
-            result = TrainResult.from_dict(payload["result"])
-            model.load_state_dict(payload["state_dict"])
-        except (KeyError, TypeError, ValueError, RuntimeError) as error:  # written by another cnnatlas
-            warnings.warn(
-                f"cnnatlas cache {path.name} holds a result this version cannot read "
-                f"({type(error).__name__}); rebuilding it",
-                CacheWarning,
-                stacklevel=3,
-            )
-            path.unlink(missing_ok=True)
-            payload = None
-            seed_everything(config.seed)
-            model = model_factory()  # a fresh start: a failed load may have copied some tensors
-    if payload is not None:
-        model.to(device).eval()
-        result.from_cache = True
-    else:
-        result = fit(model, train, test, config, name=name, device=device, progress=progress)
-        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        save_atomic({"key": key, "state_dict": state, "result": result.to_dict()}, path)
+        payload = load_checked(path, key)
+        if payload is not None:
+            try:
+                result = TrainResult.from_dict(payload["result"])
+                model.load_state_dict(payload["state_dict"])
+            except (KeyError, TypeError, ValueError, RuntimeError) as error:  # written by another cnnatlas
+                warnings.warn(
+                    f"cnnatlas cache {path.name} holds a result this version cannot read "
+                    f"({type(error).__name__}); rebuilding it",
+                    CacheWarning,
+                    stacklevel=2,
+                )
+                path.unlink(missing_ok=True)
+                payload = None
+                seed_everything(config.seed)
+                model = model_factory()  # a fresh start: a failed load may have copied some tensors
+        if payload is not None:
+            model.to(device).eval()
+            result.from_cache = True
+        else:
+            result = fit(model, train, test, config, name=name, device=device, progress=progress)
+            state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+            save_atomic({"key": key, "state_dict": state, "result": result.to_dict()}, path)
     _RESULTS.append(result)
     return model, result
 

@@ -107,7 +107,7 @@ def test_the_worker_trains_what_a_page_will_ask_for_and_the_page_loads_it(tmp_pa
     those weights; the main process's thread setting is given back afterwards."""
     monkeypatch.setenv("CNNATLAS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("CNNATLAS_PROFILE", "quick")
-    monkeypatch.delenv(prefetch.THREADS_ENV, raising=False)
+    monkeypatch.delenv(cnnatlas.train.THREADS_ENV, raising=False)
     examples, out = tmp_path / "gallery", tmp_path / "out"
     (examples / "03").mkdir(parents=True)
     script = examples / "03" / "plot_lenet.py"
@@ -115,12 +115,12 @@ def test_the_worker_trains_what_a_page_will_ask_for_and_the_page_loads_it(tmp_pa
     prefetch.start([script], examples, out)
     (process,) = prefetch._state["processes"]
     if (os.cpu_count() or 1) <= 2 and prefetch._state.get("threads_set"):
-        assert os.environ[prefetch.THREADS_ENV] == str(os.cpu_count())
+        assert os.environ[cnnatlas.train.THREADS_ENV] == str(os.cpu_count())
     assert process.wait(timeout=600) == 0, (out / prefetch.LOG_FILE).read_text()
     log = (out / prefetch.LOG_FILE).read_text()
     assert log.startswith("lenet-fashion: trained, test accuracy") and "/" not in log, log
     prefetch.finish()
-    assert prefetch.THREADS_ENV not in os.environ and "processes" not in prefetch._state
+    assert cnnatlas.train.THREADS_ENV not in os.environ and "processes" not in prefetch._state
     train, test = cnnatlas.load_fashion_mnist(True), cnnatlas.load_fashion_mnist(False)
     _, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, cnnatlas.recipes.LENET)
     assert result.from_cache

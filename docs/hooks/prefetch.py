@@ -29,7 +29,6 @@ Examples:
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
 import os
 import re
@@ -38,8 +37,10 @@ import sys
 import time
 from pathlib import Path
 
+import library_facts  # a sibling: cnnatlas's constants read without importing it
+from mkdocs_gallery.utils import get_md5sum
+
 LOG = logging.getLogger("mkdocs.hooks.prefetch")
-THREADS_ENV = "CNNATLAS_THREADS"
 LOG_FILE = ".prefetch.log"  # in the gallery output folder
 WORKER = Path(__file__).with_name("prefetch_worker.py")
 
@@ -63,10 +64,7 @@ def models_asked_for(source: str) -> list[str]:
 def will_run(script: Path, out_dir: Path, examples_dir: Path) -> bool:
     """Whether mkdocs-gallery will execute ``script``: its ``.md5`` (text-mode MD5) is missing or differs."""
     md5_file = out_dir / f"{script.relative_to(examples_dir).as_posix()}.md5"
-    if not md5_file.exists():
-        return True
-    text = script.read_text(encoding="utf-8", errors="surrogateescape")
-    return hashlib.md5(text.encode(errors="surrogateescape")).hexdigest() != md5_file.read_text()
+    return not md5_file.exists() or get_md5sum(script, mode="t") != md5_file.read_text()
 
 
 def _load() -> float:
@@ -86,13 +84,14 @@ def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
     names = list(dict.fromkeys(names))
     if not names:
         return
+    threads_env = library_facts.constant("train.py", "THREADS_ENV")
     env = dict(os.environ)
-    env[THREADS_ENV] = "1"
+    env[threads_env] = "1"
     cores = os.cpu_count() or 1
-    if THREADS_ENV not in os.environ and cores <= 2 and _load() <= cores - 0.5:
+    if threads_env not in os.environ and cores <= 2 and _load() <= cores - 0.5:
         # training_threads()'s rule, read before the workers add their own load
-        os.environ[THREADS_ENV] = str(cores)
-        _state["threads_set"] = True
+        os.environ[threads_env] = str(cores)
+        _state["threads_set"] = threads_env
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / LOG_FILE
     log_path.write_text("", encoding="utf-8")
@@ -140,8 +139,9 @@ def stop() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    if _state.pop("threads_set", False):
-        os.environ.pop(THREADS_ENV, None)
+    threads_env = _state.pop("threads_set", None)
+    if threads_env:
+        os.environ.pop(threads_env, None)
 
 
 atexit.register(stop)
