@@ -181,7 +181,7 @@ assert test_seen > test_unseen and plain_seen > plain_unseen, table
 # AdamW, a one-cycle schedule, batches of 128, inputs standardised with the training set's own
 # per-channel mean and standard deviation, and random horizontal flips (a mirrored ship is still a ship:
 # each epoch shows about half of the images mirrored, so that the model sees new pictures of the same
-# objects). The same symmetry helps at test time: each test image is classified twice, as it is and
+# objects). The same symmetry can help at test time: each test image is classified twice, as it is and
 # mirrored, and the two sets of class scores are averaged (test-time augmentation, ``test_flip`` in the
 # recipe), so that both views count as evidence: the table's rows give each epoch's accuracy from the
 # images alone, its last line the final accuracy with the mirror images. The test split is used only to
