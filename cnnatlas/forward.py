@@ -33,8 +33,9 @@ a shape mismatch, the AssertionError of ``torch._assert``, ...); [`reported_forw
 def walk_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """Return ``model.named_modules()`` as a list (same names, same order, each module once), made faster.
 
-    A loop over ``_modules`` (what ``named_modules`` reads) instead of one generator per level: the setup
-    of a look inside a model with hundreds of modules then costs little next to its forward.
+    A recursion over ``_modules`` (what ``named_modules`` reads) that makes no generator per module and
+    no prefix for modules without children: the setup of a look inside a model with hundreds of modules then
+    costs little next to its forward.
 
     Examples:
         >>> [name for name, _ in walk_modules(cnnatlas.ResidualBlock(8, 16, stride=2))][:4]
@@ -44,19 +45,21 @@ def walk_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
         True
     """
     check_model(model)
-    walked: list[tuple[str, nn.Module]] = []
-    seen: set[int] = set()
-    stack: list[tuple[str, nn.Module]] = [("", model)]
-    while stack:
-        name, module = stack.pop()
-        if id(module) in seen:
-            continue
-        seen.add(id(module))
-        walked.append((name, module))
-        prefix = f"{name}." if name else ""
-        stack.extend(
-            reversed([(prefix + key, child) for key, child in module._modules.items() if child is not None])
-        )
+    walked: list[tuple[str, nn.Module]] = [("", model)]
+    seen = {id(model)}
+
+    def visit(prefix: str, module: nn.Module) -> None:  # named_modules' order: depth first, parents first
+        for key, child in module._modules.items():
+            if child is None or id(child) in seen:
+                continue
+            seen.add(id(child))
+            name = prefix + key
+            walked.append((name, child))
+            if child._modules:
+                visit(name + ".", child)
+
+    if model._modules:
+        visit("", model)
     return walked
 
 
@@ -229,6 +232,38 @@ class ForwardWatch:
             self.leave(name, output)
 
         return hook
+
+
+def entered_when_raised(error: BaseException, model: nn.Module) -> list[tuple[str, nn.Module, object]]:
+    """The modules of ``model`` that were running when ``error`` was raised, outermost first, with their inputs.
+
+    Read from the traceback: each frame of torch's ``Module._call_impl`` holds the module called and the
+    positional arguments it received, so a forward needs no hook to be explained once it has failed (a
+    frame not on the error's path, such as a child whose error was caught, is not there).
+
+    Examples:
+        >>> net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Linear(5, 2))
+        >>> try:
+        ...     net(torch.zeros(1, 1, 8, 8))
+        ... except RuntimeError as error:
+        ...     [(name, type(module).__name__, tuple(inputs[0].shape)) for name, module, inputs in entered_when_raised(error, net)]
+        [('', 'Sequential', (1, 1, 8, 8)), ('1', 'Linear', (1, 2, 6, 6))]
+    """
+    if not isinstance(error, BaseException):
+        raise TypeError(f"error: expected an exception, got {describe(error)}")
+    names = {id(module): name for name, module in walk_modules(model)}
+    code = nn.Module._call_impl.__code__
+    entered = []
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is code:
+            called = frame.f_locals.get("self")
+            name = names.get(id(called))
+            if name is not None:
+                entered.append((name, called, frame.f_locals.get("args", ())))
+        tb = tb.tb_next
+    return entered
 
 
 def forward_failure(

@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 import operator
 import weakref
-from dataclasses import dataclass, field, fields
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from types import MethodType
 
 import torch
 from torch import nn
@@ -27,15 +29,14 @@ from torch._C import (
     _pop_torch_function_stack,
     _push_on_torch_function_stack,
 )
-from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from .checks import check_bool, check_choice, check_int, check_shape, check_str, check_tensor, describe
 from .forward import (
     ForwardWatch,
     check_model,
+    entered_when_raised,
     forward_failure,
-    hooks_removed_after,
     preserved_state,
     walk_modules,
 )
@@ -187,38 +188,35 @@ def _memory_format(t: torch.Tensor) -> str:
 
 
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
-
-
-def _trusted_record(*values: object) -> LayerRecord:
-    """A LayerRecord from fields that ``trace`` built itself (their types hold by construction): no re-check."""
-    record = object.__new__(LayerRecord)
-    record.__dict__.update(zip(_RECORD_FIELDS, values, strict=True))
-    return record
-
-
-_RECORD_FIELDS = tuple(f.name for f in fields(LayerRecord))
+_new = object.__new__
+_NONE = object()  # a module whose instance __dict__ held no "forward" before the trace
 
 
 class _Tracer(TorchFunctionMode):
-    """Records leaf module calls (global module hooks) and functional ops outside leaf modules (this mode).
+    """Records leaf module calls (through each leaf's ``forward``, wrapped) and functional ops (this mode).
 
-    A table made once per call maps each of the model's modules to its name, whether it is a leaf, its
-    parameter count and its MAC rule; the hooks fire for every module in the process and ignore the
-    others. Inside a leaf module (``depth`` > 0) the mode passes calls straight on. The bookkeeping runs
-    with torch functions disabled, so that reading shapes is not itself intercepted.
+    ``trace`` puts a wrapper in the instance ``__dict__`` of each leaf module of the model for the call and
+    takes it out afterwards: unlike hooks, a wrapper keeps torch's fast path for calling a module (modules
+    with children are not touched at all), and it sees what the leaf's ``forward`` itself received and
+    returned. A wrapper is ``call_leaf`` bound to the leaf's entry (``types.MethodType``, cheaper to make
+    than a closure): it takes this mode off the stack while the leaf runs (the leaf's own torch calls then
+    run without the mode at all) and records the call. Outside leaves the mode records the functional
+    operations of ``_FUNCTIONS``. The bookkeeping runs with torch functions disabled, so that reading
+    shapes is not itself intercepted. Where a failed forward was is read from its traceback afterwards
+    ([`entered_when_raised()`][cnnatlas.forward.entered_when_raised]); ``finished`` keeps the last leaf to
+    return, and its output.
     """
 
-    def __init__(self, table: dict[int, tuple[str, bool, str, int, str, int]], watch: ForwardWatch) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.table = table
-        self.watch = watch
-        self.entered = watch.entered
-        self.raw: list[tuple] = []
-        # id(tensor) -> (weak reference, record index). Weak, so that intermediate tensors are freed as in a
-        # plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
-        self.producer: dict[int, tuple[weakref.ref, int]] = {}
-        self.depth = 0
+        self.records: list[LayerRecord] = []
+        # id(tensor) -> (weak reference, record index, shape). Weak, so that intermediate tensors are freed as
+        # in a plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
+        self.producer: dict[int, tuple[weakref.ref, int, tuple[int, ...]]] = {}
+        self.depth = 0  # leaves running while this mode could not be taken off the stack
         self.popped = False  # whether this mode is off the stack while a leaf module runs
+        self.finished: tuple[str, object] | None = None  # (name, output) of the last leaf that returned
+        self.call_leaf = self._call_leaf()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **kwargs) if kwargs else func(*args)
@@ -234,69 +232,74 @@ class _Tracer(TorchFunctionMode):
         return out
 
     def add(self, name, type_, kind, inputs, output, params, macs) -> None:
+        """Append the record of one call: ``inputs`` (tensors) gave ``output``."""
         producer = self.producer
-        sources = []
+        sources, shapes = [], []
         for t in inputs:
             entry = producer.get(id(t))
-            sources.append(entry[1] if entry is not None and entry[0]() is t else -1)
+            if entry is not None and entry[0]() is t:
+                sources.append(entry[1])
+                shapes.append(entry[2])
+            else:
+                sources.append(-1)
+                shapes.append(tuple(t.shape))
         dtype = _DTYPE_NAMES.get(output.dtype)
         if dtype is None:
             dtype = _DTYPE_NAMES[output.dtype] = str(output.dtype).removeprefix("torch.")
-        index = len(self.raw)
-        self.raw.append((index, name, kind, type_, [tuple(t.shape) for t in inputs], tuple(output.shape), dtype,
-                         params, macs, _memory_format(output), sources))  # fmt: skip
-        producer[id(output)] = (weakref.ref(output), index)
+        records = self.records
+        index = len(records)
+        shape = tuple(output.shape)
+        record = _new(LayerRecord)  # the fields' types hold by construction: no __post_init__ checks
+        record.__dict__ = {
+            "index": index, "name": name, "kind": kind, "layer_type": type_, "input_shapes": shapes,
+            "output_shape": shape, "dtype": dtype, "params": params, "macs": macs,
+            "memory_format": _memory_format(output), "inputs_from": sources,
+        }  # fmt: skip
+        records.append(record)
+        producer[id(output)] = (weakref.ref(output), index, shape)
 
-    def pre_hook(self, module: nn.Module, inputs: tuple) -> None:
-        entry = self.table.get(id(module))
-        if entry is None:
-            return
-        self.entered.append((entry[0], module, inputs))  # ForwardWatch.enter, inlined
-        if entry[1]:
-            self.depth += 1
+    def wrap(self, name: str, module: nn.Module, params: int) -> MethodType:
+        """The wrapper of the leaf ``module``'s ``forward``: it records each call, with ``params`` and MACs."""
+        rule, factor = _macs_rule(module)
+        entry = (name, module.forward, name or "(model)", type(module).__name__, params, rule, factor)
+        return MethodType(self.call_leaf, entry)
+
+    def _call_leaf(self):
+        """The body of every leaf's wrapper, a closure over this tracer (made once per trace, bound per leaf)."""
+        tracer, add = self, self.add
+
+        def call_leaf(entry, *args, **kwargs):
+            name, forward, label, type_, params, rule, factor = entry
             top = _len_torch_function_stack() - 1
-            if top >= 0 and _get_function_stack_at(top) is self:
-                _pop_torch_function_stack()  # a leaf's own torch calls then run without the mode at all
-                self.popped = True
-
-    def post_hook(self, module: nn.Module, inputs: tuple, output: object) -> None:
-        entry = self.table.get(id(module))
-        if entry is None:
-            return
-        name, leaf, type_, params, rule, factor = entry
-        entered = self.entered  # ForwardWatch.leave, inlined
-        if entered and entered[-1][0] == name:
-            entered.pop()
-        else:
-            while entered and entered[-1][0] != name:
-                entered.pop()  # a module whose own forward caught an error inside
-            if entered:
-                entered.pop()
-        self.watch.finished = (name, output)
-        if not leaf:
-            return
-        self.depth -= 1
-        if isinstance(output, torch.Tensor):
-            if self.popped:
-                self.add_module(name, type_, inputs, output, params, rule, factor)
-                _push_on_torch_function_stack(self)
-                self.popped = False
+            popped = top >= 0 and _get_function_stack_at(top) is tracer
+            if popped:
+                _pop_torch_function_stack()
+                tracer.popped = True
             else:
-                with DisableTorchFunction():
-                    self.add_module(name, type_, inputs, output, params, rule, factor)
-        else:
-            self.restore()
+                tracer.depth += 1
+            output = forward(*args, **kwargs)
+            tracer.finished = (name, output)
+            if not popped:
+                tracer.depth -= 1
+            if isinstance(output, torch.Tensor):
+                tensors = [t for t in args if isinstance(t, torch.Tensor)]
+                if rule == "output":
+                    macs = output.numel() * factor
+                elif rule == "input":
+                    macs = args[0].numel() * factor
+                else:
+                    macs = 0
+                if popped:
+                    add(label, type_, "module", tensors, output, params, macs)
+                else:
+                    with DisableTorchFunction():
+                        add(label, type_, "module", tensors, output, params, macs)
+            if popped:
+                _push_on_torch_function_stack(tracer)
+                tracer.popped = False
+            return output
 
-    def add_module(self, name, type_, inputs, output, params, rule, factor) -> None:
-        """``add`` for a module's call, with the MACs its ``rule`` and ``factor`` give."""
-        tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
-        if rule == "output":
-            macs = output.numel() * factor
-        elif rule == "input":
-            macs = inputs[0].numel() * factor
-        else:
-            macs = 0
-        self.add(name or "(model)", type_, "module", tensors, output, params, macs)
+        return call_leaf
 
     def restore(self) -> None:
         """Put the mode back on the stack if a leaf module took it off."""
@@ -308,11 +311,13 @@ class _Tracer(TorchFunctionMode):
 def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     """Run ``model`` once on the NCHW batch ``x`` and return a [`Trace`][cnnatlas.trace.Trace] of what flowed through it.
 
-    Hooks are removed and each submodule's mode restored afterwards, also when the forward fails; a failing
-    forward, whatever it raises, is re-raised as one ValueError naming the model, the input shape, the
-    layer that failed and the shapes it received. The hooks are global module hooks, active only during
-    the call, that ignore modules outside ``model``; they run before hooks registered on the modules
-    themselves, so a record shows what a module's ``forward`` returned.
+    During the call each leaf module's ``forward`` is wrapped (an entry in the module's own ``__dict__``,
+    taken out afterwards, when one it had before is put back); no hook is registered, and modules with
+    children and modules outside ``model`` run as they are. A record therefore shows what the leaf's
+    ``forward`` received (after the module's own pre-hooks) and returned (before its own hooks). Each
+    submodule's mode is restored afterwards, also when the forward fails; a failing forward, whatever it
+    raises, is re-raised as one ValueError naming the model, the input shape, the layer that failed and
+    the shapes it received.
 
     Examples:
         >>> [r.layer_type for r in trace(cnnatlas.ResidualBlock(8, 16, stride=2), torch.zeros(1, 8, 8, 8)).records][-3:]
@@ -323,37 +328,51 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     if not bool(torch.isfinite(x.sum())):  # NaN and Inf propagate into a sum; the entry-wise check says which
         check_tensor(x, "x", rank=4, floating=True, layout="NCHW")
     # one walk: each module's name, leafness (no children), own parameters (each tensor counted once, under
-    # the first module that holds it) and MAC rule; ``_modules``/``_parameters`` are what ``children()`` and
-    # ``parameters(recurse=False)`` read, without a generator per module
+    # the first module that holds it) and MAC rule, and its forward wrapped; ``_modules``/``_parameters`` are
+    # what ``children()`` and ``parameters(recurse=False)`` read, without a generator per module
+    tracer = _Tracer()
     seen: set[int] = set()
-    table: dict[int, tuple[str, bool, str, int, str, int]] = {}
+    wrapped: list[tuple[dict, object]] = []  # (a leaf's __dict__, the "forward" it held before, or _NONE)
     total = 0
     training = False
-    for name, module in walk_modules(model):
-        training = training or module.training
-        own = 0
-        for p in module._parameters.values():
-            if p is not None and id(p) not in seen:
-                seen.add(id(p))
-                own += p.numel()
-        total += own
-        leaf = all(child is None for child in module._modules.values())
-        table[id(module)] = (name, leaf, type(module).__name__, own, *_macs_rule(module))
-    watch = ForwardWatch()
-    tracer = _Tracer(table, watch)
-    # a model already in eval mode everywhere is not changed (no mode, no requires_grad; torch.no_grad
-    # restores the grad mode): only the two hooks need removing, and the walks of preserved_state are saved
-    with preserved_state(model) if training else hooks_removed_after() as handles:
-        handles.append(register_module_forward_pre_hook(tracer.pre_hook))
-        handles.append(register_module_forward_hook(tracer.post_hook))
-        if training:
-            model.eval()
-        try:
-            with torch.no_grad(), tracer:
-                try:
-                    model(x)
-                finally:
-                    tracer.restore()  # a leaf that raised left the mode off the stack
-        except Exception as error:  # whatever the model raised is reported, with context
-            raise forward_failure(model, x, error, watch=watch) from error
-    return Trace(type(model).__name__, tuple(x.shape), [_trusted_record(*r) for r in tracer.raw], total)
+    try:
+        for name, module in walk_modules(model):
+            if module.training:
+                training = True
+            if module._parameters:
+                own = 0
+                for p in module._parameters.values():
+                    if p is not None and id(p) not in seen:
+                        seen.add(id(p))
+                        own += p.numel()
+                total += own
+            else:
+                own = 0
+            if module._modules and any(child is not None for child in module._modules.values()):
+                continue  # a module with children: its leaves and the mode record what it does
+            state = module.__dict__
+            wrapped.append((state, state.get("forward", _NONE)))
+            state["forward"] = tracer.wrap(name, module, own)
+        # a model already in eval mode everywhere is not changed (no mode, no requires_grad; torch.no_grad
+        # restores the grad mode): the walks of preserved_state are then saved
+        with preserved_state(model) if training else nullcontext():
+            if training:
+                model.eval()
+            try:
+                with torch.no_grad(), tracer:
+                    try:
+                        model(x)
+                    finally:
+                        tracer.restore()  # a leaf that raised left the mode off the stack
+            except Exception as error:  # whatever the model raised is reported, with context
+                watch = ForwardWatch()
+                watch.entered = entered_when_raised(error, model)
+                watch.finished = tracer.finished
+                raise forward_failure(model, x, error, watch=watch) from error
+    finally:
+        for state, before in reversed(wrapped):
+            if before is _NONE:
+                del state["forward"]
+            else:
+                state["forward"] = before
+    return Trace(type(model).__name__, tuple(x.shape), tracer.records, total)

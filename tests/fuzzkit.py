@@ -394,6 +394,7 @@ def model_state(obj: Any) -> Any:
              len(getattr(m, "_backward_pre_hooks", {})))
             for n, m in obj.named_modules()
         ],
+        "instance forward": [(n, m.__dict__.get("forward")) for n, m in obj.named_modules()],  # trace wraps it
         "state_dict": {k: v.detach().clone() for k, v in obj.state_dict().items()},
     }  # fmt: skip
 
@@ -411,7 +412,7 @@ def state_changes(before: Any, after: Any, weights_may_change: bool) -> list[str
     if before is None:
         return []
     changes = []
-    for key in ("training", "requires_grad", "hooks"):
+    for key in ("training", "requires_grad", "hooks", "instance forward"):
         if before[key] != after[key]:
             diff = [b for b, a in zip(before[key], after[key], strict=False) if a != b]
             changes.append(f"{key} changed ({diff[:3]})")

@@ -8,7 +8,7 @@ from torch import nn
 import cnnatlas
 from cnnatlas.display import map_limits
 from cnnatlas.figures.features import feature_maps_figure
-from cnnatlas.forward import capture, layer_outputs, run_model
+from cnnatlas.forward import capture, layer_outputs, run_model, walk_modules
 
 
 class Exploding(nn.Module):
@@ -229,7 +229,9 @@ def test_a_shape_mismatch_names_the_nested_layer_and_the_shapes(look) -> None:
     message = str(error.value)
     assert "failed in layer 'head.0' on an input of shape (1, 1, 6, 6)" in message
     assert "layer 'head.0' (Linear) received (1, 32)" in message
-    assert "the last layer to finish was 'features', with output (1, 32)" in message
+    # trace watches leaves only (its wrappers leave modules with children alone): the Flatten inside 'features'
+    last = "'features.3'" if look == "trace" else "'features'"
+    assert f"the last layer to finish was {last}, with output (1, 32)" in message
     assert isinstance(error.value.__cause__, RuntimeError)
     assert _same(_full_state(net), before)
 
@@ -302,3 +304,12 @@ def test_the_users_own_hooks_stay_and_ours_go() -> None:
             look(net, torch.rand(1, 1, 6, 7))
     assert _state(net)[2] == hooks and len(seen) == 4  # the user's hook ran once per successful look
     handle.remove()
+
+
+def test_walk_modules_is_named_modules_with_shared_and_missing_children() -> None:
+    shared = nn.Conv2d(1, 1, 1)
+    inner = nn.Sequential(shared, nn.ReLU())
+    model = nn.Sequential(inner, nn.Sequential(shared, inner), nn.Identity())
+    model.register_module("missing", None)
+    for net in (model, cnnatlas.ResidualBlock(4, 8, stride=2), nn.ReLU()):
+        assert walk_modules(net) == list(net.named_modules())

@@ -153,7 +153,7 @@ def test_other_models_running_during_a_trace_are_not_recorded() -> None:
             self.conv = nn.Conv2d(1, 2, 3)
 
         def forward(self, x):
-            other(x)  # a module outside this model: the global hooks ignore it
+            other(x)  # a module outside this model: trace leaves it alone
             return self.conv(x)
 
     assert [r.name for r in trace(Calls(), torch.zeros(1, 1, 5, 5)).records] == ["conv"]
@@ -170,3 +170,49 @@ def test_records_match_named_modules_and_parameters_on_torchvision_models() -> N
         assert set(names) <= set(leaves) and names[0] == leaves[0]
         assert t.total_params == sum(p.numel() for p in model.parameters())
         assert all(len(r.inputs_from) == len(r.input_shapes) for r in t.records)
+
+
+def test_the_wrappers_are_taken_out_and_an_own_instance_forward_is_put_back() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(18, 2))
+    calls = []
+
+    def own_forward(x):  # an instance-level forward, as some libraries install
+        calls.append(tuple(x.shape))
+        return torch.relu(x)
+
+    model[1].forward = own_forward
+    t = trace(model, torch.zeros(1, 1, 5, 5))
+    assert [r.layer_type for r in t.records] == ["Conv2d", "ReLU", "Flatten", "Linear"] and calls == [(1, 2, 3, 3)]
+    assert model[1].__dict__["forward"] is own_forward
+    assert all("forward" not in m.__dict__ for i, m in enumerate(model) if i != 1) and "forward" not in vars(model)
+    with pytest.raises(ValueError, match="layer '3' \\(Linear\\)"):
+        trace(model, torch.zeros(1, 1, 6, 6))
+    assert model[1].__dict__["forward"] is own_forward and "forward" not in vars(model[3])
+
+
+def test_a_record_shows_what_forward_received_after_the_module_s_own_pre_hook() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 1, 1), nn.Linear(4, 2))
+    handle = model[1].register_forward_pre_hook(lambda _module, args: (args[0].flatten(1),))
+    records = trace(model, torch.zeros(1, 1, 2, 2)).records
+    assert [r.layer_type for r in records] == ["Conv2d", "flatten", "Linear"]  # the hook's flatten runs outside leaves
+    linear = records[2]
+    assert (linear.input_shapes, linear.output_shape, linear.inputs_from) == ([(1, 4)], (1, 2), [1])
+    handle.remove()
+
+
+def test_a_failure_in_a_module_s_own_forward_names_that_module_from_the_traceback() -> None:
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(x) + x[:, :, :2]  # the shortcut does not match: raised in Block's own code
+
+    model = nn.Sequential(nn.Identity(), Block())
+    with pytest.raises(ValueError) as error:
+        trace(model, torch.zeros(1, 1, 5, 5))
+    message = str(error.value)
+    assert "failed in layer '1' on an input of shape (1, 1, 5, 5)" in message
+    assert "layer '1' (Block) received (1, 1, 5, 5)" in message
+    assert "the last layer to finish was '1.conv', with output (1, 2, 5, 5)" in message
