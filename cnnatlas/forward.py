@@ -185,7 +185,9 @@ def first_conv(model: nn.Module) -> nn.Conv2d | None:
 
 
 def _shapes(values: object) -> str:
-    """``"(1, 6, 14, 14)"`` for one tensor, ``"(1, 2) + (1, 3)"`` for several, ``"no tensor"`` for none."""
+    """``"(1, 6, 14, 14)"`` for a tensor or a ``torch.Size``, ``"(1, 2) + (1, 3)"`` for several, else ``"no tensor"``."""
+    if isinstance(values, torch.Size):
+        return str(tuple(values))
     items = values if isinstance(values, (tuple, list)) else (values,)
     shapes = [str(tuple(v.shape)) for v in items if isinstance(v, torch.Tensor)]
     return " + ".join(shapes) if shapes else "no tensor"
@@ -238,8 +240,10 @@ def entered_when_raised(error: BaseException, model: nn.Module) -> list[tuple[st
     """The modules of ``model`` that were running when ``error`` was raised, outermost first, with their inputs.
 
     Read from the traceback: each frame of torch's ``Module._call_impl`` holds the module called and the
-    positional arguments it received, so a forward needs no hook to be explained once it has failed (a
-    frame not on the error's path, such as a child whose error was caught, is not there).
+    positional arguments it received, so a forward needs no hook to be explained once it has failed. An
+    error raised while handling another (``raise ... from error`` in a block that caught it) goes on with
+    the frames of the one it handled, which lie deeper; a child whose error was caught and dropped is not
+    on the path.
 
     Examples:
         >>> net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Linear(5, 2))
@@ -254,15 +258,20 @@ def entered_when_raised(error: BaseException, model: nn.Module) -> list[tuple[st
     names = {id(module): name for name, module in walk_modules(model)}
     code = nn.Module._call_impl.__code__
     entered = []
-    tb = error.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_code is code:
-            called = frame.f_locals.get("self")
-            name = names.get(id(called))
-            if name is not None:
-                entered.append((name, called, frame.f_locals.get("args", ())))
-        tb = tb.tb_next
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:  # then the error it handled, whose frames lie deeper
+        seen.add(id(cause))
+        tb = cause.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_code is code:
+                called = frame.f_locals.get("self")
+                name = names.get(id(called))
+                if name is not None:
+                    entered.append((name, called, frame.f_locals.get("args", ())))
+            tb = tb.tb_next
+        cause = cause.__cause__ or (None if cause.__suppress_context__ else cause.__context__)
     return entered
 
 
@@ -275,8 +284,9 @@ def forward_failure(
 ) -> ValueError:
     """Return a ValueError explaining a failed forward: model, layer, shapes seen, what it expects, the error.
 
-    ``watch`` (from [`reported_forward()`][cnnatlas.forward.reported_forward]) tells the layer that failed, the shapes it received and the
-    last layer that finished; without it, ``layer`` names the layer.
+    ``watch`` (from [`reported_forward()`][cnnatlas.forward.reported_forward]'s hooks, or filled by ``trace`` from
+    [`entered_when_raised()`][cnnatlas.forward.entered_when_raised] and its last record) tells the layer that failed,
+    the shapes it received and the last layer that finished; without it, ``layer`` names the layer.
 
     Examples:
         >>> str(forward_failure(cnnatlas.LeNet(), torch.zeros(1, 3, 28, 28), RuntimeError("boom"), "0"))[:40]

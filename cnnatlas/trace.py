@@ -201,21 +201,22 @@ class _Tracer(TorchFunctionMode):
     returned. A wrapper is ``call_leaf`` bound to the leaf's entry (``types.MethodType``, cheaper to make
     than a closure): it takes this mode off the stack while the leaf runs (the leaf's own torch calls then
     run without the mode at all) and records the call. Outside leaves the mode records the functional
-    operations of ``_FUNCTIONS``. The bookkeeping runs with torch functions disabled, so that reading
-    shapes is not itself intercepted. Where a failed forward was is read from its traceback afterwards
-    ([`entered_when_raised()`][cnnatlas.forward.entered_when_raised]); ``finished`` keeps the last leaf to
-    return, and its output.
+    operations of ``_FUNCTIONS``. The bookkeeping runs with this mode off, so that reading shapes is not
+    itself recorded. Where a failed forward was is read from its traceback afterwards
+    ([`entered_when_raised()`][cnnatlas.forward.entered_when_raised]). A wrapper that something kept past
+    the trace (a cached bound ``forward``, a copy of the module made during the call) only calls the
+    forward it wraps, since ``active`` is then False.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.records: list[LayerRecord] = []
-        # id(tensor) -> (weak reference, record index, shape). Weak, so that intermediate tensors are freed as
-        # in a plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
-        self.producer: dict[int, tuple[weakref.ref, int, tuple[int, ...]]] = {}
+        # id(tensor) -> (weak reference, record index). Weak, so that intermediate tensors are freed as in a
+        # plain forward (keeping them alive costs fresh allocations); the reference tells a reused id apart.
+        self.producer: dict[int, tuple[weakref.ref, int]] = {}
         self.depth = 0  # leaves running while this mode could not be taken off the stack
         self.popped = False  # whether this mode is off the stack while a leaf module runs
-        self.finished: tuple[str, object] | None = None  # (name, output) of the last leaf that returned
+        self.active = True  # False once the trace is over: a wrapper kept beyond it only calls the forward
         self.call_leaf = self._call_leaf()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -234,42 +235,38 @@ class _Tracer(TorchFunctionMode):
     def add(self, name, type_, kind, inputs, output, params, macs) -> None:
         """Append the record of one call: ``inputs`` (tensors) gave ``output``."""
         producer = self.producer
-        sources, shapes = [], []
+        sources = []
         for t in inputs:
             entry = producer.get(id(t))
-            if entry is not None and entry[0]() is t:
-                sources.append(entry[1])
-                shapes.append(entry[2])
-            else:
-                sources.append(-1)
-                shapes.append(tuple(t.shape))
+            sources.append(entry[1] if entry is not None and entry[0]() is t else -1)
         dtype = _DTYPE_NAMES.get(output.dtype)
         if dtype is None:
             dtype = _DTYPE_NAMES[output.dtype] = str(output.dtype).removeprefix("torch.")
         records = self.records
         index = len(records)
-        shape = tuple(output.shape)
         record = _new(LayerRecord)  # the fields' types hold by construction: no __post_init__ checks
         record.__dict__ = {
-            "index": index, "name": name, "kind": kind, "layer_type": type_, "input_shapes": shapes,
-            "output_shape": shape, "dtype": dtype, "params": params, "macs": macs,
-            "memory_format": _memory_format(output), "inputs_from": sources,
+            "index": index, "name": name, "kind": kind, "layer_type": type_,
+            "input_shapes": [tuple(t.shape) for t in inputs], "output_shape": tuple(output.shape), "dtype": dtype,
+            "params": params, "macs": macs, "memory_format": _memory_format(output), "inputs_from": sources,
         }  # fmt: skip
         records.append(record)
-        producer[id(output)] = (weakref.ref(output), index, shape)
+        producer[id(output)] = (weakref.ref(output), index)
 
-    def wrap(self, name: str, module: nn.Module, params: int) -> MethodType:
+    def wrap(self, name: str, module: nn.Module, forward, params: int) -> MethodType:
         """The wrapper of the leaf ``module``'s ``forward``: it records each call, with ``params`` and MACs."""
         rule, factor = _macs_rule(module)
-        entry = (name, module.forward, name or "(model)", type(module).__name__, params, rule, factor)
+        entry = (name, forward, name or "(model)", type(module).__name__, params, rule, factor)
         return MethodType(self.call_leaf, entry)
 
     def _call_leaf(self):
         """The body of every leaf's wrapper, a closure over this tracer (made once per trace, bound per leaf)."""
         tracer, add = self, self.add
 
-        def call_leaf(entry, *args, **kwargs):
+        def call_leaf(entry, /, *args, **kwargs):
             name, forward, label, type_, params, rule, factor = entry
+            if not tracer.active:  # kept by something (a copy, a cached bound method) past the trace
+                return forward(*args, **kwargs)
             top = _len_torch_function_stack() - 1
             popped = top >= 0 and _get_function_stack_at(top) is tracer
             if popped:
@@ -278,15 +275,16 @@ class _Tracer(TorchFunctionMode):
             else:
                 tracer.depth += 1
             output = forward(*args, **kwargs)
-            tracer.finished = (name, output)
             if not popped:
                 tracer.depth -= 1
             if isinstance(output, torch.Tensor):
                 tensors = [t for t in args if isinstance(t, torch.Tensor)]
+                if kwargs:
+                    tensors += [t for t in kwargs.values() if isinstance(t, torch.Tensor)]
                 if rule == "output":
                     macs = output.numel() * factor
-                elif rule == "input":
-                    macs = args[0].numel() * factor
+                elif rule == "input" and tensors:
+                    macs = tensors[0].numel() * factor
                 else:
                     macs = 0
                 if popped:
@@ -332,7 +330,8 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
     # what ``children()`` and ``parameters(recurse=False)`` read, without a generator per module
     tracer = _Tracer()
     seen: set[int] = set()
-    wrapped: list[tuple[dict, object]] = []  # (a leaf's __dict__, the "forward" it held before, or _NONE)
+    # per wrapped leaf: its __dict__, the "forward" it held there before (or _NONE), the wrapper
+    wrapped: list[tuple[dict, object, MethodType]] = []
     total = 0
     training = False
     try:
@@ -350,9 +349,13 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
                 own = 0
             if module._modules and any(child is not None for child in module._modules.values()):
                 continue  # a module with children: its leaves and the mode record what it does
+            forward = getattr(module, "forward", None)
+            if forward is None:
+                continue  # a forward that cannot be read (a property that raises): nothing to wrap, nor to call
             state = module.__dict__
-            wrapped.append((state, state.get("forward", _NONE)))
-            state["forward"] = tracer.wrap(name, module, own)
+            wrapper = tracer.wrap(name, module, forward, own)
+            wrapped.append((state, state.get("forward", _NONE), wrapper))
+            state["forward"] = wrapper
         # a model already in eval mode everywhere is not changed (no mode, no requires_grad; torch.no_grad
         # restores the grad mode): the walks of preserved_state are then saved
         with preserved_state(model) if training else nullcontext():
@@ -367,10 +370,15 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
             except Exception as error:  # whatever the model raised is reported, with context
                 watch = ForwardWatch()
                 watch.entered = entered_when_raised(error, model)
-                watch.finished = tracer.finished
+                if tracer.records:  # the last module or function that returned a tensor, and its shape
+                    last = tracer.records[-1]
+                    watch.finished = (last.name, torch.Size(last.output_shape))
                 raise forward_failure(model, x, error, watch=watch) from error
     finally:
-        for state, before in reversed(wrapped):
+        tracer.active = False
+        for state, before, wrapper in reversed(wrapped):
+            if state.get("forward") is not wrapper:
+                continue  # the module set a forward of its own during the call: it stays
             if before is _NONE:
                 del state["forward"]
             else:

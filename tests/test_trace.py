@@ -182,9 +182,13 @@ def test_the_wrappers_are_taken_out_and_an_own_instance_forward_is_put_back() ->
 
     model[1].forward = own_forward
     t = trace(model, torch.zeros(1, 1, 5, 5))
-    assert [r.layer_type for r in t.records] == ["Conv2d", "ReLU", "Flatten", "Linear"] and calls == [(1, 2, 3, 3)]
+    assert [r.layer_type for r in t.records] == ["Conv2d", "ReLU", "Flatten", "Linear"] and calls == [
+        (1, 2, 3, 3)
+    ]
     assert model[1].__dict__["forward"] is own_forward
-    assert all("forward" not in m.__dict__ for i, m in enumerate(model) if i != 1) and "forward" not in vars(model)
+    assert all("forward" not in m.__dict__ for i, m in enumerate(model) if i != 1) and "forward" not in vars(
+        model
+    )
     with pytest.raises(ValueError, match="layer '3' \\(Linear\\)"):
         trace(model, torch.zeros(1, 1, 6, 6))
     assert model[1].__dict__["forward"] is own_forward and "forward" not in vars(model[3])
@@ -194,7 +198,11 @@ def test_a_record_shows_what_forward_received_after_the_module_s_own_pre_hook() 
     model = nn.Sequential(nn.Conv2d(1, 1, 1), nn.Linear(4, 2))
     handle = model[1].register_forward_pre_hook(lambda _module, args: (args[0].flatten(1),))
     records = trace(model, torch.zeros(1, 1, 2, 2)).records
-    assert [r.layer_type for r in records] == ["Conv2d", "flatten", "Linear"]  # the hook's flatten runs outside leaves
+    assert [r.layer_type for r in records] == [
+        "Conv2d",
+        "flatten",
+        "Linear",
+    ]  # the hook's flatten runs outside leaves
     linear = records[2]
     assert (linear.input_shapes, linear.output_shape, linear.inputs_from) == ([(1, 4)], (1, 2), [1])
     handle.remove()
@@ -216,3 +224,62 @@ def test_a_failure_in_a_module_s_own_forward_names_that_module_from_the_tracebac
     assert "failed in layer '1' on an input of shape (1, 1, 5, 5)" in message
     assert "layer '1' (Block) received (1, 1, 5, 5)" in message
     assert "the last layer to finish was '1.conv', with output (1, 2, 5, 5)" in message
+
+
+def test_leaf_arguments_are_passed_on_whatever_their_names_and_read_when_called() -> None:
+    class Gate(nn.Module):
+        def forward(self, x, entry=None):  # a keyword named like the wrapper's own first parameter
+            return x if entry is None else x * entry
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pool, self.gate, self.linear = nn.AdaptiveAvgPool2d(1), Gate(), nn.Linear(2, 3)
+
+        def forward(self, x):
+            y = self.pool(x)
+            y.squeeze_(-1).squeeze_(-1)  # an in-place change of shape between two leaves
+            return self.linear(self.gate(y, entry=y))
+
+    records = trace(Net(), torch.rand(1, 2, 4, 6)).records
+    assert [(r.name, r.input_shapes, r.inputs_from) for r in records[1:]] == [
+        ("gate", [(1, 2), (1, 2)], [0, 0]),
+        ("linear", [(1, 2)], [1]),
+    ]
+
+
+def test_a_wrapper_kept_past_the_trace_only_calls_the_forward() -> None:
+    class Caching(nn.Module):  # keeps its child's bound forward from the first call, which is the trace's
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.cached = nn.Conv2d(1, 1, 1), None
+
+        def forward(self, x):
+            self.cached = self.cached or self.conv.forward
+            return self.cached(x)
+
+    model, x = Caching(), torch.rand(1, 1, 3, 3)
+    first = trace(model, x)
+    with torch.no_grad():
+        expected = model.conv(x)
+        assert torch.equal(model(x), expected) and len(first.records) == 1  # no record added after the trace
+    assert "forward" not in vars(model.conv)
+
+
+def test_an_error_re_raised_by_a_block_names_the_layer_inside_that_failed() -> None:
+    class Wrapping(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(3, 2)
+
+        def forward(self, x):
+            try:
+                return self.linear(x)
+            except RuntimeError as error:
+                raise ValueError("the block could not run its linear layer") from error
+
+    with pytest.raises(ValueError) as error:
+        trace(nn.Sequential(nn.Identity(), Wrapping()), torch.zeros(1, 1, 2, 2))
+    assert "failed in layer '1.linear'" in str(error.value) and "(Linear) received (1, 1, 2, 2)" in str(
+        error.value
+    )
