@@ -197,7 +197,9 @@ class ForwardWatch:
     """What a forward had reached when it stopped: the modules entered and not left, the last one left.
 
     It keeps the inputs and the output as they came (shapes are written out only when a failure is
-    reported), so that watching costs a forward little.
+    reported), so that watching costs a forward little. [`reported_forward()`][cnnatlas.forward.reported_forward]'s
+    hooks fill it as the forward runs; ``trace`` fills it only after a failure, from
+    [`entered_when_raised()`][cnnatlas.forward.entered_when_raised] and its last record.
     """
 
     def __init__(self) -> None:
@@ -216,24 +218,6 @@ class ForwardWatch:
         if entered:
             entered.pop()
         self.finished = (name, output)
-
-    def pre_hook(self, name: str):
-        """Return a forward pre-hook that records entering the module ``name``."""
-        check_str(name, "name", non_empty=False)
-
-        def hook(module: nn.Module, inputs: tuple) -> None:
-            self.enter(name, module, inputs)
-
-        return hook
-
-    def hook(self, name: str):
-        """Return a forward hook that records leaving the module ``name`` and its output."""
-        check_str(name, "name", non_empty=False)
-
-        def hook(_module: nn.Module, _inputs: tuple, output: object) -> None:
-            self.leave(name, output)
-
-        return hook
 
 
 def entered_when_raised(error: BaseException, model: nn.Module) -> list[tuple[str, nn.Module, object]]:
