@@ -338,15 +338,12 @@ def trace(model: nn.Module, x: torch.Tensor) -> Trace:
         for name, module in walk_modules(model):
             if module.training:
                 training = True
-            if module._parameters:
-                own = 0
-                for p in module._parameters.values():
-                    if p is not None and id(p) not in seen:
-                        seen.add(id(p))
-                        own += p.numel()
-                total += own
-            else:
-                own = 0
+            own = 0
+            for p in module._parameters.values():
+                if p is not None and id(p) not in seen:
+                    seen.add(id(p))
+                    own += p.numel()
+            total += own
             if module._modules and any(child is not None for child in module._modules.values()):
                 continue  # a module with children: its leaves and the mode record what it does
             forward = getattr(module, "forward", None)

@@ -229,7 +229,7 @@ def test_a_shape_mismatch_names_the_nested_layer_and_the_shapes(look) -> None:
     message = str(error.value)
     assert "failed in layer 'head.0' on an input of shape (1, 1, 6, 6)" in message
     assert "layer 'head.0' (Linear) received (1, 32)" in message
-    # trace watches leaves only (its wrappers leave modules with children alone): the Flatten inside 'features'
+    # trace names its last record (it records leaves and functions, not blocks): the Flatten inside 'features'
     last = "'features.3'" if look == "trace" else "'features'"
     assert f"the last layer to finish was {last}, with output (1, 32)" in message
     assert isinstance(error.value.__cause__, RuntimeError)
