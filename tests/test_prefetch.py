@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ast
 import os
+import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +127,53 @@ def test_the_worker_trains_what_a_page_will_ask_for_and_the_page_loads_it(tmp_pa
     train, test = cnnatlas.load_fashion_mnist(True), cnnatlas.load_fashion_mnist(False)
     _, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, cnnatlas.recipes.LENET)
     assert result.from_cache
+
+
+@pytest.mark.skipif(
+    not prefetch.PROC_STAT.exists(), reason="Linux /proc/stat: elsewhere the load average is read"
+)
+def test_cores_used_by_others_counts_another_process_busy_now_and_not_this_one() -> None:
+    """The sample sees a busy process at once (a 1-minute load average takes a minute), and leaves out the
+    CPU time of the process that asks (the build's own work)."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # started
+        assert prefetch.cores_used_by_others() >= 0.6
+    finally:
+        busy.kill()
+        busy.wait()
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            pass
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        assert prefetch.cores_used_by_others() < 0.5
+    finally:
+        stop.set()
+        spinner.join()
+
+
+def test_the_threads_follow_the_cpu_time_spent_now_not_a_load_average_left_by_an_install(
+    tmp_path, monkeypatch
+) -> None:
+    """``nox -s docs`` installs, then builds: the load average still counts the install, the CPU time spent
+    now does not. On a 2-core machine the pages then train on both cores."""
+    monkeypatch.delenv(cnnatlas.train.THREADS_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.2, 0.6))  # after two minutes of pip
+    examples, out = tmp_path / "gallery", tmp_path / "out"
+    (examples / "03").mkdir(parents=True)
+    script = examples / "03" / "plot_lenet.py"
+    script.write_text('m, r = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, a, b, c)\n')
+    for others, threads in [(0.0, "2"), (1.0, None)]:
+        monkeypatch.setattr(prefetch, "cores_used_by_others", lambda others=others: others)
+        prefetch.start([script], examples, out)
+        assert os.environ.get(cnnatlas.train.THREADS_ENV) == threads, others
+        prefetch.stop()
 
 
 @pytest.fixture(autouse=True)

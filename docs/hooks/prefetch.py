@@ -43,6 +43,8 @@ from mkdocs_gallery.utils import get_md5sum
 LOG = logging.getLogger("mkdocs.hooks.prefetch")
 LOG_FILE = ".prefetch.log"  # in the gallery output folder
 WORKER = Path(__file__).with_name("prefetch_worker.py")
+PROC_STAT = Path("/proc/stat")
+SAMPLE_S = 0.5  # how long cores_used_by_others() watches the machine
 
 MODELS: dict[str, tuple[str, str, str]] = {
     # cache name: (model class, data loader, recipe), all attributes of cnnatlas / cnnatlas.recipes, exactly
@@ -67,12 +69,28 @@ def will_run(script: Path, out_dir: Path, examples_dir: Path) -> bool:
     return not md5_file.exists() or get_md5sum(script, mode="t") != md5_file.read_text()
 
 
-def _load() -> float:
-    """The 1-minute load average (0 where the platform has none)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, idle) clock ticks of all cores since boot, from the first line of Linux's ``/proc/stat``
+    (busy: user, nice, system, irq, softirq; idle: idle, iowait; steal, time the host gave others, neither)."""
+    with PROC_STAT.open(encoding="ascii") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:8]]
+    return ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], ticks[3] + ticks[4]
+
+
+def cores_used_by_others(seconds: float = SAMPLE_S) -> float:
+    """How many cores other processes keep busy now: the machine's busy time over ``seconds`` (Linux
+    ``/proc/stat``) less this process's own. Elsewhere, the 1-minute load average (0 where there is none),
+    which lags: it still reads the install that ``nox -s docs`` ran a moment before as work."""
+    if not PROC_STAT.exists():
+        try:
+            return os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return 0.0
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    own_before, (busy_before, _) = sum(os.times()[:2]), _machine_ticks()
+    time.sleep(seconds)
+    own_after, (busy_after, _) = sum(os.times()[:2]), _machine_ticks()
+    return max(0.0, ((busy_after - busy_before) / ticks_per_second - (own_after - own_before)) / seconds)
 
 
 def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
@@ -88,8 +106,9 @@ def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
     env = dict(os.environ)
     env[threads_env] = "1"
     cores = os.cpu_count() or 1
-    if threads_env not in os.environ and cores <= 2 and _load() <= cores - 0.5:
-        # training_threads()'s rule, read before the workers add their own load
+    if threads_env not in os.environ and cores <= 2 and cores_used_by_others() < 0.5:
+        # training_threads()'s rule, read before the workers add their own load, from the CPU time spent
+        # now: a load average would still count the install or the build that has just ended
         os.environ[threads_env] = str(cores)
         _state["threads_set"] = threads_env
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +123,10 @@ def start(scripts: list[Path], examples_dir: Path, out_dir: Path) -> None:
                 stdin=subprocess.DEVNULL,
             ))  # fmt: skip
     _state.update(processes=processes, started=time.perf_counter(), log=log_path)
-    LOG.info(f"prefetch: training {', '.join(names)} in the background (low CPU priority, one thread each)")
+    pages = f"; the pages train on {os.environ[threads_env]} threads" if threads_env in os.environ else ""
+    LOG.info(
+        f"prefetch: training {', '.join(names)} in the background (low CPU priority, one thread each){pages}"
+    )
 
 
 def finish() -> None:
