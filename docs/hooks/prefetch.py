@@ -69,27 +69,28 @@ def will_run(script: Path, out_dir: Path, examples_dir: Path) -> bool:
     return not md5_file.exists() or get_md5sum(script, mode="t") != md5_file.read_text()
 
 
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, idle) clock ticks of all cores since boot, from the first line of Linux's ``/proc/stat``
-    (busy: user, nice, system, irq, softirq; idle: idle, iowait; steal, time the host gave others, neither)."""
+def _busy_ticks() -> int:
+    """Clock ticks all cores spent busy since boot (user, nice, system, irq, softirq: not idle, iowait or
+    steal, the time the host gave to others), from the first line of Linux's ``/proc/stat``."""
     with PROC_STAT.open(encoding="ascii") as stat:
         ticks = [int(v) for v in stat.readline().split()[1:8]]
-    return ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], ticks[3] + ticks[4]
+    return ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
 
 
 def cores_used_by_others(seconds: float = SAMPLE_S) -> float:
     """How many cores other processes keep busy now: the machine's busy time over ``seconds`` (Linux
-    ``/proc/stat``) less this process's own. Elsewhere, the 1-minute load average (0 where there is none),
-    which lags: it still reads the install that ``nox -s docs`` ran a moment before as work."""
+    ``/proc/stat``) less this process's own. Elsewhere, the 1-minute load average less the one core of this
+    process (0 where there is none), which lags: it still reads the install that ``nox -s docs`` ran a
+    moment before as work."""
     if not PROC_STAT.exists():
         try:
-            return os.getloadavg()[0]
+            return max(0.0, os.getloadavg()[0] - 1.0)
         except (AttributeError, OSError):
             return 0.0
     ticks_per_second = os.sysconf("SC_CLK_TCK")
-    own_before, (busy_before, _) = sum(os.times()[:2]), _machine_ticks()
+    own_before, busy_before = sum(os.times()[:2]), _busy_ticks()
     time.sleep(seconds)
-    own_after, (busy_after, _) = sum(os.times()[:2]), _machine_ticks()
+    own_after, busy_after = sum(os.times()[:2]), _busy_ticks()
     return max(0.0, ((busy_after - busy_before) / ticks_per_second - (own_after - own_before)) / seconds)
 
 
