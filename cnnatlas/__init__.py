@@ -48,6 +48,7 @@ from .models import (  # noqa: E402
     init_xavier_,
 )
 from .pretrained import LoadedModel, load_imagenet_model  # noqa: E402
+from .observations import Observation, ObservationError, observe  # noqa: E402
 from .receptive import ReceptiveField, gradient_field, receptive_fields  # noqa: E402
 from .tensors import LayoutInfo, channel_shuffle, layout_info, memory_order  # noqa: E402
 from .trace import LayerRecord, Trace, trace  # noqa: E402
@@ -56,6 +57,7 @@ from .train import (  # noqa: E402
     TrainResult,
     best_device,
     build_profile,
+    build_seed,
     device_name,
     evaluate,
     fit,
@@ -88,6 +90,8 @@ __all__ = [
     "LoadedModel",
     "Normalization",
     "ReceptiveField",
+    "Observation",
+    "ObservationError",
     "ResidualBlock",
     "SimpleCNN",
     "SimpleUpDownNet",
@@ -99,6 +103,7 @@ __all__ = [
     "__version__",
     "best_device",
     "build_profile",
+    "build_seed",
     "capture",
     "channel_shuffle",
     "confusion_matrix",
@@ -122,6 +127,7 @@ __all__ = [
     "memory_order",
     "output_shape",
     "page_files_dir",
+    "observe",
     "per_class_accuracy",
     "pool_output_size",
     "pool_steps",

@@ -48,6 +48,7 @@ from .models import init_xavier_
 
 PROFILE_ENV = "CNNATLAS_PROFILE"
 THREADS_ENV = "CNNATLAS_THREADS"
+SEED_ENV = "CNNATLAS_SEED"
 _DEFAULT_THREADS: int | None = None  # training_threads()'s choice for this process, made on first use
 PROFILES = ("full", "quick")
 OPTIMIZERS = ("adamw", "sgd")
@@ -81,6 +82,24 @@ def build_profile() -> str:
     if value not in PROFILES:
         raise ValueError(f"{PROFILE_ENV}: expected one of {PROFILES}, got {value!r}")
     return value
+
+
+def build_seed() -> int:
+    """Return the seed of this build: ``$CNNATLAS_SEED`` (a whole number from 0), else 0.
+
+    It seeds every recipe's training and every page's random draws, so a build can be repeated with
+    another seed (the seed sweep, ``bench/bench_seeds.py``, does).
+
+    Examples:
+        >>> build_seed() >= 0
+        True
+    """
+    value = os.environ.get(SEED_ENV, "").strip()
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) > SEED_MAX:
+        raise ValueError(f"{SEED_ENV}: expected a whole number from 0 to {SEED_MAX}, got {value!r}")
+    return int(value)
 
 
 def best_device() -> torch.device:
@@ -210,7 +229,8 @@ class TrainConfig:
             result's test accuracy and loss are those; each epoch's row keeps the image's own.
         normalize: Whether inputs are standardised with the mean and std of the training data.
         train_images: Train on the first this many training images; ``None`` for the whole split.
-        seed: Seeds the initial weights, the shuffling and the augmentation.
+        seed: Seeds the initial weights, the shuffling and the augmentation; by default
+            [`build_seed()`][cnnatlas.train.build_seed] (``$CNNATLAS_SEED``, else 0).
     """
 
     epochs: int = 10
@@ -226,7 +246,7 @@ class TrainConfig:
     test_flip: bool = False  # average the scores of each test image and its mirror image
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
-    seed: int = 0
+    seed: int = field(default_factory=lambda: build_seed())  # $CNNATLAS_SEED, else 0
 
     def __post_init__(self) -> None:
         check_positive_int(self.epochs, "epochs", maximum=MAX_EPOCHS, limit_name="MAX_EPOCHS")

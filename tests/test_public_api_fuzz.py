@@ -501,6 +501,10 @@ SPECS: list[Spec] = [
     Spec("best_device", cnnatlas.best_device, dict),
     Spec("training_threads", cnnatlas.training_threads, dict),
     Spec("build_profile", cnnatlas.build_profile, dict),
+    Spec("build_seed", cnnatlas.build_seed, dict),
+    # unbounded: a value past its bound raises ObservationError by design (test_observations.py)
+    Spec("observe", cnnatlas.observe, lambda: dict(name="fuzz gap", value=0.5),
+         accept={("value", "below 0.0"): "maybe"}),
     # data
     Spec("load_photo", cnnatlas.load_photo, lambda: dict(name="camera"), choices=("name",)),
     Spec("load_fashion_mnist", cnnatlas.load_fashion_mnist, lambda: dict(train=False), check=split_is("train")),
@@ -652,6 +656,7 @@ RECORDS = [
     (cnnatlas.WindowSteps, lambda: {f.name: getattr(steps(), f.name) for f in fields(cnnatlas.WindowSteps)}),
     (cnnatlas.LoadedModel, lambda: dict(model=probe_model(), pretrained=False, source="made in the test")),
     (cnnatlas.ExportedNetwork, lambda: {"manifest": tiny_export().manifest, "weights": tiny_export().weights}),
+    (cnnatlas.Observation, lambda: dict(name="accuracy", value=0.5, at_least=0.0, at_most=1.0, source="plot_x.py")),
 ]  # fmt: skip
 
 
@@ -902,7 +907,7 @@ def fuzz(spec: Spec) -> None:
 
 def test_every_public_callable_is_fuzzed() -> None:
     names = {s.name.split(".")[0].split("[")[0].removesuffix("()") for s in SPECS + RECORD_SPECS}
-    exempt = {"CacheWarning", "DataUnavailableError", "__version__", "recipes"}
+    exempt = {"CacheWarning", "DataUnavailableError", "ObservationError", "__version__", "recipes"}
     missing = [n for n in cnnatlas.__all__ if n not in names | exempt]
     assert not missing, f"public names without a fuzz spec: {missing}"
     specs = {s.name for s in SPECS + RECORD_SPECS}

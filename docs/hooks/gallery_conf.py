@@ -131,9 +131,11 @@ class ExampleClock:
 def library_stamp() -> str:
     """Hash what every page depends on besides its script and the cnnatlas files it uses (``staleness.py``).
 
-    That is the build profile, this file and ``schemes.py``.
+    That is the build profile, the build seed, this file and ``schemes.py``.
     """
     digest = hashlib.sha256(library_facts.build_profile().encode())
+    if library_facts.build_seed() != "0":  # the default seed keeps the stamp of builds before the seed knob
+        digest.update(f"seed {library_facts.build_seed()}".encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(Path(__file__).with_name("schemes.py").read_bytes())
     return digest.hexdigest()

@@ -86,6 +86,11 @@ def build_profile() -> str:
     return value
 
 
+def build_seed() -> str:
+    """Return ``$CNNATLAS_SEED`` as ``cnnatlas.build_seed()`` reads it (``"0"`` when unset), unchecked."""
+    return os.environ.get(constant("train.py", "SEED_ENV"), "").strip() or "0"
+
+
 def quick_limits() -> tuple[int, int]:
     """Return the quick profile's (epochs at most, training images): ``cnnatlas.train.QUICK_MAX_EPOCHS`` and
     ``QUICK_TRAIN_IMAGES``."""
