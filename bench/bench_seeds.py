@@ -37,14 +37,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 import tooling  # noqa: E402 - from docs/hooks, put on the path above
 
-# the pages that train or load trained weights (or train small networks in the page)
-PATTERN = r"plot_02_convolution|plot_06_down_up|03_models/plot_0[1-7]"
+# by default, the pages that record an observation or train or load trained weights
+RECORDING = re.compile(r"cnnatlas\.(observe|train_or_load|fit)\(")
 CACHE_ROOT = ROOT / ".bench-cache" / "seeds"
 
 
-def scripts(pattern: str) -> list[Path]:
+def scripts(pattern: str | None) -> list[Path]:
     examples_dir, _ = tooling.gallery_dirs()
-    return [s for s in sorted(examples_dir.glob("*/plot_*.py")) if re.search(pattern, s.relative_to(examples_dir).as_posix())]
+    return [
+        s for s in sorted(examples_dir.glob("*/plot_*.py"))
+        if (re.search(pattern, s.relative_to(examples_dir).as_posix()) if pattern else RECORDING.search(s.read_text()))
+    ]  # fmt: skip
 
 
 def run_one(seed: int, threads: int, pages: list[Path], keep: bool, log: Path) -> tuple[str, list[dict], list[str], float]:
@@ -118,7 +121,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--pattern", default=PATTERN, help="regex over gallery paths (default: the training pages)")
+    parser.add_argument("--pattern", help="regex over gallery paths (default: pages that observe or train)")
     parser.add_argument("--keep", action="store_true", help="reuse each run's trained weights from a previous sweep")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side (only 1-thread runs are paired)")
     args = parser.parse_args()

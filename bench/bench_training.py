@@ -94,7 +94,7 @@ def time_to_target(result: cnnatlas.TrainResult, target: float) -> str:
     elapsed = 0.0
     for epoch in result.history:
         elapsed += epoch.seconds
-        if epoch.test_accuracy >= target:
+        if epoch.held_out_accuracy >= target:
             return f"{elapsed:.0f} s (epoch {epoch.epoch})"
     return "not reached"
 

@@ -47,8 +47,8 @@ from .models import (  # noqa: E402
     VGGStyleNet,
     init_xavier_,
 )
-from .pretrained import LoadedModel, load_imagenet_model  # noqa: E402
 from .observations import Observation, ObservationError, observe  # noqa: E402
+from .pretrained import LoadedModel, load_imagenet_model  # noqa: E402
 from .receptive import ReceptiveField, gradient_field, receptive_fields  # noqa: E402
 from .tensors import LayoutInfo, channel_shuffle, layout_info, memory_order  # noqa: E402
 from .trace import LayerRecord, Trace, trace  # noqa: E402

@@ -37,6 +37,7 @@ from .checks import (
     check_bool,
     check_choice,
     check_float,
+    check_int,
     check_positive_int,
     check_str,
     check_tensor,
@@ -47,6 +48,7 @@ DATA_ENV = "CNNATLAS_DATA"
 MIRROR_ENV = "CNNATLAS_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_S = 20
 _STATS_CHUNK = 10_000  # images per chunk when computing mean/std (bounded memory on CIFAR-10)
+_SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed accepts (train.SEED_MAX)
 PHOTOS = ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")
 """The scikit-image photographs [`load_photo()`][cnnatlas.data.load_photo] can return."""
 
@@ -152,7 +154,8 @@ class ImageDataset:
 
     Attributes:
         name: The data set's name, e.g. ``"FashionMNIST"``.
-        split: ``"train"`` or ``"test"``.
+        split: ``"train"``, ``"test"``, or ``"validation"`` for images held out of the training split by
+            [`holdout()`][cnnatlas.data.ImageDataset.holdout].
         images: uint8 tensor of shape (N, C, H, W).
         labels: int64 tensor of shape (N,), each in [0, ``len(classes)``).
         classes: The class names, indexed by label.
@@ -217,12 +220,49 @@ class ImageDataset:
             self.source,
         )
 
+    def holdout(self, n: int, seed: int = 0) -> tuple[ImageDataset, ImageDataset]:
+        """Return (the rest, ``n`` held-out images): a validation split carved from these images.
+
+        The held-out images are drawn at random with a generator seeded by ``seed`` (the same seed, the
+        same split), class-balanced where ``n`` allows: ``n // classes`` images of every class, the
+        remainder spread one each over randomly chosen classes; a class with too few images gives all it
+        has and the others make up the difference. Both parts keep the original order of the images; the
+        held-out part's ``split`` is ``"validation"``. ``n`` is an int from 1 to ``len(self) - 1`` (some
+        images must remain), ``seed`` an int from 0 to ``2**64 - 1``.
+
+        Examples:
+            >>> ds = ImageDataset("demo", "train", torch.zeros(10, 1, 2, 2, dtype=torch.uint8),
+            ...                   torch.arange(10) % 2, ("a", "b"), "made up")
+            >>> rest, validation = ds.holdout(4, seed=0)
+            >>> len(rest), len(validation), validation.split, validation.labels.bincount().tolist()
+            (6, 4, 'validation', [2, 2])
+        """
+        check_positive_int(n, "n")
+        if n >= len(self):
+            raise ValueError(
+                f"n: expected fewer images than the data set holds ({len(self):,}), so that some remain "
+                f"to train on, got {n:,}"
+            )
+        seed = check_int(seed, "seed", minimum=0, maximum=_SEED_MAX)
+        shuffled = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        # the k-th image of each class in the shuffled order gets rank k: taking the n lowest ranks takes
+        # n // classes of every class (and one more from the classes that come first among the next rank)
+        rank = _rank_within_class(self.labels[shuffled])
+        chosen = shuffled[torch.argsort(rank, stable=True)[:n]]
+        held = torch.zeros(len(self), dtype=torch.bool)
+        held[chosen] = True
+        parts = []
+        for mask, split in ((~held, f"{self.split} minus validation"), (held, "validation")):
+            index = mask.nonzero().flatten()
+            parts.append(
+                ImageDataset(
+                    self.name, split, self.images[index], self.labels[index], self.classes, self.source
+                )
+            )
+        return parts[0], parts[1]
+
     def _rank_within_class(self) -> torch.Tensor:
-        rank = torch.empty_like(self.labels)
-        for label in self.labels.unique():
-            where = (self.labels == label).nonzero().flatten()
-            rank[where] = torch.arange(len(where))
-        return rank
+        return _rank_within_class(self.labels)
 
     def normalization(self) -> Normalization:
         """Return the per-channel mean and std of these images (scaled to [0, 1]), in float64 chunks."""
@@ -257,6 +297,15 @@ class ImageDataset:
         digest.update(self.images.detach().cpu().contiguous().numpy().tobytes())
         digest.update(self.labels.detach().cpu().numpy().tobytes())
         return digest.hexdigest()
+
+
+def _rank_within_class(labels: torch.Tensor) -> torch.Tensor:
+    """Each label's position among the labels of its class: 0 for a class's first image, 1 for its second..."""
+    rank = torch.empty_like(labels)
+    for label in labels.unique():
+        where = (labels == label).nonzero().flatten()
+        rank[where] = torch.arange(len(where))
+    return rank
 
 
 def data_root() -> Path:

@@ -16,7 +16,7 @@ Examples:
     >>> observe("toy accuracy", 0.85, at_least=0.90)
     Traceback (most recent call last):
     ...
-    cnnatlas.observations.ObservationError: toy accuracy: measured 0.85, expected at least 0.9 (the lowest bound the seed sweep supports)
+    cnnatlas.observations.ObservationError: toy accuracy: measured 0.85, expected at least 0.9 (a bound set beyond every value the seed sweep saw)
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def observe(name: str, value: float, *, at_least: float | None = None, at_most: 
     _RECORDED.append(record)
     target = os.environ.get(OBSERVATIONS_ENV, "").strip()
     if target:
-        with open(target, "a", encoding="utf-8") as log:
+        with Path(target).open("a", encoding="utf-8") as log:
             log.write(json.dumps(asdict(record)) + "\n")
     if not record.holds and os.environ.get(MODE_ENV, "").strip().lower() != "record":
         expected = (
@@ -111,14 +111,18 @@ def observe(name: str, value: float, *, at_least: float | None = None, at_most: 
             if record.at_least is not None and value < record.at_least
             else f"at most {record.at_most:g}"
         )
-        raise ObservationError(f"{name}: measured {value:g}, expected {expected} (the lowest bound the seed sweep supports)")
+        raise ObservationError(
+            f"{name}: measured {value:g}, expected {expected} (a bound set beyond every value the seed sweep saw)"
+        )
     return value
 
 
 def _source(caller_globals: dict) -> str | None:
     """The calling script's file name: its ``__file__``, else ``sys.argv[0]`` (mkdocs-gallery sets that,
     not ``__file__``, while it runs an example); ``None`` outside a script."""
-    path = caller_globals.get("__file__") or (sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else None)
+    path = caller_globals.get("__file__") or (
+        sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else None
+    )
     return Path(path).name if path else None
 
 
@@ -131,4 +135,3 @@ def recorded() -> list[Observation]:
         'toy'
     """
     return list(_RECORDED)
-

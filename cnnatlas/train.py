@@ -38,6 +38,7 @@ from .checks import (
     check_float,
     check_int,
     check_model,
+    check_non_negative_int,
     check_positive_int,
     check_str,
     describe,
@@ -201,8 +202,9 @@ class TrainConfig:
 
     Every field is checked when the recipe is made: a value of the wrong type raises TypeError, an
     unknown choice or a value out of range raises ValueError naming what is allowed. The ranges: epochs
-    from 1 to [`MAX_EPOCHS`][cnnatlas.train.MAX_EPOCHS], batch_size and train_images >= 1, lr > 0, weight_decay >= 0, momentum
-    and label_smoothing in [0, 1), every number finite, seed from 0 to [`SEED_MAX`][cnnatlas.train.SEED_MAX].
+    from 1 to [`MAX_EPOCHS`][cnnatlas.train.MAX_EPOCHS], batch_size and train_images >= 1, validation_images >= 0, lr > 0,
+    weight_decay >= 0, momentum and label_smoothing in [0, 1), every number finite, seed from 0 to
+    [`SEED_MAX`][cnnatlas.train.SEED_MAX].
 
     Examples:
         >>> TrainConfig(epochs=20).quick().epochs
@@ -228,7 +230,13 @@ class TrainConfig:
             averaged with those of its mirror image (see [`evaluate()`][cnnatlas.train.evaluate]), and the
             result's test accuracy and loss are those; each epoch's row keeps the image's own.
         normalize: Whether inputs are standardised with the mean and std of the training data.
-        train_images: Train on the first this many training images; ``None`` for the whole split.
+        train_images: Train on the first this many training images (of those left after the validation
+            images are held out); ``None`` for all of them.
+        validation_images: Hold out this many training images as a validation split
+            ([`ImageDataset.holdout()`][cnnatlas.data.ImageDataset.holdout], seeded with ``seed``, before
+            ``train_images`` cuts the rest): each epoch is measured on them, and the test split is scored
+            once, after the last epoch. 0 (the default): no validation split, each epoch measured on the
+            test split.
         seed: Seeds the initial weights, the shuffling and the augmentation; by default
             [`build_seed()`][cnnatlas.train.build_seed] (``$CNNATLAS_SEED``, else 0).
     """
@@ -246,6 +254,7 @@ class TrainConfig:
     test_flip: bool = False  # average the scores of each test image and its mirror image
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
+    validation_images: int = 0  # held out of the training split, before train_images; 0: none
     seed: int = field(default_factory=lambda: build_seed())  # $CNNATLAS_SEED, else 0
 
     def __post_init__(self) -> None:
@@ -265,33 +274,80 @@ class TrainConfig:
         object.__setattr__(self, "test_flip", check_bool(self.test_flip, "test_flip"))
         if self.train_images is not None:
             check_positive_int(self.train_images, "train_images")
+        check_non_negative_int(self.validation_images, "validation_images")
         check_int(self.seed, "seed", minimum=0, maximum=SEED_MAX, limit_name="SEED_MAX")
 
     def quick(self) -> TrainConfig:
-        """Return this recipe cut down for the quick profile (at most 2 epochs on 12,000 images)."""
+        """Return this recipe cut down for the quick profile (at most 2 epochs on 12,000 images).
+
+        The validation images are kept: they are held out first, and the 12,000 come from the rest.
+        """
         cap = QUICK_TRAIN_IMAGES if self.train_images is None else min(self.train_images, QUICK_TRAIN_IMAGES)
         return replace(self, epochs=min(self.epochs, QUICK_MAX_EPOCHS), train_images=cap)
 
 
 @dataclass
 class EpochStats:
-    """Loss and accuracy after one epoch.
+    """Loss and accuracy after one epoch, measured on the validation split or, without one, the test split.
+
+    A row holds either ``test_loss`` and ``test_accuracy`` (a recipe without validation images) or
+    ``validation_loss`` and ``validation_accuracy`` (the test split is then scored once, after the last
+    epoch, and the row's test fields are ``None``); [`measured_on`][cnnatlas.train.EpochStats.measured_on]
+    says which.
+
+    Examples:
+        >>> EpochStats(1, 0.9, 0.7, 0.6, 0.8, 2.0).measured_on
+        'test'
+        >>> row = EpochStats(1, 0.9, 0.7, None, None, 2.0, validation_loss=0.6, validation_accuracy=0.8)
+        >>> row.measured_on, row.held_out_accuracy
+        ('validation', 0.8)
 
     Attributes:
         epoch: The epoch's number, from 1.
         train_loss: Mean training loss over the epoch's batches.
         train_accuracy: Accuracy on the training batches of the epoch, in [0, 1].
-        test_loss: Mean loss on the test split after the epoch.
-        test_accuracy: Accuracy on the test split after the epoch, in [0, 1].
-        seconds: Seconds the epoch's training steps took (the test evaluation not included).
+        test_loss: Mean loss on the test split after the epoch; ``None`` when the row measured validation.
+        test_accuracy: Accuracy on the test split after the epoch, in [0, 1]; ``None`` likewise.
+        seconds: Seconds the epoch's training steps took (the evaluation not included).
+        validation_loss: Mean loss on the validation images after the epoch; ``None`` without them.
+        validation_accuracy: Accuracy on the validation images after the epoch; ``None`` without them.
     """
 
     epoch: int
     train_loss: float
     train_accuracy: float
-    test_loss: float
-    test_accuracy: float
+    test_loss: float | None
+    test_accuracy: float | None
     seconds: float
+    validation_loss: float | None = None
+    validation_accuracy: float | None = None
+
+    def __post_init__(self) -> None:
+        test = (self.test_loss, self.test_accuracy)
+        validation = (self.validation_loss, self.validation_accuracy)
+        if not (
+            (all(v is not None for v in test) and all(v is None for v in validation))
+            or (all(v is None for v in test) and all(v is not None for v in validation))
+        ):
+            raise ValueError(
+                "expected a row measured on one split: test_loss and test_accuracy, or validation_loss and "
+                f"validation_accuracy (the other pair None), got test {test} and validation {validation}"
+            )
+
+    @property
+    def measured_on(self) -> str:
+        """``"validation"`` or ``"test"``: the split this row's held-out loss and accuracy come from."""
+        return "test" if self.validation_accuracy is None else "validation"
+
+    @property
+    def held_out_loss(self) -> float:
+        """The row's loss on images it did not train on: its validation loss, else its test loss."""
+        return self.test_loss if self.validation_loss is None else self.validation_loss
+
+    @property
+    def held_out_accuracy(self) -> float:
+        """The row's accuracy on images it did not train on: its validation accuracy, else its test accuracy."""
+        return self.test_accuracy if self.validation_accuracy is None else self.validation_accuracy
 
 
 @dataclass
@@ -311,7 +367,8 @@ class TrainResult:
         wall_seconds: Seconds from the start of training to its end, evaluations included.
         images_per_second: Training images per second of training steps.
         test_accuracy: Test accuracy after the last epoch, in [0, 1] (with ``test_flip``, of the scores
-            averaged with the mirror images').
+            averaged with the mirror images'). With validation images, the one time the test split was
+            scored.
         test_loss: Test loss after the last epoch (likewise).
         mean: The input normalisation's per-channel mean (what the weights expect).
         std: The input normalisation's per-channel std.
@@ -320,6 +377,10 @@ class TrainResult:
         test_flip: Whether ``test_accuracy`` and ``test_loss`` come from scores averaged with those of the
             mirror images (the recipe's ``test_flip``); the history's rows never do.
         trained_on: The date (ISO, UTC) of the run that trained the weights; ``""`` when unknown.
+        validation_images: How many training images were held out as the validation split (0: none).
+        validation_accuracy: Accuracy on the validation images after the last epoch (each image alone);
+            ``None`` without a validation split.
+        validation_loss: Loss on the validation images after the last epoch; ``None`` without them.
     """
 
     model_name: str
@@ -341,6 +402,9 @@ class TrainResult:
     from_cache: bool = False
     test_flip: bool = False  # test scores averaged with those of the mirror images
     trained_on: str = ""  # the date (ISO, UTC) of the run that trained the weights; "" when unknown
+    validation_images: int = 0  # held out of the training split; 0: none
+    validation_accuracy: float | None = None  # after the last epoch; None without a validation split
+    validation_loss: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("model_name", "data_name", "device", "device_name", "torch_version", "cnnatlas_version"):
@@ -369,6 +433,26 @@ class TrainResult:
         self.from_cache = check_bool(self.from_cache, "from_cache")
         self.test_flip = check_bool(self.test_flip, "test_flip")
         check_str(self.trained_on, "trained_on", non_empty=False)
+        check_non_negative_int(self.validation_images, "validation_images")
+        if self.validation_accuracy is not None:
+            check_float(self.validation_accuracy, "validation_accuracy", minimum=0, maximum=1)
+        if self.validation_loss is not None:
+            check_float(self.validation_loss, "validation_loss", finite=False)
+        measured = {"validation" if self.validation_images else "test"}
+        if (self.validation_accuracy is None) != (self.validation_images == 0) or (
+            self.validation_loss is None
+        ) != (self.validation_accuracy is None):
+            raise ValueError(
+                "validation_accuracy and validation_loss: expected both with validation_images > 0, both None "
+                f"without, got {self.validation_accuracy} and {self.validation_loss} with "
+                f"validation_images={self.validation_images}"
+            )
+        rows = {h.measured_on for h in self.history}
+        if rows - measured:
+            raise ValueError(
+                f"history: expected rows measured on the {measured.pop()} split (validation_images="
+                f"{self.validation_images}), got rows measured on {sorted(rows)}"
+            )
 
     @property
     def normalization(self) -> Normalization:
@@ -383,24 +467,43 @@ class TrainResult:
         return f"cached weights from {self.trained_on}" if self.trained_on else "cached weights"
 
     def summary(self) -> str:
-        """Return a one-line summary: model, device, time, images/s, accuracy (and the profile if quick)."""
+        """Return a one-line summary: model, device, time, images/s, accuracy (and the profile if quick).
+
+        With a validation split it gives the validation accuracy and the test accuracy, labelled
+        "test (once)": the test split was scored once, after the last epoch.
+
+        Examples:
+            >>> result = TrainResult("lenet", "FashionMNIST", "cpu", "CPU", "2", "0", "full", 1, 100, 2.0, 50.0,
+            ...     0.5, 1.2, (0.3,), (0.35,), [EpochStats(1, 1.5, 0.4, None, None, 2.0, 1.1, 0.55)],
+            ...     validation_images=20, validation_accuracy=0.55, validation_loss=1.1)
+            >>> result.summary().split(", ", 1)[1]
+            'validation accuracy 0.5500 (20 held-out images), test (once) accuracy 0.5000'
+        """
         cached = (
             f" ({self.weights_source}; times are from the run that trained them)" if self.from_cache else ""
         )
         quick = "  [QUICK PROFILE: shortened training]" if self.profile == "quick" else ""
+        accuracy = f"test accuracy {self.test_accuracy:.4f}"
+        if self.validation_accuracy is not None:
+            accuracy = (
+                f"validation accuracy {self.validation_accuracy:.4f} ({self.validation_images:,} held-out "
+                f"images), test (once) accuracy {self.test_accuracy:.4f}"
+            )
         return (
             f"{self.model_name} on {self.data_name}: {self.epochs} epochs x {self.train_images:,} images "
             f"on {self.device_name} in {self.wall_seconds:.1f} s ({self.images_per_second:,.0f} images/s), "
-            f"test accuracy {self.test_accuracy:.4f}{cached}{quick}"
+            f"{accuracy}{cached}{quick}"
         )
 
     def table(self) -> str:
         """Return the training history as a compact text table: one row per epoch, then a summary line.
 
-        Columns: epoch, mean training loss, training accuracy, test loss, test accuracy, seconds of
+        Columns: epoch, mean training loss, training accuracy, held-out loss and accuracy (on the test
+        split, or with a validation split on the validation images: the header says which), seconds of
         training. The next line says what was trained, where, at what speed, and where the weights come
-        from (in words, never a path); with the recipe's ``test_flip``, a last line gives the test accuracy
-        of the scores averaged with the mirror images'.
+        from (in words, never a path). With a validation split, a last line gives the test split's score,
+        "test (once)"; without one, with the recipe's ``test_flip``, a last line gives the test accuracy of
+        the scores averaged with the mirror images'.
 
         Examples:
             >>> result = TrainResult("lenet", "FashionMNIST", "cpu", "CPU", "2", "0", "full", 1, 100, 2.0,
@@ -409,23 +512,36 @@ class TrainResult:
             epoch  train loss  train acc  test loss  test acc  seconds
                 1      1.5000     0.4000     1.2000    0.5000      2.0
             lenet on FashionMNIST: 1 epoch x 100 images on CPU, 50 images/s; trained in this run
+            >>> validated = replace(result, history=[EpochStats(1, 1.5, 0.4, None, None, 2.0, 1.1, 0.55)],
+            ...                     validation_images=20, validation_accuracy=0.55, validation_loss=1.1)
+            >>> print(validated.table())
+            epoch  train loss  train acc  validation loss  validation acc  seconds
+                1      1.5000     0.4000           1.1000          0.5500      2.0
+            lenet on FashionMNIST: 1 epoch x 100 images on CPU, 50 images/s; trained in this run
+            test (once), after the last epoch: accuracy 0.5000, loss 1.2000
         """
-        lines = ["epoch  train loss  train acc  test loss  test acc  seconds"]
+        split = "validation" if self.validation_images else "test"
+        header = f"epoch  train loss  train acc  {split} loss  {split} acc  seconds"
+        loss_width, accuracy_width = len(split) + 5, len(split) + 4
+        lines = [header]
         for h in self.history:
             lines.append(
-                f"{h.epoch:5d}  {h.train_loss:10.4f}  {h.train_accuracy:9.4f}  {h.test_loss:9.4f}"
-                f"  {h.test_accuracy:8.4f}  {h.seconds:7.1f}"
+                f"{h.epoch:5d}  {h.train_loss:10.4f}  {h.train_accuracy:9.4f}  {h.held_out_loss:{loss_width}.4f}"
+                f"  {h.held_out_accuracy:{accuracy_width}.4f}  {h.seconds:7.1f}"
             )
         epochs = "epoch" if self.epochs == 1 else "epochs"
         quick = " (quick profile: shortened training)" if self.profile == "quick" else ""
-        flip = (
-            f"\ntest accuracy {self.test_accuracy:.4f} with each image's scores averaged with its mirror image's"
-            if self.test_flip
-            else ""
-        )
+        mirrored = " with each image's scores averaged with its mirror image's" if self.test_flip else ""
+        if self.validation_images:
+            last = (
+                f"\ntest (once), after the last epoch: accuracy {self.test_accuracy:.4f}, loss "
+                f"{self.test_loss:.4f}{mirrored}"
+            )
+        else:
+            last = f"\ntest accuracy {self.test_accuracy:.4f}{mirrored}" if self.test_flip else ""
         lines.append(
             f"{self.model_name} on {self.data_name}: {self.epochs} {epochs} x {self.train_images:,} images on "
-            f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}{flip}"
+            f"{self.device_name}, {self.images_per_second:,.0f} images/s; {self.weights_source}{quick}{last}"
         )
         return "\n".join(lines)
 
@@ -441,9 +557,11 @@ class TrainResult:
         if not isinstance(data, dict):
             raise TypeError(f"data: expected a dict made by TrainResult.to_dict(), got {describe(data)}")
         known = [f.name for f in fields(cls)]
-        required = [
-            f.name for f in fields(cls) if f.name not in ("history", "from_cache", "test_flip", "trained_on")
-        ]
+        optional = (
+            "history", "from_cache", "test_flip", "trained_on",
+            "validation_images", "validation_accuracy", "validation_loss",
+        )  # fmt: skip
+        required = [f.name for f in fields(cls) if f.name not in optional]
         missing = [k for k in required if k not in data]
         unknown = [k for k in data if k not in known]
         if missing or unknown:
@@ -454,8 +572,10 @@ class TrainResult:
         history = data.get("history", [])
         if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
             raise TypeError(f"data['history']: expected a list of dicts, got {describe(history)}")
+        row_fields = {f.name for f in fields(EpochStats)}
+        row_required = {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds"}
         for h in history:
-            if sorted(h) != sorted(f.name for f in fields(EpochStats)):
+            if not row_required <= set(h) <= row_fields:
                 raise ValueError(f"data['history']: expected the fields of EpochStats, got keys {sorted(h)}")
         for name in ("mean", "std"):
             if isinstance(data[name], str) or not isinstance(data[name], (list, tuple)):
@@ -536,6 +656,15 @@ def _check_config(config: object) -> TrainConfig:
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config: expected a TrainConfig (e.g. recipes.LENET), got {describe(config)}")
     return config
+
+
+def _check_validation_images(config: TrainConfig, train: ImageDataset) -> None:
+    """The validation images are held out of ``train``: some training images must remain."""
+    if config.validation_images >= len(train):
+        raise ValueError(
+            f"config.validation_images: expected fewer than the {len(train):,} training images (they are held "
+            f"out of them, and some must remain to train on), got {config.validation_images:,}"
+        )
 
 
 def _check_same_images(train: ImageDataset, test: ImageDataset) -> None:
@@ -713,6 +842,11 @@ def fit(
     (shown only when ``progress`` and stderr is a terminal or a notebook runs it, never in logs or pages:
     a page prints [`TrainResult.table()`][cnnatlas.train.TrainResult.table] instead).
     With ``config.init == "xavier"`` the model is first re-initialised with [`init_xavier_()`][cnnatlas.models.init_xavier_].
+    With ``config.validation_images`` N > 0, N training images are held out first
+    ([`ImageDataset.holdout()`][cnnatlas.data.ImageDataset.holdout], seeded with ``config.seed``), the model
+    trains on the rest (cut to ``config.train_images``), every epoch is measured on the N validation images,
+    and the test split is scored once, after the last epoch (the result's ``test_accuracy``); without
+    validation images every epoch is measured on the test split, as before.
     Gradients are on inside, also when it is called under ``torch.no_grad()`` or ``torch.inference_mode()``;
     the caller's grad mode is restored afterwards.
 
@@ -745,7 +879,11 @@ def fit(
             f"model: expected trainable parameters, got {type(model).__name__} with none requiring a gradient"
         )
     _check_model_fits(model, train, test)
+    _check_validation_images(config, train)
     profile = build_profile()
+    validation = None
+    if config.validation_images:  # held out first: train_images then cuts what is left
+        train, validation = train.holdout(config.validation_images, seed=config.seed)
     if config.train_images is not None:
         train = train.subset(config.train_images)
     channels = train.images.shape[1]
@@ -802,21 +940,26 @@ def fit(
                 epoch_train_seconds = time.perf_counter() - epoch_start
                 train_seconds += epoch_train_seconds
                 final_epoch = epoch == config.epochs - 1  # test_flip: the mirror images after the last epoch
-                alone, mirrored = _test_metrics(
-                    model, test, normalization, device, config.test_flip and final_epoch
-                )
-                test_loss, test_accuracy, _ = alone
-                history.append(
-                    EpochStats(
-                        epoch + 1,
-                        float(loss_sum) / len(train),
-                        float(correct) / len(train),
-                        test_loss,
-                        test_accuracy,
-                        epoch_train_seconds,
+                row = dict(epoch=epoch + 1, train_loss=float(loss_sum) / len(train),
+                           train_accuracy=float(correct) / len(train), seconds=epoch_train_seconds)  # fmt: skip
+                if validation is not None:  # the epoch measured on the validation images, each alone
+                    (held_loss, held_accuracy, _), _ = _test_metrics(
+                        model, validation, normalization, device, False
                     )
+                    row.update(test_loss=None, test_accuracy=None,
+                               validation_loss=held_loss, validation_accuracy=held_accuracy)  # fmt: skip
+                else:  # no validation split: the epoch measured on the test split
+                    alone, mirrored = _test_metrics(
+                        model, test, normalization, device, config.test_flip and final_epoch
+                    )
+                    held_loss, held_accuracy, _ = alone
+                    row.update(test_loss=held_loss, test_accuracy=held_accuracy)
+                history.append(EpochStats(**row))
+                bar.set_postfix(
+                    epoch=epoch + 1, **{f"{history[-1].measured_on[:4]}_acc": f"{held_accuracy:.3f}"}
                 )
-                bar.set_postfix(epoch=epoch + 1, test_acc=f"{test_accuracy:.3f}")
+            if validation is not None:  # the test split, scored once, after the last epoch
+                alone, mirrored = _test_metrics(model, test, normalization, device, config.test_flip)
         finally:
             bar.close()
     model.eval()
@@ -827,10 +970,11 @@ def fit(
         profile=profile, epochs=config.epochs, train_images=len(train),
         wall_seconds=time.perf_counter() - started,
         images_per_second=len(train) * config.epochs / max(train_seconds, 1e-9),
-        test_accuracy=mirrored[1] if mirrored else last.test_accuracy,
-        test_loss=mirrored[0] if mirrored else last.test_loss,
+        test_accuracy=(mirrored or alone)[1], test_loss=(mirrored or alone)[0],
         mean=normalization.mean, std=normalization.std, history=history, test_flip=config.test_flip,
         trained_on=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        validation_images=config.validation_images, validation_accuracy=last.validation_accuracy,
+        validation_loss=last.validation_loss,
     )  # fmt: skip
 
 
@@ -875,6 +1019,7 @@ def train_or_load(
     _check_dataset(test, "test")
     _check_same_images(train, test)
     _check_config(config)
+    _check_validation_images(config, train)
     device = best_device() if device is None else check_device(device)
     progress = check_bool(progress, "progress")
     if build_profile() == "quick":

@@ -88,6 +88,63 @@ def test_subset_keeps_classes_balanced() -> None:
     assert torch.equal(ds.subset(100).labels.bincount(), torch.full((10,), 10))
 
 
+def _labelled(counts: list[int]) -> cnnatlas.ImageDataset:
+    """A data set with ``counts[c]`` images of class c; every image's pixels hold its own index."""
+    labels = torch.arange(len(counts)).repeat_interleave(torch.tensor(counts))
+    labels = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(7))]  # classes mixed
+    index = torch.arange(len(labels))
+    images = torch.stack([index % 256, index // 256]).T.to(torch.uint8).view(-1, 1, 1, 2).expand(-1, 1, 2, 2)
+    return cnnatlas.ImageDataset(
+        "d", "train", images.contiguous(), labels, tuple("abcdefghij"[: len(counts)]), "test"
+    )
+
+
+def _ids(ds: cnnatlas.ImageDataset) -> list[int]:
+    return (ds.images[:, 0, 0, 0].long() + 256 * ds.images[:, 0, 0, 1].long()).tolist()
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 103, 499])
+def test_holdout_sizes_balance_and_disjoint_parts(n: int) -> None:
+    ds = _labelled([50] * 10)
+    rest, held = ds.holdout(n, seed=3)
+    assert (len(rest), len(held)) == (500 - n, n)
+    assert held.split == "validation" and rest.split != "validation" and held.classes == ds.classes
+    counts = held.labels.bincount(minlength=10)
+    assert int(counts.sum()) == n and set(counts.tolist()) <= {n // 10, n // 10 + 1}, counts
+    assert sorted(_ids(rest) + _ids(held)) == list(range(500)), "disjoint, and together every image once"
+    assert _ids(rest) == sorted(_ids(rest)) and _ids(held) == sorted(_ids(held)), "original order kept"
+    for part in (rest, held):  # each image keeps its own label
+        assert torch.equal(part.labels, ds.labels[torch.tensor(_ids(part), dtype=torch.long)])
+
+
+def test_holdout_balances_what_a_small_class_allows() -> None:
+    """A class with fewer images than its share gives all it has; the others make up the difference."""
+    rest, held = _labelled([3, 40, 40]).holdout(30, seed=0)
+    assert held.labels.bincount().tolist() == [3, 14, 13] or held.labels.bincount().tolist() == [3, 13, 14]
+    assert 0 not in rest.labels.tolist()
+
+
+def test_holdout_is_reproducible_and_follows_the_seed() -> None:
+    ds = _labelled([50] * 10)
+    first, again, other = ds.holdout(60, seed=5)[1], ds.holdout(60, seed=5)[1], ds.holdout(60, seed=6)[1]
+    assert _ids(first) == _ids(again) and _ids(first) != _ids(other)
+    assert ds.holdout(60)[1].labels.tolist() == ds.holdout(60, seed=0)[1].labels.tolist()
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "error", "match"),
+    [(0, 0, ValueError, "n: expected an int >= 1"), (-3, 0, ValueError, "n: expected"),
+     (500, 0, ValueError, r"n: expected fewer images than the data set holds \(500\)"),
+     (10**9, 0, ValueError, "n: expected fewer"), (5.0, 0, TypeError, "n: expected"),
+     (True, 0, TypeError, "n: expected"), ("5", 0, TypeError, "n: expected"), (None, 0, TypeError, "n: expected"),
+     (5, -1, ValueError, "seed: expected"), (5, 2**64, ValueError, "seed: expected"),
+     (5, 1.0, TypeError, "seed: expected"), (5, None, TypeError, "seed: expected")],
+)  # fmt: skip
+def test_holdout_refuses_bad_input(n, seed, error, match) -> None:
+    with pytest.raises(error, match=match):
+        _labelled([50] * 10).holdout(n, seed=seed)
+
+
 def test_photo_is_a_real_image() -> None:
     photo = cnnatlas.load_photo("astronaut")
     assert photo.shape == (3, 512, 512) and photo.dtype == torch.uint8 and photo.float().std() > 20

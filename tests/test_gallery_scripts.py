@@ -44,6 +44,32 @@ def test_script_follows_the_house_rules(script: Path) -> None:
     assert used <= set(cnnatlas.__all__), f"not in cnnatlas's public API: {used - set(cnnatlas.__all__)}"
 
 
+SEEDING = re.compile(r"(?:manual_seed|seed_everything)\(\s*(\d+)\s*\)|\bseed\s*=\s*(\d+)\b")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_every_seed_derives_from_the_build_seed(script: Path) -> None:
+    """A page seeds from ``cnnatlas.build_seed()`` ($CNNATLAS_SEED), never a literal: the seed sweep and a
+    reader's ``CNNATLAS_SEED=1`` build must change every random draw of the page."""
+    source = script.read_text()
+    literal = [
+        f"line {source.count(chr(10), 0, m.start()) + 1}: {m.group(0)}" for m in SEEDING.finditer(source)
+    ]
+    assert not literal, f"seeded with a literal, not from cnnatlas.build_seed(): {literal}"
+    if re.search(r"manual_seed|seed_everything|Generator\(", source):
+        assert "cnnatlas.build_seed()" in source
+
+
+def test_the_seed_rule_sees_literal_seeds() -> None:
+    found = [
+        m.group(0)
+        for m in SEEDING.finditer(
+            "torch.manual_seed(0); g.manual_seed( 12 ); f(seed=3); manual_seed(SEED + 1)"
+        )
+    ]
+    assert found == ["manual_seed(0)", "manual_seed( 12 )", "seed=3"]
+
+
 @pytest.mark.site  # runs gallery pages: with the site build, not on the fast path
 @pytest.mark.parametrize("name", ["plot_04_shape_flow", "plot_01_downsampling", "plot_05_arithmetic_atlas"])
 def test_script_runs_on_its_own(name: str, tmp_path: Path) -> None:

@@ -20,7 +20,11 @@ def test_an_unbounded_observation_is_recorded_and_returned() -> None:
 
 @pytest.mark.parametrize(
     ("value", "bounds", "margin"),
-    [(0.93, {"at_least": 0.9}, 0.03), (0.2, {"at_most": 0.5}, 0.3), (0.4, {"at_least": 0.1, "at_most": 0.5}, 0.1)],
+    [
+        (0.93, {"at_least": 0.9}, 0.03),
+        (0.2, {"at_most": 0.5}, 0.3),
+        (0.4, {"at_least": 0.1, "at_most": 0.5}, 0.1),
+    ],
 )
 def test_a_value_within_its_bounds_passes_with_its_margin(value, bounds, margin) -> None:
     assert observe("x", value, **bounds) == value
@@ -43,7 +47,13 @@ def test_record_mode_and_the_sweeps_json_lines(tmp_path, monkeypatch) -> None:
     observe("speed ratio", 1.25)
     rows = [json.loads(line) for line in target.read_text().splitlines()]
     assert [Observation(**row).holds for row in rows] == [False, True]
-    assert rows[0] == {"name": "accuracy", "value": 0.5, "at_least": 0.9, "at_most": None, "source": "test_observations.py"}
+    assert rows[0] == {
+        "name": "accuracy",
+        "value": 0.5,
+        "at_least": 0.9,
+        "at_most": None,
+        "source": "test_observations.py",
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,7 +63,12 @@ def test_record_mode_and_the_sweeps_json_lines(tmp_path, monkeypatch) -> None:
         (("x", "0.5"), {}, TypeError, r"value: expected a number, got .0\.5. \(str\)"),
         (("x", float("nan")), {}, ValueError, "value: expected a finite number"),
         (("x", 0.5), {"at_least": None, "at_most": "1"}, TypeError, "at_most: expected a number"),
-        (("x", 0.5), {"at_least": 0.9, "at_most": 0.1}, ValueError, r"at_least \(0.9\) must not exceed at_most \(0.1\)"),
+        (
+            ("x", 0.5),
+            {"at_least": 0.9, "at_most": 0.1},
+            ValueError,
+            r"at_least \(0.9\) must not exceed at_most \(0.1\)",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_recorded(args, kwargs, error, message) -> None:

@@ -615,6 +615,7 @@ SPECS: list[Spec] = [
                  ("classes", "a tuple of the names"): "maybe", ("classes", "one name too many"): "maybe",
                  ("classes", "one name short"): "maybe", ("classes", "an unknown name"): "maybe"}),
     Spec("ImageDataset.subset", method(tiny_data, "subset"), lambda: dict(count=4)),
+    Spec("ImageDataset.holdout", method(tiny_data, "holdout"), lambda: dict(n=4, seed=0), lows={"n": 1, "seed": 0}),
     Spec("ImageDataset.normalization", method(tiny_data, "normalization"), dict),
     Spec("ImageDataset.fingerprint", method(tiny_data, "fingerprint"), dict),
     Spec("ReceptiveField.box", method(field_rf, "box"), lambda: dict(index=(1, 2)),

@@ -518,3 +518,156 @@ def test_a_model_built_under_inference_mode_is_refused(private_cache, no_trainin
         model = _small()
     with pytest.raises(ValueError, match=r"built under torch.inference_mode\(\)"):
         cnnatlas.fit(model, train, test, CONFIG, progress=False)
+
+
+# --- the validation split ------------------------------------------------------------------------------
+
+VALIDATED = replace(CONFIG, validation_images=32)
+
+
+@pytest.fixture
+def measured(monkeypatch):
+    """Every split fit() measures, in order: (split, number of images, flip)."""
+    calls: list[tuple[str, int, bool]] = []
+    real = cnnatlas.train._test_metrics
+
+    def counting(model, data, normalization, device, flip):
+        calls.append((data.split, len(data), flip))
+        return real(model, data, normalization, device, flip)
+
+    monkeypatch.setattr(cnnatlas.train, "_test_metrics", counting)
+    return calls
+
+
+@pytest.mark.parametrize("test_flip", [False, True])
+def test_with_validation_images_epochs_are_measured_on_them_and_the_test_split_once(
+    private_cache, measured, test_flip
+) -> None:
+    train, test = _tiny_data(256)
+    model = cnnatlas.LeNet()
+    result = cnnatlas.fit(model, train, test, replace(VALIDATED, test_flip=test_flip), progress=False)
+    assert measured == [("validation", 32, False)] * VALIDATED.epochs + [(test.split, len(test), test_flip)]
+    assert [h.measured_on for h in result.history] == ["validation"] * VALIDATED.epochs
+    assert all(h.test_accuracy is None and h.test_loss is None for h in result.history)
+    assert result.train_images == 256 - 32 and result.validation_images == 32
+    assert result.validation_accuracy == result.history[-1].validation_accuracy
+    assert result.validation_loss == result.history[-1].validation_loss
+    _, validation = train.holdout(32, seed=VALIDATED.seed)  # the held-out images, as fit drew them
+    measured.clear()
+    loss, accuracy, _ = cnnatlas.evaluate(model, validation, result.normalization)
+    assert (loss, accuracy) == pytest.approx((result.validation_loss, result.validation_accuracy))
+    assert result.test_accuracy == cnnatlas.evaluate(model, test, result.normalization, flip=test_flip)[1]
+
+
+def test_without_validation_images_every_epoch_is_measured_on_the_test_split(private_cache, measured) -> None:
+    train, test = _tiny_data(128)
+    result = cnnatlas.fit(cnnatlas.LeNet(), train, test, CONFIG, progress=False)
+    assert measured == [(test.split, len(test), False)] * CONFIG.epochs
+    assert [h.measured_on for h in result.history] == ["test"] * CONFIG.epochs
+    assert result.validation_accuracy is None and result.validation_loss is None
+    assert result.validation_images == 0 and result.train_images == 128
+
+
+def test_the_model_never_trains_on_its_validation_images(private_cache, monkeypatch) -> None:
+    """The normalisation fit() computes comes from the images it trains on: the rest, cut by train_images."""
+    train, test = _tiny_data(256)
+    seen = []
+    real = cnnatlas.ImageDataset.normalization
+    monkeypatch.setattr(cnnatlas.ImageDataset, "normalization", lambda self: seen.append(self) or real(self))
+    config = replace(VALIDATED, epochs=1, train_images=100)
+    result = cnnatlas.fit(cnnatlas.LeNet(), train, test, config, progress=False)
+    rest, validation = train.holdout(32, seed=config.seed)
+    (trained_on,) = seen
+    assert len(trained_on) == result.train_images == 100
+    assert torch.equal(trained_on.images, rest.subset(100).images), "held out first, then cut to train_images"
+    trained = {bytes(x.numpy()) for x in trained_on.images}
+    assert not any(bytes(x.numpy()) in trained for x in validation.images)
+
+
+def test_the_quick_profile_holds_out_the_validation_images_first(private_cache, monkeypatch) -> None:
+    monkeypatch.setenv("CNNATLAS_PROFILE", "quick")
+    monkeypatch.setattr(cnnatlas.train, "QUICK_TRAIN_IMAGES", 100)
+    assert TrainConfig(validation_images=5_000).quick().validation_images == 5_000
+    train, test = _tiny_data(256)
+    _, result = cnnatlas.train_or_load(
+        "tiny", cnnatlas.LeNet, train, test, replace(VALIDATED, epochs=5), progress=False
+    )
+    assert (result.profile, result.epochs) == ("quick", 2)
+    assert (result.train_images, result.validation_images) == (100, 32)
+
+
+def test_validation_results_are_cached_under_their_own_key(private_cache) -> None:
+    train, test = _tiny_data(128)
+    _, plain = cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, CONFIG, progress=False)
+    _, validated = cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, VALIDATED, progress=False)
+    assert not validated.from_cache and validated.validation_images == 32
+    _, again = cnnatlas.train_or_load("tiny", cnnatlas.LeNet, train, test, VALIDATED, progress=False)
+    assert again.from_cache and again.validation_accuracy == validated.validation_accuracy
+    assert again.history == validated.history and again.test_accuracy == validated.test_accuracy
+    assert len(list(private_cache.glob("tiny-*.pt"))) == 2
+    assert cnnatlas.TrainResult.from_dict(validated.to_dict()) == validated
+
+
+def test_the_table_and_summary_say_validation_and_test_once(private_cache) -> None:
+    train, test = _tiny_data(128)
+    result = cnnatlas.fit(cnnatlas.LeNet(), train, test, VALIDATED, progress=False)
+    lines = result.table().splitlines()
+    assert lines[0].split() == ["epoch", "train", "loss", "train", "acc", "validation", "loss", "validation",
+                                "acc", "seconds"]  # fmt: skip
+    assert len(lines) == 1 + VALIDATED.epochs + 2
+    assert lines[-1] == (
+        f"test (once), after the last epoch: accuracy {result.test_accuracy:.4f}, loss {result.test_loss:.4f}"
+    )
+    assert f"{result.history[-1].validation_accuracy:.4f}" in lines[VALIDATED.epochs]
+    summary = result.summary()
+    assert f"validation accuracy {result.validation_accuracy:.4f} (32 held-out images)" in summary
+    assert f"test (once) accuracy {result.test_accuracy:.4f}" in summary
+
+
+@pytest.mark.parametrize(
+    ("validation_images", "error", "match"),
+    [(-1, ValueError, "validation_images: expected an int >= 0"), (1.5, TypeError, "validation_images"),
+     (None, TypeError, "validation_images"), ("10", TypeError, "validation_images")],
+)  # fmt: skip
+def test_validation_images_is_checked_at_construction(validation_images, error, match) -> None:
+    with pytest.raises(error, match=match):
+        TrainConfig(validation_images=validation_images)
+
+
+@pytest.mark.parametrize("call", ["fit", "train_or_load"])
+def test_more_validation_images_than_training_images_is_refused_before_training(
+    private_cache, no_training, call
+) -> None:
+    train, test = _tiny_data(32)
+    config = replace(CONFIG, validation_images=32)
+    with pytest.raises(
+        ValueError, match=r"config.validation_images: expected fewer than the 32 training images"
+    ):
+        if call == "fit":
+            cnnatlas.fit(_small(), train, test, config, progress=False)
+        else:
+            cnnatlas.train_or_load("tiny", _small, train, test, config, progress=False)
+    assert not list(private_cache.glob("*.pt"))
+
+
+def test_a_row_is_measured_on_one_split() -> None:
+    for test_pair, validation_pair in (((0.5, 0.8), (0.6, 0.7)), ((None, None), (None, None)),
+                                       ((0.5, None), (None, None)), ((None, None), (0.6, None))):  # fmt: skip
+        with pytest.raises(ValueError, match="expected a row measured on one split"):
+            cnnatlas.train.EpochStats(1, 1.0, 0.5, *test_pair, 2.0, *validation_pair)
+
+
+def test_a_result_with_validation_is_checked_when_made(private_cache) -> None:
+    train, test = _tiny_data(64)
+    result = cnnatlas.fit(_small(), train, test, replace(VALIDATED, epochs=1, batch_size=16), progress=False)
+    for changes, error, match in [
+        ({"validation_accuracy": 1.5}, ValueError, "validation_accuracy"),
+        ({"validation_accuracy": "0.5"}, TypeError, "validation_accuracy"),
+        ({"validation_loss": None}, ValueError, "validation_accuracy and validation_loss: expected both"),
+        ({"validation_images": 0}, ValueError, "expected both with validation_images > 0"),
+        ({"validation_images": -1}, ValueError, "validation_images"),
+        ({"history": [cnnatlas.train.EpochStats(1, 1.0, 0.5, 0.4, 0.6, 1.0)], "validation_images": 32},
+         ValueError, r"history: expected rows measured on the validation split"),
+    ]:  # fmt: skip
+        with pytest.raises(error, match=match):
+            replace(result, **changes)

@@ -20,7 +20,10 @@ from ..train import TrainResult
 
 
 def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
-    """Return a two-panel figure: loss and accuracy per epoch, train vs test.
+    """Return a two-panel figure: loss and accuracy per epoch, train vs held out.
+
+    The held-out curve is labelled "validation" when the epochs were measured on a validation split
+    (a recipe with ``validation_images``), "test" otherwise.
 
     Examples:
         >>> from cnnatlas.train import EpochStats, TrainResult
@@ -35,13 +38,14 @@ def history_figure(result: TrainResult, fig: Figure | None = None) -> Figure:
         raise ValueError("result: has no per-epoch history to plot")
     check_instance(fig, "fig", Figure, optional=True)
     epochs = [h.epoch for h in result.history]
+    held_out = result.history[0].measured_on  # "validation" or "test": TrainResult keeps every row alike
     fig = fig or plt.figure(figsize=(WIDTH, 3.2), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     loss_ax.plot(epochs, [h.train_loss for h in result.history], "o-", label="train")
-    loss_ax.plot(epochs, [h.test_loss for h in result.history], "s-", label="test")
+    loss_ax.plot(epochs, [h.held_out_loss for h in result.history], "s-", label=held_out)
     loss_ax.set(title="loss", xlabel="epoch")
     acc_ax.plot(epochs, [h.train_accuracy for h in result.history], "o-", label="train")
-    acc_ax.plot(epochs, [h.test_accuracy for h in result.history], "s-", label="test")
+    acc_ax.plot(epochs, [h.held_out_accuracy for h in result.history], "s-", label=held_out)
     acc_ax.set(title="accuracy", xlabel="epoch")
     for ax in (loss_ax, acc_ax):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole

@@ -186,11 +186,13 @@ def _report_markdown(gallery: Gallery) -> str:
     for key, row in sorted(report["examples"].items()):  # a docs-relative .md link: MkDocs checks and rewrites it
         title = Path(key).stem.removeprefix("plot_")
         examples.append(f"| [{title}]({key}) | {row['seconds']:.1f} | {row['device']} | {row['torch']} | {row['profile']} | {row['built']} |")  # fmt: skip
-    models = ["| model | data | device | profile | epochs x images | training s | images/s | test accuracy |",
-              "|---|---|---|---|---|---:|---:|---:|"]  # fmt: skip
+    models = ["| model | data | device | profile | epochs x images | training s | images/s | validation accuracy | test accuracy |",
+              "|---|---|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
     for name, r in sorted(report["models"].items()):
+        validation = r.get("validation_accuracy")  # None: no validation split (or a row from an older build)
+        validation = "-" if validation is None else f"{validation:.4f} ({r['validation_images']:,} images)"
         models.append(f"| {name} | {r['data_name']} | {r['device_name']} | {r['profile']} | {r['epochs']} x {r['train_images']:,} | "
-                      f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {r['test_accuracy']:.4f} |")  # fmt: skip
+                      f"{r['wall_seconds']:.1f} | {r['images_per_second']:,.0f} | {validation} | {r['test_accuracy']:.4f} |")  # fmt: skip
     total = sum(row["seconds"] for row in report["examples"].values())
     return (
         f"\n\nThis site was built with {_versions()}, {_state['profile']} profile. Examples are re-run only "

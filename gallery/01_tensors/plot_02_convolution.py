@@ -22,6 +22,8 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # One output value, by hand
 # -------------------------
@@ -122,7 +124,7 @@ assert np.allclose(numpy_conv, torch_flip) and not np.allclose(numpy_conv, torch
 # ``flip(w)``, so both can represent the same functions, and gradient descent simply finds the flipped
 # weights. Checked for a random layer with 3 input and 4 output channels (the flip is over the two
 # spatial axes only):
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 w = torch.randn(4, 3, 3, 3)
 image = torch.randn(3, 8, 8)
 as_textbook = torch.stack([sum(textbook_convolution(image[c], w[o, c]) for c in range(3)) for o in range(4)])
@@ -214,7 +216,7 @@ def random_crops(photo, generator, count=16, size=32):
     return torch.stack([photo[:, t : t + size, s : s + size] for t, s in zip(tops, lefts, strict=True)])
 
 
-def learn_kernel(target_kernel, photo=standardized, steps=300, lr=0.1, seed=0):
+def learn_kernel(target_kernel, photo=standardized, steps=300, lr=0.1, seed=SEED):
     """Train Conv2d(1, 1, 3) to reproduce conv2d(crop, target_kernel); return its kernel and the losses."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -238,7 +240,7 @@ def learn_kernel(target_kernel, photo=standardized, steps=300, lr=0.1, seed=0):
 
 
 start = time.perf_counter()
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 initial = nn.Conv2d(1, 1, 3, bias=False).weight.detach()[0, 0]  # the same start as learn_kernel's
 learned, losses = learn_kernel(gx)
 error = float((learned - gx).abs().max())
@@ -246,8 +248,10 @@ print(f"{len(losses)} steps in {time.perf_counter() - start:.1f} s on CPU; "
       f"loss {losses[0]:.3g} -> {losses[-1]:.2g}")
 print(f"learned kernel:\n{learned.numpy().round(3)}\nmax |learned - gx| = {error:.4f} "
       f"(from {float((initial - gx).abs().max()):.2f} at the random start)")
-assert error < 0.05, f"the learned kernel is {error:.3f} from Sobel"
-assert losses[-1] < losses[0] / 1000
+# What training reaches is an observation, not a fact: it is recorded, and checked against bounds that
+# the seeds tried clear at least ten times over.
+cnnatlas.observe("learned kernel: max |learned - gx|", error, at_most=0.05)
+cnnatlas.observe("kernel training: first loss / last loss", losses[0] / losses[-1], at_least=1000)
 
 fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 2.6), layout="constrained",
                          gridspec_kw={"width_ratios": [1.3, 1, 1]})
@@ -270,7 +274,7 @@ learned_flip, _ = learn_kernel(torch.flip(gx, (0, 1)))
 flip_error = float((learned_flip - torch.flip(gx, (0, 1))).abs().max())
 print(f"target made with flip(gx): learned kernel\n{learned_flip.numpy().round(3)}\n"
       f"max |learned - flip(gx)| = {flip_error:.4f}")
-assert flip_error < 0.05
+cnnatlas.observe("learned kernel: max |learned - flip(gx)|", flip_error, at_most=0.05)
 
 # %%
 # Why standardize? Raw pixels in [0, 1] are all positive and strongly correlated with their
@@ -300,7 +304,7 @@ learned_raw, losses_raw = learn_kernel(gx, photo=camera)
 raw_error = float((learned_raw - gx).abs().max())
 print(f"trained on raw pixels: max |learned - gx| = {raw_error:.3f} after {len(losses_raw)} steps, "
       f"{raw_error / error:.0f} times the error on the standardized photo")
-assert raw_error > 10 * error
+cnnatlas.observe("kernel error, raw / standardized pixels", raw_error / error, at_least=10)
 
 # %%
 # Locality and weight sharing
@@ -339,7 +343,7 @@ assert set(rows.tolist()) == {10, 11, 12} and set(cols.tolist()) == {20, 21, 22}
 # Weight sharing makes the layer **translation equivariant**: shift the input, and the output shifts
 # by the same amount. (``torch.roll`` wraps pixels around the border, so the check is on the part of the
 # output whose windows do not wrap.)
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 img = torch.rand(1, 3, 32, 32)
 dy, dx = 2, 3
 with torch.no_grad():
@@ -401,7 +405,7 @@ for g in (1, 2, 4, 8):
 # %%
 # Which outputs move when one input channel changes? With ``groups=4`` (two channels per group),
 # perturbing input channel ``c`` changes only the two output channels of its group:
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 grouped = nn.Conv2d(8, 8, 3, groups=4)
 feat = torch.randn(1, 8, 10, 10)
 with torch.no_grad():

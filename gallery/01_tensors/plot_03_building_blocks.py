@@ -17,6 +17,8 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # Sequential: layers in order, indexable
 # --------------------------------------
@@ -53,7 +55,7 @@ assert restored == (1, 10)
 # ``weight[o, i]``, plus ``bias[o]``. Here is that sum as pictures, on a real photo with a random
 # 3 -> 2 convolution: the three per-channel terms, their sum plus the bias, and PyTorch's output
 # channel 0, which is the same map (red positive, blue negative):
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 photo = cnnatlas.load_photo("chelsea").float().div(255)[:, ::4, ::4].contiguous()  # (3, 75, 113)
 conv = nn.Conv2d(3, 2, kernel_size=5, padding=2)
 with torch.no_grad():

@@ -18,12 +18,14 @@ import torch
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # view, reshape and flatten on a contiguous tensor
 # ------------------------------------------------
 # On a freshly made (contiguous) tensor all three give the same (N, C*H*W) matrix and share memory:
 # no data moves. Article 000 flattens the (4, 32, 8, 8) output of its SimpleCNN this way into (4, 2048).
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 out = cnnatlas.SimpleCNN()(torch.randn(4, 3, 32, 32)).detach()
 a = out.view(out.size(0), -1)  # -1: "whatever makes the element count match"
 b = out.reshape(out.size(0), -1)
@@ -151,8 +153,11 @@ with torch.no_grad():
 chance = torch.bincount(test.labels).max().item() / len(test.labels)
 print(f"test accuracy, flattened (H, W, C) as fitted: {right:.1%}")
 print(f"test accuracy, flattened (C, H, W) by nn.Flatten: {wrong:.1%}   (chance: {chance:.0%})")
-assert right > 3 * chance, f"the fitted read-out should beat chance clearly, got {right:.1%}"
-assert wrong - chance < 0.05 and right - wrong > 0.15, f"the wrong flatten should collapse: {right:.1%} vs {wrong:.1%}"
+# Accuracies are observations of data (no seed enters this fit, but the numbers come from the images and a
+# floating-point solve), recorded and checked against bounds they clear by several points:
+cnnatlas.observe("ridge read-out on CIFAR-10 pixels: accuracy / chance", right / chance, at_least=3)
+cnnatlas.observe("ridge read-out, wrong flatten: accuracy - chance", wrong - chance, at_most=0.05)
+cnnatlas.observe("ridge read-out: right - wrong flatten accuracy", right - wrong, at_least=0.15)
 
 # %%
 # A linear read-out on raw pixels is a weak classifier, but at over three times chance it is plainly

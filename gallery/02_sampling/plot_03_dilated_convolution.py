@@ -20,6 +20,8 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # The article's 7x7 input with rate 2
 # -----------------------------------
@@ -40,7 +42,7 @@ assert dilated_conv.weight.numel() == 9 and output[0, 0, 3, 3] == taps.sum()
 # %%
 # A dilated kernel is a larger kernel with zeros between its weights: the 3x3 kernel at dilation 2
 # gives exactly what a 5x5 kernel holding the nine weights at every other position gives.
-weight = torch.randn(1, 1, 3, 3, generator=torch.Generator().manual_seed(0))
+weight = torch.randn(1, 1, 3, 3, generator=torch.Generator().manual_seed(SEED))
 spread = torch.zeros(1, 1, 5, 5)
 spread[..., ::2, ::2] = weight
 print(f"5x5 equivalent kernel (rows):\n{spread[0, 0].numpy().round(2)}")

@@ -4,8 +4,9 @@ LeNet on FashionMNIST, layer by layer
 
 Reference article 003 trains LeNet on FashionMNIST, then looks at what each layer does to one image.
 Here: the data and the model, what the ten numbers the model outputs mean (logits, softmax,
-cross-entropy), one training epoch written out, the full training, where the trained model errs, and one
-test image followed through every layer, with the article's observations measured.
+cross-entropy), a validation split held out from the training images, one training epoch written out, the
+full training, where the trained model errs, and one test image followed through every layer, with the
+article's observations measured.
 
 **Assumes:** what a convolution computes and the training loop (zero the gradients, forward, loss,
 backward, step) ([The convolution](../01_tensors/plot_02_convolution.md)), the modules Conv2d, pooling,
@@ -24,6 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import cnnatlas
+
+SEED = cnnatlas.build_seed()  # $CNNATLAS_SEED, else 0: every random draw of this page derives from it
 
 # %%
 # The data
@@ -48,6 +51,25 @@ for label, ax in enumerate(axes.flat):
     ax.set_title(train.classes[label])
     ax.set_axis_off()
 fig.suptitle("the first training image of each class")
+
+# %%
+# Three splits, three jobs
+# ------------------------
+# Training adjusts the weights to the training images, so a model's score on them says little about new
+# images. Choosing *how* to train (optimiser, learning rate, number of epochs) by comparing scores on the
+# test split would tune the recipe to those 10,000 images, and the test score would then overstate what
+# the model does on images it has never met. So the training recipe of this page,
+# ``cnnatlas.recipes.LENET``, holds out 5,000 of the 60,000 training images as a **validation split**:
+# the model never trains on them, every epoch is measured on them, and any choice between recipes is to
+# be made on them. The test split is scored once, after the last epoch. ``ImageDataset.holdout`` draws
+# the validation images at random (seeded), the same number from every class; the training below calls
+# it with the recipe's seed, so this is exactly the split it uses.
+recipe = cnnatlas.recipes.LENET
+rest, validation = train.holdout(recipe.validation_images, seed=recipe.seed)
+print(f"{len(rest):,} images to train on, {len(validation):,} validation images "
+      f"({validation.labels.bincount(minlength=10).tolist()[0]:,} per class), {len(test):,} test images")
+assert (len(rest), len(validation)) == (55_000, 5_000) and recipe.validation_images == 5_000
+assert set(validation.labels.bincount(minlength=10).tolist()) == {500}
 
 # %%
 # The model
@@ -88,9 +110,9 @@ print(f"{sum(p.numel() for p in article.parameters()):,} parameters")
 #
 # A fresh LeNet (seeded, with the article's Xavier initialisation) on the first test image. Inputs are
 # standardised with the training images' mean and standard deviation, as in every training below.
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 fresh = cnnatlas.init_xavier_(cnnatlas.LeNet()).eval()
-normalize = train.normalization()
+normalize = rest.normalization()
 image, label = test.images[:1], int(test.labels[0])
 with torch.no_grad():
     logits = fresh(normalize(image))[0]
@@ -111,12 +133,17 @@ assert isinstance(fresh[-1], nn.Linear)
 
 # %%
 # Before any training the model knows nothing, and guessing 1/10 for every class would cost
-# $-\log(1/10) = \ln 10 \approx 2.303$ per image. The fresh model's mean cross-entropy over all
-# 10,000 test images and its accuracy:
-fresh_loss, fresh_accuracy, _ = cnnatlas.evaluate(fresh, test, normalize)
+# $-\log(1/10) = \ln 10 \approx 2.303$ per image. The fresh model's mean cross-entropy over the
+# 5,000 validation images and its accuracy, next to those of a uniform guess:
+fresh_loss, fresh_accuracy, _ = cnnatlas.evaluate(fresh, validation, normalize)
+cnnatlas.observe("LeNet fresh: validation cross-entropy", fresh_loss)
+cnnatlas.observe("LeNet fresh: validation accuracy", fresh_accuracy)
 print(f"fresh model: mean cross-entropy {fresh_loss:.3f} (ln 10 = {math.log(10):.3f}), "
       f"accuracy {fresh_accuracy:.3f} (chance: 0.100)")
-assert abs(fresh_loss - math.log(10)) < 0.5 and abs(fresh_accuracy - 0.1) < 0.05, (fresh_loss, fresh_accuracy)
+gap = fresh_loss - math.log(10)
+print(f"Its cross-entropy is {abs(gap):.3f} {'above' if gap > 0 else 'below'} ln 10: "
+      + ("the fresh model spreads its probability almost evenly over the ten classes, as a uniform guess does."
+         if abs(gap) < 0.1 else "its random weights already give some classes clearly more probability than others."))
 
 # %%
 # One epoch, written out
@@ -145,20 +172,20 @@ with torch.no_grad():
     assert torch.equal(fresh.train()(x), fresh.eval()(x)), "LeNet has no train/eval-dependent layer"
 
 # %%
-# The epoch: SGD with momentum 0.9 and learning rate 0.05, on a fresh LeNet, over a class-balanced fifth
-# of the training set (12,000 images) to keep the build short. The cross-entropy on the whole test set is
-# measured before and after. The loop runs on as many CPU threads as ``cnnatlas.fit`` trains with
+# The epoch: SGD with momentum 0.9 and learning rate 0.05, on a fresh LeNet, over 12,000 of the images
+# left for training (1,200 per class) to keep the build short. The cross-entropy on the 5,000 validation
+# images is measured before and after. The loop runs on as many CPU threads as ``cnnatlas.fit`` trains with
 # (``cnnatlas.training_threads()``: one on a 2-core machine busy with other work, where a second thread
 # mostly waits for a core).
-subset = train.subset(12_000)  # the first 1,200 images of each class
+subset = rest.subset(12_000)  # the first 1,200 images of each class
 normalize = subset.normalization()
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 net = cnnatlas.init_xavier_(cnnatlas.LeNet())
 optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-loss_before, accuracy_before, _ = cnnatlas.evaluate(net, test, normalize)
+loss_before, accuracy_before, _ = cnnatlas.evaluate(net, validation, normalize)
 
 batch_size, batch_losses = 128, []
-order = torch.randperm(len(subset), generator=torch.Generator().manual_seed(0))
+order = torch.randperm(len(subset), generator=torch.Generator().manual_seed(SEED + 1))
 threads = torch.get_num_threads()
 torch.set_num_threads(cnnatlas.training_threads())  # as cnnatlas.fit trains: 1 on a busy 2-core CPU
 start = time.perf_counter()
@@ -177,11 +204,13 @@ finally:
     torch.set_num_threads(threads)
 net.eval()
 seconds = time.perf_counter() - start
-loss_after, accuracy_after, _ = cnnatlas.evaluate(net, test, normalize)
+loss_after, accuracy_after, _ = cnnatlas.evaluate(net, validation, normalize)
+cnnatlas.observe("LeNet hand-written epoch: validation cross-entropy after", loss_after)
+cnnatlas.observe("LeNet hand-written epoch: validation accuracy after", accuracy_after)
 
 print(f"one epoch: {len(batch_losses)} steps of {batch_size} images ({len(subset):,} images) in {seconds:.1f} s on CPU")
-print(f"test cross-entropy {loss_before:.3f} -> {loss_after:.3f}, test accuracy {accuracy_before:.3f} -> {accuracy_after:.3f}")
-assert loss_after < loss_before - 1.0 and accuracy_after > 0.5, (loss_after, accuracy_after)
+print(f"validation cross-entropy {loss_before:.3f} -> {loss_after:.3f}, "
+      f"validation accuracy {accuracy_before:.3f} -> {accuracy_after:.3f}")
 fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 2.8), layout="constrained")
 ax.plot(batch_losses, lw=1, label="batch loss")
 ax.axhline(math.log(10), color="gray", ls="--", lw=1, label="ln 10: a uniform guess")
@@ -193,16 +222,18 @@ ax.legend()
 # -------------------------
 # ``cnnatlas.train_or_load`` runs the same loop (``cnnatlas.fit``) for several epochs, caches the
 # weights (a rebuild reuses them) and returns the model with a summary of the run: device, time,
-# speed and test accuracy. It trains on the best device present (CUDA, then Apple's MPS, then the CPU).
-# The recipe differs from the article's; the two, field by field, as the library stores them:
-article_recipe, recipe = cnnatlas.recipes.ARTICLE_003, cnnatlas.recipes.LENET
+# speed, validation and test accuracy. It trains on the best device present (CUDA, then Apple's MPS,
+# then the CPU). The recipe differs from the article's; the two, field by field, as the library stores
+# them (``train_images``: how many of the images left after the validation split it trains on):
+article_recipe = cnnatlas.recipes.ARTICLE_003
 # the quick profile cuts the recipe to 2 epochs on 12,000 images
 used = recipe.quick() if cnnatlas.build_profile() == "quick" else recipe
-fields = ["epochs", "train_images", "batch_size", "optimizer", "lr", "weight_decay", "schedule", "init", "normalize"]
-print(f"{'':13s} {'article 003':>12s} {'this page':>12s}")
+fields = ["epochs", "validation_images", "train_images", "batch_size", "optimizer", "lr", "weight_decay",
+          "schedule", "init", "normalize"]  # fmt: skip
+print(f"{'':17s} {'article 003':>12s} {'this page':>12s}")
 for key in fields:
     mine, theirs = getattr(used, key), getattr(article_recipe, key)
-    print(f"{key:13s} {'all' if theirs is None else theirs!s:>12s} {'all' if mine is None else mine!s:>12s}")
+    print(f"{key:17s} {'all' if theirs is None else theirs!s:>12s} {'all' if mine is None else mine!s:>12s}")
 
 # %%
 # The article uses plain SGD, without momentum. AdamW steps along a running average of each parameter's
@@ -210,35 +241,56 @@ for key in fields:
 # learning rate and then anneals it towards zero; ``normalize`` standardises the inputs as above, where
 # the article feeds pixels in [0, 1]. The article reports no accuracy, so there is
 # no number of its to compare with.
+#
+# ``train_or_load`` is given the whole training split: it holds the recipe's 5,000 validation images out
+# itself (the split drawn above), trains on the rest, measures every epoch's row on the validation
+# images, and scores the test split once, after the last epoch. Any choice between recipes belongs on
+# the validation numbers. (This recipe's settings were first picked, in an earlier version of this atlas,
+# by comparing test accuracies; ``cnnatlas.recipes`` records that history. So the test score below may
+# be slightly optimistic.)
 model, result = cnnatlas.train_or_load("lenet-fashion", cnnatlas.LeNet, train, test, recipe, progress=False)
 print(result.table())
-print(f"test accuracy after the hand-written epoch: {accuracy_after:.4f}")
-assert result.test_accuracy >= (0.75 if cnnatlas.build_profile() == "quick" else 0.91), result.test_accuracy
+print(f"validation accuracy after the hand-written epoch: {accuracy_after:.4f}")
+quick = cnnatlas.build_profile() == "quick"
+cnnatlas.observe("LeNet validation accuracy", result.validation_accuracy)
+cnnatlas.observe("LeNet test accuracy", result.test_accuracy, at_least=0.70 if quick else 0.88)
 fig = cnnatlas.history_figure(result)
 
 # %%
 # Read the two curves with care: the training loss of an epoch is the mean over its batches while the
-# model was still improving, the test loss is measured after the epoch. In the first epoch that puts the
-# training curve above the test curve:
+# model was still improving, the validation loss is measured after the epoch. In the first epoch, when
+# the model improves fastest, that mean includes the losses of the first, untrained batches, which can
+# put the training curve above the validation curve:
 first_epoch = result.history[0]
+first_gap = first_epoch.train_loss - first_epoch.validation_loss
+cnnatlas.observe("LeNet epoch 1: training loss minus validation loss", first_gap)
 print(f"epoch 1: training loss {first_epoch.train_loss:.3f} (mean during the epoch), "
-      f"test loss {first_epoch.test_loss:.3f} (after it)")
-assert first_epoch.train_loss > first_epoch.test_loss
+      f"validation loss {first_epoch.validation_loss:.3f} (after it): the training curve starts "
+      f"{'above' if first_gap > 0 else 'below'} the validation curve.")
+last_epoch = result.history[-1]
+print(f"epoch {last_epoch.epoch}: training loss {last_epoch.train_loss:.3f}, validation loss "
+      f"{last_epoch.validation_loss:.3f}; the test split, scored once: accuracy {result.test_accuracy:.4f} "
+      f"({'above' if result.test_accuracy > result.validation_accuracy else 'below' if result.test_accuracy < result.validation_accuracy else 'equal to'} "
+      f"the validation accuracy, {result.validation_accuracy:.4f}).")
 
 # %%
 # One real test image, before and after
 # -------------------------------------
-# The first test image, standardised as during training, as a batch of one: shape (1, 1, 28, 28). The
-# trained model's softmax puts far more probability on the true class (orange) than the fresh model's
-# did, so its cross-entropy on this image is far lower.
+# The first test image, standardised as during training, as a batch of one: shape (1, 1, 28, 28). How
+# much probability do the fresh and the trained model put on its true class (orange), and what is each
+# one's cross-entropy on it?
 x = result.normalization(image).to(cnnatlas.best_device())
 with torch.no_grad():
     trained_probs = torch.softmax(model(x)[0].cpu(), dim=0)
+p_fresh, p_trained = float(probs[label]), float(trained_probs[label])
+cnnatlas.observe("LeNet first test image: trained p[true class]", p_trained)
 print(f"x: {tuple(x.shape)}, true class: {test.classes[label]}; "
-      f"p[true class] {float(probs[label]):.3f} -> {float(trained_probs[label]):.3f}, "
-      f"cross-entropy {float(-probs[label].log()):.3f} -> {float(-trained_probs[label].log()):.3f}; "
+      f"p[true class] {p_fresh:.3f} -> {p_trained:.3f}, "
+      f"cross-entropy {-math.log(p_fresh):.3f} -> {-math.log(p_trained):.3f}; "
       f"predicted: {test.classes[int(trained_probs.argmax())]}")
-assert float(trained_probs[label]) > 0.5 > float(probs[label]), (trained_probs[label], probs[label])
+print(f"Training {'raised' if p_trained > p_fresh else 'lowered'} the true class's probability "
+      f"{p_trained / p_fresh:.1f}-fold, so the cross-entropy on this image went "
+      f"{'down' if p_trained > p_fresh else 'up'}.")
 fig, axes = plt.subplots(1, 3, figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained",
                          gridspec_kw={"width_ratios": [1.1, 1, 1]})
 axes[0].imshow(image[0, 0].numpy(), cmap=cnnatlas.style.GRAY)
@@ -309,7 +361,9 @@ print(f"{len(copies)} of 6 maps follow the brightness more than either edge dire
 # %%
 # Where the model errs
 # --------------------
-# The confusion matrix on all 10,000 test images: row = true class, column = predicted class.
+# The confusion matrix on all 10,000 test images: row = true class, column = predicted class. It breaks
+# down, class by class, the one test score above (the same trained model on the same images); nothing in
+# the recipe is chosen from it.
 _, _, predicted = cnnatlas.evaluate(model, test, result.normalization)
 matrix = cnnatlas.confusion_matrix(test.labels, predicted, 10)
 fig = cnnatlas.confusion_figure(matrix, test.classes)
@@ -318,21 +372,27 @@ for name, acc in sorted(zip(test.classes, per_class, strict=True), key=lambda t:
     print(f"{name:12s} {acc:.3f}")
 
 # %%
-# The mistakes concentrate where the classes look alike. The pairs confused most often (in either
-# direction), read from the matrix:
+# Where do the mistakes concentrate? The pairs confused most often (in either direction), read from the
+# matrix, with the four classes of tops (worn on the upper body, similar outlines) marked:
 upper_body = {"T-shirt/top", "Pullover", "Coat", "Shirt"}
 mixed = matrix + matrix.T
 pairs = sorted(((int(mixed[i, j]), test.classes[i], test.classes[j]) for i in range(10) for j in range(i)),
                reverse=True)
 for count, a, b in pairs[:4]:
-    print(f"{a} <-> {b}: {count} test images")
+    print(f"{a} <-> {b}: {count} test images{' (two tops)' if {a, b} <= upper_body else ''}")
 worst = min(range(10), key=lambda c: per_class[c])
 best = sorted(range(10), key=lambda c: -per_class[c])[:2]
-print(f"The three most confused pairs are all tops ({', '.join(sorted(upper_body))}); the worst class is "
-      f"{test.classes[worst]} ({per_class[worst]:.3f}); the best are "
-      f"{' and '.join(f'{test.classes[c]} ({per_class[c]:.3f})' for c in best)}.")
-assert all({a, b} <= upper_body for _, a, b in pairs[:3]), pairs[:3]
-assert test.classes[worst] in upper_body, test.classes[worst]
+top_pairs = sum({a, b} <= upper_body for _, a, b in pairs[:3])
+top_share = sum(count for count, a, b in pairs if {a, b} <= upper_body) / max(1, sum(c for c, _, _ in pairs))
+cnnatlas.observe("LeNet: most confused pairs (of 3) that are two tops", top_pairs)
+cnnatlas.observe("LeNet: share of confusions between two tops", top_share)
+print(f"{top_pairs} of the three most confused pairs are two tops ({', '.join(sorted(upper_body))}), and "
+      f"confusions between two tops make {top_share:.0%} of all mistakes: "
+      + ("the mistakes concentrate where the classes look alike. " if top_share > 0.5 else
+         "the mistakes are spread more widely than over the similar-looking tops. ")
+      + f"The worst class is {test.classes[worst]} ({per_class[worst]:.3f}"
+      + (", a top" if test.classes[worst] in upper_body else "")
+      + f"); the best are {' and '.join(f'{test.classes[c]} ({per_class[c]:.3f})' for c in best)}.")
 
 # %%
 # Every stage, as in the article
@@ -359,9 +419,10 @@ up = F.interpolate(stages[3].unsqueeze(0), scale_factor=2, mode="nearest")[0]
 pool_corr = [correlation(stages[2][c], up[c]) for c in range(6)]
 print("correlation ReLU map vs pooled map, per channel:", [round(v, 3) for v in pool_corr])
 mean_corr = sum(pool_corr) / len(pool_corr)
+cnnatlas.observe("LeNet: mean correlation of ReLU map and pooled map", mean_corr)
+cnnatlas.observe("LeNet: lowest correlation of ReLU map and pooled map", min(pool_corr))
 print(f"mean {mean_corr:.3f}, lowest {min(pool_corr):.3f}: the observation "
       f"{'holds' if mean_corr > 0.8 else 'does not hold'} for this image (mean correlation above 0.8)")
-assert mean_corr > 0.8 and min(pool_corr) > 0.6, pool_corr
 
 # %%
 # *"Deeper maps get more abstract: after conv2 still vaguely recognisable, after ReLU and pooling hardly."*
@@ -382,9 +443,10 @@ print(f"conv1 {r1:.2f}, conv2 {r4:.2f}, conv2 after ReLU and pooling {r6:.2f}: b
       + ("falls with depth, as the article says." if r1 > r4 > r6 else "does not fall steadily with depth."))
 if r2 < r1 and r5 < r4 and r3 > r2 and r6 > r5:
     print("Each ReLU lowers it (it cuts the negative half of every map) and each pooling raises it again.")
-print(f"The 5x5 maps of layer 6 have 25 pixels each, too few to recognise a garment by eye, yet one of them "
-      f"correlates {r6:.2f} with the input averaged to the same 5x5 grid.")
-assert r6 > 0.5, resemblance
+cnnatlas.observe("LeNet: best |correlation| of a layer-6 map with the input", r6)
+print("The 5x5 maps of layer 6 have 25 pixels each, too few to recognise a garment by eye; "
+      + (f"yet one of them still correlates {r6:.2f} with the input averaged to the same 5x5 grid."
+         if r6 > 0.5 else f"the best of them correlates only {r6:.2f} with the input averaged to the same grid."))
 fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3), layout="constrained")
 ax.plot(list(resemblance), list(resemblance.values()), "o-")
 ax.set(xlabel="layer", ylabel="best |corr| with input", title="how much the maps still look like the image",

@@ -22,6 +22,8 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # The only cell to change
 # -----------------------
@@ -29,7 +31,7 @@ import cnnatlas
 # pooling, a [dilated convolution](../02_sampling/plot_03_dilated_convolution.md), global average pooling
 # as in [ResNet](plot_04_resnet_blocks.md)) on a real photo. It is untrained:
 # load your weights here (``model.load_state_dict(...)``) to see what a trained model does.
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 model = nn.Sequential(
     nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
     nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
