@@ -40,6 +40,7 @@ from .forward import capture, layer_outputs, run_model  # noqa: E402
 from .kernels import kernels_as_rgb  # noqa: E402
 from .models import (  # noqa: E402
     Cifar10Net,
+    DepthNet,
     LeNet,
     ResidualBlock,
     SimpleCNN,
@@ -82,6 +83,7 @@ __all__ = [
     "CacheWarning",
     "Cifar10Net",
     "DataUnavailableError",
+    "DepthNet",
     "ExportedNetwork",
     "ImageDataset",
     "LayerRecord",

@@ -16,7 +16,7 @@ import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_int, check_model, check_positive_int, check_tensor, describe
+from .checks import check_bool, check_int, check_model, check_positive_int, check_tensor, describe
 
 MAX_CHANNELS = 4096
 """Widest layer a model here is built with: a wider one would take gigabytes before it ran once."""
@@ -118,26 +118,34 @@ def init_xavier_(model: nn.Module) -> nn.Module:
 class Cifar10Net(nn.Module):
     """The CIFAR-10 CNN of article 004 (called ``Tudui`` there): three 5x5 conv + max-pool stages, two linear layers.
 
-    Input (N, 3, 32, 32); output (N, 10). The layers sit in ``self.model1`` as in the article.
+    Input (N, 3, 32, 32); output (N, 10). The layers sit in ``self.model1`` as in the article. The article
+    has no activation function: by default none is added. With ``relu=True`` a ReLU follows each
+    convolution (conv -> ReLU -> pool) and the hidden Linear, the textbook placement; the parameters are
+    the same, created in the same order, so one seed gives both versions the same starting weights.
 
     Examples:
         >>> Cifar10Net()(torch.zeros(1, 3, 32, 32)).shape
         torch.Size([1, 10])
+        >>> [type(m).__name__ for m in Cifar10Net(relu=True).model1][:3]
+        ['Conv2d', 'ReLU', 'MaxPool2d']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, relu: bool = False) -> None:
         super().__init__()
-        self.model1 = nn.Sequential(
-            nn.Conv2d(3, 32, 5, stride=1, padding=2),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 32, 5, stride=1, padding=2),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 5, stride=1, padding=2),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(1024, 64),
-            nn.Linear(64, 10),
-        )
+        self.relu = check_bool(relu, "relu")
+
+        def act() -> list[nn.Module]:
+            return [nn.ReLU()] if self.relu else []
+
+        layers: list[nn.Module] = []
+        for c_in, c_out in [(3, 32), (32, 32), (32, 64)]:
+            layers += [nn.Conv2d(c_in, c_out, 5, stride=1, padding=2), *act(), nn.MaxPool2d(2)]
+        layers += [nn.Flatten(), nn.Linear(1024, 64), *act(), nn.Linear(64, 10)]
+        self.model1 = nn.Sequential(*layers)
+
+    def extra_repr(self) -> str:
+        """Say ``relu=True`` when the ReLUs were added (the article's model prints as before)."""
+        return "relu=True" if self.relu else ""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return (N, 10) logits for (N, 3, 32, 32) images; another input is refused, saying why."""
@@ -282,3 +290,69 @@ class VGGStyleNet(nn.Module):
         """Return (N, classes) logits for (N, 3, H, W) images, H and W at least 2 per max pooling."""
         _check_input(self, x, 3, minimum=self.min_size)
         return self.classifier(self.avgpool(self.features(x)))
+
+
+MAX_BLOCKS = 256
+"""Most blocks a [`DepthNet`][cnnatlas.models.DepthNet] is built with."""
+
+
+class DepthNet(nn.Module):
+    """A plain or residual CNN whose depth is the knob: He et al.'s (2016) comparison, at one resolution.
+
+    A stem (3x3 conv, BatchNorm, ReLU) maps the image to ``width`` channels; then ``blocks`` blocks, each
+    ``body`` = conv-BN-ReLU-conv-BN (3x3, stride 1, no bias: BatchNorm follows), ending in a ReLU: plain
+    ``h = relu(body(h))``, or with ``residual=True`` ``h = relu(body(h) + h)``, the identity shortcut of
+    [`ResidualBlock`][cnnatlas.models.ResidualBlock]; then global average pooling and a linear layer. That
+    is ``2 * blocks + 2`` layers with weights. Convolutions start with He (Kaiming) normal initialisation.
+    The plain and the residual version have the same parameters, created in the same order: built after
+    the same ``torch.manual_seed``, they start from the same weights and differ only by the add.
+
+    Examples:
+        >>> net = DepthNet(3)
+        >>> net(torch.zeros(2, 3, 8, 8)).shape, net.weight_layers
+        (torch.Size([2, 10]), 8)
+        >>> DepthNet(15, residual=True, in_channels=1).weight_layers
+        32
+    """
+
+    def __init__(
+        self, blocks: int, *, residual: bool = False, width: int = 16, in_channels: int = 3, classes: int = 10
+    ) -> None:
+        blocks = check_positive_int(blocks, "blocks", maximum=MAX_BLOCKS, limit_name="MAX_BLOCKS")
+        residual = check_bool(residual, "residual")
+        width = check_positive_int(width, "width", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS")
+        in_channels = check_positive_int(
+            in_channels, "in_channels", maximum=MAX_CHANNELS, limit_name="MAX_CHANNELS"
+        )
+        classes = check_positive_int(classes, "classes", maximum=MAX_CLASSES, limit_name="MAX_CLASSES")
+        super().__init__()
+        self.residual = residual
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        )
+        self.blocks = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv2d(width, width, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                nn.Conv2d(width, width, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(width),
+            )
+            for _ in range(blocks)
+        )  # fmt: skip
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, classes))
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+
+    @property
+    def weight_layers(self) -> int:
+        """Return how many layers have weights: the stem, two convolutions per block and the linear layer."""
+        return 2 * len(self.blocks) + 2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return (N, classes) logits for (N, in_channels, H, W) images."""
+        _check_input(self, x, self.stem[0].in_channels)
+        h = self.stem(x)
+        for body in self.blocks:
+            h = F.relu(body(h) + h) if self.residual else F.relu(body(h))
+        return self.head(h)

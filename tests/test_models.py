@@ -11,6 +11,7 @@ import cnnatlas
     [
         (cnnatlas.LeNet(), (2, 1, 28, 28), (2, 10)),
         (cnnatlas.Cifar10Net(), (2, 3, 32, 32), (2, 10)),
+        (cnnatlas.Cifar10Net(relu=True), (2, 3, 32, 32), (2, 10)),
         (cnnatlas.SimpleCNN(), (4, 3, 32, 32), (4, 32, 8, 8)),  # article 000's printed shapes
         (cnnatlas.ResidualBlock(64, 64), (4, 64, 32, 32), (4, 64, 32, 32)),
         (cnnatlas.ResidualBlock(64, 128, stride=2), (4, 64, 32, 32), (4, 128, 16, 16)),
@@ -26,6 +27,29 @@ def test_lenet_has_the_articles_layers() -> None:
     assert layers == ["Conv2d", "ReLU", "AvgPool2d", "Conv2d", "ReLU", "AvgPool2d", "Flatten",
                       "Linear", "ReLU", "Linear", "ReLU", "Linear"]  # fmt: skip
     assert sum(p.numel() for p in cnnatlas.LeNet().parameters()) == 61_706
+
+
+def test_cifar10_net_is_the_articles_layers_and_relu_adds_only_relus() -> None:
+    plain = [type(m).__name__ for m in cnnatlas.Cifar10Net().model1]
+    assert plain == ["Conv2d", "MaxPool2d", "Conv2d", "MaxPool2d", "Conv2d", "MaxPool2d", "Flatten",
+                     "Linear", "Linear"]  # fmt: skip
+    with_relu = [type(m).__name__ for m in cnnatlas.Cifar10Net(relu=True).model1]
+    assert with_relu == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU",
+                         "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]  # fmt: skip
+    assert [n for n in with_relu if n != "ReLU"] == plain
+    assert "relu" not in repr(cnnatlas.Cifar10Net()) and "relu=True" in repr(cnnatlas.Cifar10Net(relu=True))
+
+
+def test_cifar10_net_with_relu_starts_from_the_same_weights_for_one_seed() -> None:
+    torch.manual_seed(0)
+    plain = cnnatlas.Cifar10Net()
+    torch.manual_seed(0)
+    with_relu = cnnatlas.Cifar10Net(relu=True)
+    assert plain.state_dict().keys() != with_relu.state_dict().keys()  # the indices in model1 move
+    for a, b in zip(plain.parameters(), with_relu.parameters(), strict=True):
+        assert torch.equal(a, b)
+    x = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert float(with_relu.model1[:3](x).min()) >= 0 and float(plain.model1[:2](x).min()) < 0
 
 
 def test_identity_shortcut_only_when_shapes_match() -> None:
@@ -53,6 +77,7 @@ def test_xavier_init_zeroes_biases_and_rescales_weights() -> None:
         (lambda: cnnatlas.VGGStyleNet((16,) * 65), ValueError, "the limit, MAX_STAGES"),
         (lambda: cnnatlas.VGGStyleNet(classes=0), ValueError, "classes: expected an int from 1"),
         (lambda: cnnatlas.VGGStyleNet(("M",)), ValueError, "widths: expected at least one convolution"),
+        (lambda: cnnatlas.Cifar10Net(relu=1), TypeError, r"relu: expected True or False, got 1 \(int\)"),
         (lambda: cnnatlas.init_xavier_(cnnatlas.LeNet), TypeError, "got the class LeNet; build one first"),
         (lambda: cnnatlas.LeNet()["0"], TypeError, "index: expected an int or a slice, got '0'"),
         (lambda: cnnatlas.LeNet()[12], ValueError, "index: expected a layer index from -12 to 11, got 12"),
@@ -95,6 +120,7 @@ def test_models_still_trace_symbolically() -> None:
     for model in (
         cnnatlas.LeNet(),
         cnnatlas.Cifar10Net(),
+        cnnatlas.Cifar10Net(relu=True),
         cnnatlas.ResidualBlock(4, 8, 2),
         cnnatlas.VGGStyleNet(),
     ):

@@ -630,6 +630,8 @@ SPECS: list[Spec] = [
                         Bad("an unknown key", lambda v: {**v, "colour": "red"}),
                         Bad("a TrainResult instead of its dict", lambda _v: tiny_result())]}),
     Spec("ResidualBlock", cnnatlas.ResidualBlock, lambda: dict(in_channels=4, out_channels=8, stride=2)),
+    Spec("Cifar10Net.extra_repr", method(lambda: cnnatlas.Cifar10Net(relu=True), "extra_repr"), dict),
+    Spec("DepthNet", cnnatlas.DepthNet, lambda: dict(blocks=2, residual=True, width=4, in_channels=3, classes=10)),
     Spec("VGGStyleNet", cnnatlas.VGGStyleNet, lambda: dict(widths=(4, "M", 8, "M"), classes=10),
          bads={"widths": [Bad("None", const(None)), Bad('the str "12"', const("12")), Bad("empty", const(())),
                           Bad("a zero width", const((0, "M"))), Bad("an unknown entry", const((4, "X"))),
@@ -644,7 +646,8 @@ SPECS: list[Spec] = [
                                 ("SimpleCNN", cnnatlas.SimpleCNN, (1, 3, 32, 32)),
                                 ("SimpleUpDownNet", cnnatlas.SimpleUpDownNet, (1, 1, 64, 64)),
                                 ("VGGStyleNet", cnnatlas.VGGStyleNet, (1, 3, 32, 32)),
-                                ("ResidualBlock", lambda: cnnatlas.ResidualBlock(4, 8, 2), (1, 4, 8, 8)))],
+                                ("ResidualBlock", lambda: cnnatlas.ResidualBlock(4, 8, 2), (1, 4, 8, 8)),
+                                ("DepthNet", lambda: cnnatlas.DepthNet(2, residual=True, width=4), (1, 3, 8, 8)))],
 ]  # fmt: skip
 
 # Plain records (what functions return): built field by field, checked with wrong types only.

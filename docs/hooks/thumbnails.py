@@ -92,7 +92,7 @@ CHOICES: dict[str, Choice] = {
     "plot_03_kernels_and_feature_maps": Choice(
         6, (0.0, 0.055, 0.5, 1.0), "four feature maps of a first conv layer", grow=False
     ),
-    "plot_04_resnet_blocks": Choice(1, WHOLE, "gradient per block: plain vs residual"),
+    "plot_04_resnet_blocks": Choice(2, WHOLE, "training loss: 8 plain, 32 plain, 32 residual layers"),
     "plot_05_where_a_unit_looks": Choice(
         2, (0.67, 0.0, 1.0, 1.0), "a deep unit's receptive field on a photo", grow=False
     ),

@@ -2,18 +2,23 @@
 ResNet: residual blocks and the whole flow
 ==========================================
 
-Why a residual block computes ``F(x) + x``, measured on gradients; article 000's block at stride 1 and 2
-with both paths drawn; BatchNorm in train and eval mode and why the convolution before it has no bias;
-the 1x1 projection shortcut; torchvision's resnet18 stage by stage with its receptive field along the
-main path; and global average pooling, which lets it take images of other sizes.
+Why a residual block computes ``F(x) + x``: not to rescue vanishing gradients, which He initialisation
+and BatchNorm already keep alive in a plain network, but because a deeper plain network trains worse than
+a shallower one (the degradation problem, measured here on CIFAR-10) and shortcuts fix that; then article
+000's block at stride 1 and 2 with both paths drawn; BatchNorm in train and eval mode and why the
+convolution before it has no bias; the 1x1 projection shortcut; torchvision's resnet18 stage by stage with
+its receptive field along the main path; and global average pooling, which lets it take images of other
+sizes.
 
 **Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)),
 shapes through a network ([Shape flow](../01_tensors/plot_04_shape_flow.md)), receptive fields
-([Receptive fields](../02_sampling/plot_02_receptive_fields.md)) and VGG's stacked 3x3 design ([Kernels
-and feature maps](plot_03_kernels_and_feature_maps.md)).
+([Receptive fields](../02_sampling/plot_02_receptive_fields.md)), VGG's stacked 3x3 design ([Kernels
+and feature maps](plot_03_kernels_and_feature_maps.md)) and a training loop ([LeNet on
+FashionMNIST](plot_01_lenet_fashion_mnist.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 2
+import time
 from itertools import pairwise
 
 import matplotlib.pyplot as plt
@@ -24,27 +29,61 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # 0 unless $CNNATLAS_SEED says otherwise
+
 # %%
 # Residual learning: y = F(x) + x
 # -------------------------------
 # A plain network asks each few layers to compute the whole mapping ``h(x)``. A residual block (He et
-# al., 2015) computes ``F(x) + x`` instead: its layers learn only the change ``F`` to add to the input,
-# and the input reaches the output unchanged through the shortcut. Backpropagation shows why that
-# helps. Through a plain stack the gradient is multiplied by every layer's Jacobian on its way down;
-# through ``F(x) + x`` the Jacobian is ``I + dF/dx``: the gradient also flows along the shortcut, past
-# the block's layers, without being multiplied by their weights. Measured: 20 blocks of conv-ReLU-conv (16 channels, PyTorch's default initialisation),
-# once plain (``h = relu(F(h))``) and once with shortcuts (``h = relu(F(h) + h)``), same weights, same
-# input, and a loss whose gradient with respect to the output is the same fixed tensor in both.
-torch.manual_seed(0)
+# al., 2016, *Deep Residual Learning for Image Recognition*) computes ``F(x) + x`` instead: its layers
+# learn only the change ``F`` to add to the input, and the input reaches the output unchanged through the
+# shortcut. In backpropagation the block's Jacobian is ``I + dF/dx``: the gradient also flows along the
+# shortcut, past the block's weights, without being multiplied by them.
+#
+# A common story says that shortcuts exist because gradients vanish in deep plain networks. Vanishing
+# gradients were the problem of deep networks before 2015; He et al. write that initialisation scaled to
+# each layer and normalisation layers had largely solved it, and motivate shortcuts with another problem
+# (the next section). First, the gradients, measured: 20 blocks of conv-ReLU-conv (16 channels), run once
+# plain (``h = relu(F(h))``) and, where said, once with shortcuts (``h = relu(F(h) + h)``), on one batch of
+# random 16x16 inputs, with a loss whose gradient with respect to the output is one fixed random tensor;
+# we read the gradient norm that reaches each block's first convolution. Four stacks:
+#
+# - **plain, PyTorch's default initialisation**: ``Conv2d`` draws weights with variance
+#   ``1 / (3 fan_in)`` (``fan_in`` = input channels x 3 x 3). A convolution then gives its output a third
+#   of its input's mean square, and the ReLU halves it: every layer divides the signal's mean square by
+#   about 6, going forwards and, for the gradient, going backwards. Weights too small for the depth are
+#   how deep ReLU networks lost their gradients before He initialisation (VGG's authors started their
+#   deeper networks from some of a shallower network's trained layers).
+# - **plain, He initialisation** (He et al., 2015, *Delving Deep into Rectifiers*): variance
+#   ``2 / fan_in``, which makes the convolution double the mean square that the ReLU halves.
+# - **plain, He initialisation and BatchNorm** after each convolution (Ioffe and Szegedy, 2015): each
+#   channel is rescaled to mean 0 and variance 1 whatever the weights' scale.
+# - **residual**: the same BatchNorm stack, same weights, with shortcuts.
+torch.manual_seed(SEED)
 DEPTH, WIDTH = 20, 16
-blocks = nn.ModuleList(
-    nn.Sequential(nn.Conv2d(WIDTH, WIDTH, 3, padding=1), nn.ReLU(), nn.Conv2d(WIDTH, WIDTH, 3, padding=1))
-    for _ in range(DEPTH)
-)
+
+
+def conv_stack(batchnorm):
+    """DEPTH blocks of conv-ReLU-conv (with BatchNorm after each convolution if asked), PyTorch's init."""
+    def conv():
+        return [nn.Conv2d(WIDTH, WIDTH, 3, padding=1, bias=not batchnorm)] + ([nn.BatchNorm2d(WIDTH)] if batchnorm else [])
+    return nn.ModuleList(nn.Sequential(*conv(), nn.ReLU(), *conv()) for _ in range(DEPTH))
+
+
+def he_init_(blocks):
+    """Re-draw every convolution's weights with He's variance 2 / fan_in; zero the biases."""
+    for module in blocks.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    return blocks
+
+
 probe_input, probe_grad = torch.randn(8, WIDTH, 16, 16), torch.randn(8, WIDTH, 16, 16)
 
 
-def gradient_norms(shortcut):
+def gradient_norms(blocks, shortcut):
     """Return the gradient norm of each block's first convolution weight, and |F(x)| / |x| in block 1."""
     blocks.zero_grad()
     h = probe_input
@@ -57,20 +96,156 @@ def gradient_norms(shortcut):
     return [float(block[0].weight.grad.norm()) for block in blocks], first_ratio
 
 
-plain, _ = gradient_norms(shortcut=False)
-residual, ratio = gradient_norms(shortcut=True)
-print(f"gradient norm at block 1's first convolution: plain {plain[0]:.1e}, with shortcuts {residual[0]:.1e} "
-      f"({residual[0] / plain[0]:.0e} times larger)")
-print(f"at initialisation |F(x)| / |x| = {ratio:.2f} in block 1: the residual block starts close to the identity")
-assert residual[0] > 1e3 * plain[0] and min(residual) > max(plain[:DEPTH // 2])
-assert ratio < 0.5
-fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
-ax.semilogy(range(1, DEPTH + 1), plain, "o-", label="plain: h = relu(F(h))")
-ax.semilogy(range(1, DEPTH + 1), residual, "s-", label="residual: h = relu(F(h) + h)")
+normalised = he_init_(conv_stack(batchnorm=True))
+stacks = {
+    "plain, PyTorch's default init": (conv_stack(batchnorm=False), False),
+    "plain, He init": (he_init_(conv_stack(batchnorm=False)), False),
+    "plain, He init + BatchNorm": (normalised, False),
+    "residual, He init + BatchNorm": (normalised, True),
+}
+norms, first_ratio = {}, {}
+for name, (blocks, shortcut) in stacks.items():
+    norms[name], first_ratio[name] = gradient_norms(blocks, shortcut)
+print(f"{'gradient norm at':31s} {'block 1':>8s} {f'block {DEPTH}':>9s} {f'block 1 / block {DEPTH}':>19s}")
+for name, g in norms.items():
+    print(f"{name:31s} {g[0]:8.1e} {g[-1]:9.1e} {g[0] / g[-1]:19.1e}")
+    cnnatlas.observe(f"gradient norm block 1 / block {DEPTH}, {name}", g[0] / g[-1],
+                     at_most=1e-6 if "default" in name else None)
+assert all(len(g) == DEPTH and all(v > 0 for v in g) for g in norms.values())
+
+# %%
+# What the table says, in sentences generated from its numbers. A ratio far below 1 means the gradient
+# vanishes on its way down to block 1; one far above 1, that it grows.
+
+
+def travel(name):
+    """How the gradient fares from the last block to the first, in words."""
+    ratio = norms[name][0] / norms[name][-1]
+    if ratio < 1e-3:
+        return f"shrinks to {ratio:.0e} of its size: it vanishes"
+    return f"arrives {ratio:.2g} times {'larger' if ratio > 1 else 'the size'}: it does not vanish"
+
+
+for name in stacks:
+    print(f"{name}: from block {DEPTH} to block 1 the gradient {travel(name)}.")
+alive = [name for name in ("plain, He init", "plain, He init + BatchNorm") if "not vanish" in travel(name)]
+if alive:
+    print(f"So the first layers of a plain stack of {DEPTH} blocks ({2 * DEPTH} convolutions) get a gradient to "
+          f"learn from with {' and with '.join(n.removeprefix('plain, ') for n in alive)}: the vanishing came "
+          f"from the default initialisation, and it is not what shortcuts are needed for.")
+spread = {name: max(g) / min(g) for name, g in norms.items()}
+bn_plain, bn_residual = spread["plain, He init + BatchNorm"], spread["residual, He init + BatchNorm"]
+print(f"With BatchNorm, the gradient norms of the {DEPTH} blocks span a factor {bn_plain:.2g} in the plain "
+      f"stack and {bn_residual:.2g} with shortcuts: the shortcuts spread the gradient "
+      + ("more evenly over the blocks." if bn_residual < bn_plain else "no more evenly here.")
+      + (" (That a deep plain stack with BatchNorm has gradients that grow towards the input at "
+         "initialisation is a known effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization.)"
+         if norms["plain, He init + BatchNorm"][0] > 30 * norms["plain, He init + BatchNorm"][-1] else ""))
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
+for (name, g), marker in zip(norms.items(), "os^v", strict=True):
+    ax.semilogy(range(1, DEPTH + 1), g, marker + "-", label=name)
 ax.set_xticks(range(1, DEPTH + 1, 2))
 ax.set(xlabel="block (1 = nearest the input)", ylabel="gradient norm (log scale)",
        title=f"{DEPTH} blocks at initialisation: gradient reaching each block")
 ax.legend()
+
+# %%
+# One more number from the same run: how large the change ``F(x)`` that a block adds is, next to its
+# input ``x``, at initialisation. A residual block with ``|F(x)|`` much smaller than ``|x|`` starts close to
+# the identity.
+ratio = cnnatlas.observe("|F(x)| / |x| in block 1, He init + BatchNorm",
+                         first_ratio["residual, He init + BatchNorm"])
+default_ratio = first_ratio["plain, PyTorch's default init"]
+print(f"|F(x)| / |x| in block 1 = {default_ratio:.2f} with PyTorch's default "
+      f"initialisation, {ratio:.2f} with He initialisation and BatchNorm"
+      + (": there the block starts close to the identity." if ratio < 0.5 else
+         ": there the block adds a change as large as its input. torchvision's "
+         "resnet18(zero_init_residual=True) starts every block at the identity instead, by setting the last "
+         "BatchNorm's scale to 0."))
+
+# %%
+# The degradation problem
+# -----------------------
+# If gradients reach every layer of a plain network, what are shortcuts for? He et al. (2016, Figure 1)
+# trained plain networks of 20 and 56 layers on CIFAR-10, both with BatchNorm and He initialisation: the
+# 56-layer network had the higher *training* error, all through training (and the higher test error).
+# That is not overfitting (a network that overfits fits its training images better, not worse), and not
+# vanishing gradients (BatchNorm keeps them from vanishing, as measured above). In principle the deeper network could do at
+# least as well as the shallower one, by copying it and making its extra layers the identity; the
+# optimiser does not find such a solution. He et al. call this the *degradation problem*, and residual
+# blocks their answer: with ``F(x) + x``, the identity is the easy default (``F = 0``), and their residual
+# networks gained accuracy as they grew deeper.
+#
+# The same experiment at a size this page can afford. ``cnnatlas.DepthNet`` is a stem (3x3 convolution,
+# BatchNorm, ReLU), then blocks of conv-BN-ReLU-conv-BN each followed by a ReLU, with or without the
+# shortcut, then global average pooling and a linear layer; He initialisation. Three networks: 3 plain
+# blocks (8 layers with weights), 15 plain blocks (32 layers), and the same 15 blocks with shortcuts (the
+# same starting weights as the plain 32-layer network: only the add differs). One recipe for all three:
+# 1,024 CIFAR-10 training images shrunk to 8x8 pixels (so that three trainings take seconds on a CPU), 6
+# epochs in batches of 64, AdamW with a one-cycle schedule. The measure is the *training* loss, on the
+# images each network is trained on. (``fit`` also scores 256 test images after each epoch; they play no
+# part here.)
+N_IMAGES, SIZE, EPOCHS = 1_024, 8, 6
+
+
+def shrink(data, count):
+    """The first ``count`` images of every class, interleaved, each averaged down to SIZE x SIZE pixels."""
+    data = data.subset(count)
+    small = F.interpolate(data.images.float(), size=(SIZE, SIZE), mode="area").round().to(torch.uint8)
+    return cnnatlas.ImageDataset(data.name, data.split, small, data.labels, data.classes, data.source)
+
+
+cifar_train = shrink(cnnatlas.load_cifar10(True), N_IMAGES)
+cifar_test = shrink(cnnatlas.load_cifar10(False), 256)
+recipe = cnnatlas.TrainConfig(epochs=EPOCHS, batch_size=64, lr=3e-3, schedule="onecycle", seed=SEED)
+networks = {"8 layers, plain": (3, False), "32 layers, plain": (15, False), "32 layers, residual": (15, True)}
+nets = {}
+for name, (blocks, residual) in networks.items():
+    torch.manual_seed(SEED)  # one seed for all: both 32-layer networks start from the same weights
+    nets[name] = cnnatlas.DepthNet(blocks, residual=residual)
+plain_start, residual_start = nets["32 layers, plain"].state_dict(), nets["32 layers, residual"].state_dict()
+assert all(torch.equal(plain_start[k], residual_start[k]) for k in plain_start)
+assert [net.weight_layers for net in nets.values()] == [8, 32, 32]
+started = time.perf_counter()
+results = {name: cnnatlas.fit(net, cifar_train, cifar_test, recipe, name=name, progress=False)
+           for name, net in nets.items()}
+seconds = time.perf_counter() - started
+print(f"{EPOCHS} epochs on {N_IMAGES:,} images of {SIZE}x{SIZE}; the three runs took {seconds:.0f} s on "
+      f"{results[name].device_name}")
+print(f"{'network':20s} {'parameters':>10s}  training loss, epoch 1 to {EPOCHS}{'':13s} {'last epoch acc.':>15s}")
+for name, result in results.items():
+    parameters = sum(p.numel() for p in nets[name].parameters())
+    curve = " ".join(f"{h.train_loss:.3f}" for h in result.history)
+    print(f"{name:20s} {parameters:10,d}  {curve}  {result.history[-1].train_accuracy:15.3f}")
+
+# %%
+# The curves, then what they say, in sentences generated from the numbers (each epoch's training loss is
+# the mean over that epoch's batches, measured while the network trains). Six epochs on small images show
+# how training starts, not where it ends. He et al.'s full-length runs on CIFAR-10 (their Figure 6) are
+# the reference for the end: plain networks of 20 to 56 layers reach a higher training error the deeper
+# they are, while residual networks gain accuracy with depth up to 110 layers.
+fig, ax = plt.subplots(figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
+for (name, result), marker in zip(results.items(), "os^", strict=True):
+    ax.plot([h.epoch for h in result.history], [h.train_loss for h in result.history], marker + "-", label=name)
+ax.set(xlabel="epoch", ylabel="training loss", title=f"CIFAR-10 at {SIZE}x{SIZE}: plain and residual depth")
+ax.grid(alpha=0.3)
+ax.legend()
+shallow, deep, residual = (results[name].history[-1].train_loss for name in networks)
+cnnatlas.observe("training loss, 32 plain layers - 8 plain layers", deep - shallow)
+cnnatlas.observe("training loss, 8 plain layers - 32 residual layers", shallow - residual)
+print(f"After {EPOCHS} epochs the 32-layer plain network's training loss is {deep:.3f}, "
+      f"{'higher' if deep > shallow else 'lower'} than the 8-layer plain network's {shallow:.3f}"
+      + (": in this short run, four times the depth made the plain network fit its own training images "
+         "worse: the degradation problem." if deep > shallow else ": this run shows no degradation."))
+first_epoch = {name: result.history[0].train_loss for name, result in results.items()}
+print(f"The same 32 layers with shortcuts reach {residual:.3f}: "
+      + ("lower than both plain networks. With shortcuts, depth helped." if residual < min(shallow, deep) else
+         "lower than the 32-layer plain network, but not than the 8-layer one." if residual < deep else
+         "no better than the plain 32 layers in this run.")
+      + (" Its first epoch is the worst of the three: at initialisation each block adds a change as large as "
+         "its input (|F(x)| / |x| above), so the signal grows along the 15 adds and the untrained network's "
+         "scores are large and confidently wrong." if first_epoch["32 layers, residual"] > max(
+             first_epoch["8 layers, plain"], first_epoch["32 layers, plain"]) else ""))
 
 # %%
 # The block, with both paths made visible
@@ -81,7 +256,7 @@ ax.legend()
 # output. Input: 64 feature maps of a real photo (a fixed random 7x7 convolution of the astronaut,
 # then ReLU), shaped (4, 64, 32, 32) like the article's. Signed maps are drawn blue-white-red (white at
 # zero), maps that cannot be negative in viridis.
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 photo = cnnatlas.load_photo("astronaut").float().div(255)
 images = torch.stack([F.interpolate(photo[None], size=(32, 32), mode="area")[0]] * 4)
 stem = nn.Conv2d(3, 64, 7, padding=3)
@@ -132,7 +307,7 @@ cnnatlas.tensor_flow_diagram(t, title="ResidualBlock(64, 128, stride=2)")
 # H and W), and a running average of them is updated; in eval mode the running averages are used and
 # nothing is updated. So the same input gives different outputs in the two modes: forgetting
 # ``model.eval()`` at test time changes what the model computes.
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 bn = nn.BatchNorm2d(4)
 batch = 3 + 2 * torch.randn(8, 4, 6, 6)  # per-channel mean about 3, std about 2
 before = bn.running_mean.clone()
@@ -159,7 +334,7 @@ assert torch.allclose(bn.running_mean, expected, atol=1e-6) and not torch.equal(
 # BatchNorm subtracts the channel's mean, which removes that constant again (beta plays its role).
 # Checked: adding a constant per channel to a convolution's output leaves BatchNorm's train-mode output
 # unchanged, and torchvision's resnet18 builds every convolution with ``bias=False``.
-torch.manual_seed(0)
+torch.manual_seed(SEED)
 conv, bn = nn.Conv2d(3, 4, 3, bias=False), nn.BatchNorm2d(4).train()
 y = conv(torch.rand(8, 3, 10, 10)).detach()
 constant = torch.tensor([5.0, -2.0, 0.5, 100.0]).view(1, 4, 1, 1)
