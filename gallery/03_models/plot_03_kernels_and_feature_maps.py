@@ -4,8 +4,9 @@ Kernels and feature maps: from a fresh Conv2d to VGG16
 
 Article 002 separates a model's "eyes" (its kernels) from "what it sees" (its feature maps). Here: a
 fresh ``Conv2d(1, 4, 3)`` on a real photo, then torchvision's VGG16 as a design (its shape flow, where
-its parameters, memory and compute go, and why it stacks 3x3 kernels), then trained first-layer kernels
-next to random ones, and feature maps through a forward hook. The page says which weights it shows.
+its parameters, memory and compute go, and why it stacks 3x3 kernels), then the first-layer kernels of
+the CIFAR-10 CNN before and after training, measured, and feature maps through a forward hook. The page
+says which weights it shows.
 
 **Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
 conv, pooling and linear modules ([Building blocks](../01_tensors/plot_03_building_blocks.md)), receptive
@@ -14,6 +15,7 @@ CIFAR-10 CNN](plot_02_cifar10_cnn.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 4
+import functools
 import math
 from itertools import pairwise
 
@@ -49,7 +51,8 @@ def plot_signed_maps(maps, title, ncols=4):
 # scale) and what each makes of the photo. Each output pixel is the sum of the 3x3 patch under it times
 # the kernel, plus the bias: we check one pixel by hand. The outputs are signed, so they are drawn
 # blue-white-red too, white at zero.
-torch.manual_seed(0)
+SEED = cnnatlas.build_seed()  # $CNNATLAS_SEED, else 0: every random draw of this page derives from it
+torch.manual_seed(SEED)
 conv_layer = nn.Conv2d(in_channels=1, out_channels=4, kernel_size=3, stride=1, padding=1)
 photo = cnnatlas.load_photo("camera").float().div(255)[:, ::2, ::2].unsqueeze(0)  # (1, 1, 256, 256)
 with torch.no_grad():
@@ -72,7 +75,6 @@ fig = plot_signed_maps(feature_maps[0], "4 feature maps of a random Conv2d(1, 4,
 # layers. Its design needs no trained weights, not even random ones: we build torchvision's ``vgg16`` on
 # PyTorch's ``meta`` device (shapes only, no numbers), give it memory with every weight set to 0 (which
 # skips drawing 138 million random numbers) and trace it on one 224x224 input.
-torch.manual_seed(0)
 with torch.device("meta"):
     vgg = torchvision.models.vgg16(weights=None)
 vgg = vgg.to_empty(device="cpu")
@@ -186,46 +188,58 @@ print(f"features[{last.name}] ({last.op}): a unit sees {last.size[0]}x{last.size
 assert 0.9 * 224 < last.size[0] < 224
 
 # %%
-# Which weights?
-# --------------
-# ImageNet weights are loaded when torch hub's cache has them or they can be downloaded. Otherwise a
-# VGG-style network (the same 3x3 conv + ReLU + max-pool blocks, narrower) is trained on CIFAR-10 right
-# here and shown instead. The line below says which one this page shows.
-loaded = cnnatlas.load_imagenet_model("vgg16")
-if loaded.pretrained:
-    model, features, normalize = loaded.model, loaded.model.features, loaded.normalization
-    shown = f"torchvision VGG16 with {loaded.source}"
-    torch.manual_seed(0)
-    start = torchvision.models.vgg16(weights=None).features[0].weight  # a random start, not the real one
-    start_is_exact = False
-else:
-    train, test = cnnatlas.load_cifar10(train=True), cnnatlas.load_cifar10(train=False)
-    recipe = cnnatlas.recipes.VGG_STYLE
-    model, result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, train, test, recipe,
-                                           progress=False)
-    features, normalize = model.features, result.normalization
-    reason = loaded.source.rsplit("; ", 1)[-1].rstrip(")")  # e.g. "download failed: URLError"
-    shown = (f"FALLBACK: VGG16's ImageNet weights are not available here ({reason}); showing a VGG-style network "
-             f"trained on CIFAR-10 for this page (data: {train.source}):\n{result.table()}")
-    # train_or_load builds the model right after seeding with the recipe's seed: the same seed rebuilds
-    # the exact weights training started from.
-    cnnatlas.seed_everything(recipe.seed)
-    start = cnnatlas.VGGStyleNet().features[0].weight
-    start_is_exact = True
-print(f"WEIGHTS SHOWN: {shown}")
+# First-layer kernels: what training changes
+# -------------------------------------------
+# The first convolution reads RGB, so each of its kernels is a tiny colour image. The articles say that
+# first layers learn edge and colour detectors. To check it we need a network that has learned its kernels,
+# and the weights it started from. The CIFAR-10 CNN of [the CIFAR-10 page](plot_02_cifar10_cnn.md) (the
+# version with ReLUs, trained there; this page loads its cached weights) has 32 first-layer kernels of
+# 5x5. ``train_or_load`` builds the model right after seeding with the recipe's seed, so the same seed
+# rebuilds the exact weights its training started from.
+cifar_train, cifar_test = cnnatlas.load_cifar10(train=True), cnnatlas.load_cifar10(train=False)
+recipe = cnnatlas.recipes.CIFAR10_NET
+cifar_net, cifar_result = cnnatlas.train_or_load("cifar10-net-relu", functools.partial(cnnatlas.Cifar10Net, relu=True),
+                                                 cifar_train, cifar_test, cnnatlas.recipes.CIFAR10_NET, progress=False)
+cnnatlas.seed_everything(recipe.seed)
+start = next(m for m in cnnatlas.Cifar10Net(relu=True).modules() if isinstance(m, nn.Conv2d)).weight.detach()
+trained = next(m for m in cifar_net.modules() if isinstance(m, nn.Conv2d)).weight.detach().cpu()
+print(f"KERNELS SHOWN: the CIFAR-10 CNN's first layer {tuple(trained.shape)}, {cifar_result.weights_source}, "
+      f"{cifar_result.epochs} epochs, test accuracy {cifar_result.test_accuracy:.3f}; its start rebuilt from "
+      f"seed {recipe.seed}")
+assert start.shape == trained.shape == (32, 3, 5, 5)
 
 # %%
-# First-layer kernels: trained against random
-# -------------------------------------------
-# The first convolution reads RGB, so each kernel is a tiny 3x3 colour image. Random kernels are noise:
-# their 9 taps are drawn independently, so neighbouring taps are uncorrelated. Training changes them by
-# gradient steps, and the gradient of a kernel tap is the correlation of the image, shifted by that tap's
-# offset, with the error signal. Natural images are smooth, so neighbouring taps get similar updates:
-# what training adds is smoother than noise. We measure smoothness as the correlation between
-# horizontally and vertically neighbouring taps over all kernels and colour channels.
-first = features[0]
-trained = first.weight.detach()
-start = start.detach()
+# Predict first: after a few epochs, will the trained kernels look like edges and colour blobs? How far
+# training moved them, relative to the size of the start, for all 32 kernels together and for each kernel:
+change = trained - start
+moved = cnnatlas.observe("CIFAR-10 CNN first-layer kernels: change / initial norm",
+                         float(change.norm() / start.norm()))
+per_kernel = change.flatten(1).norm(dim=1) / start.flatten(1).norm(dim=1)
+print(f"training changed the first-layer kernels by {moved:.0%} of their initial norm (per kernel: median "
+      f"{float(per_kernel.median()):.0%}, from {float(per_kernel.min()):.0%} to {float(per_kernel.max()):.0%})")
+if moved < 0.5:
+    print("So the random start is still much the larger part of each trained kernel: the trained kernels look "
+          "much like their start, and what training wrote is in the change.")
+elif moved < 1:
+    print("So the random start is still the larger part of the trained kernels, and what training wrote a "
+          "visible part: the change shows it on its own.")
+else:
+    print("So what training wrote is now the larger part of the trained kernels.")
+
+# %%
+# Is what training wrote structured? Two measures, each for the random start, the trained kernels and the
+# change (trained minus start: what training wrote):
+#
+# - **Smoothness.** Random kernels are noise: their taps are drawn independently, so neighbouring taps are
+#   uncorrelated. The gradient of a tap is the correlation of the image, shifted by that tap's offset,
+#   with the error signal; natural images are smooth, so neighbouring taps get similar updates. We
+#   measure the correlation between horizontally and vertically neighbouring taps, over all kernels and
+#   colour channels (0: noise, 1: perfectly smooth).
+# - **Colour.** A kernel has an R, a G and a B slice. Where the three slices are alike, the kernel responds
+#   to brightness whatever the colour (a brightness edge or blob); where two have opposite signs, it
+#   responds to one colour against another (colour opponency). We correlate each pair of a kernel's
+#   slices (random slices: around 0) and count the kernels whose three pairs all correlate above 0.5
+#   (brightness kernels) and those with a pair below -0.5 (colour-opponent).
 
 
 def neighbour_correlation(w):
@@ -235,24 +249,31 @@ def neighbour_correlation(w):
     return float(torch.corrcoef(torch.stack([left, right]))[0, 1])
 
 
-panels = {"random start" if start_is_exact else "a random initialisation": start, "trained": trained}
-if start_is_exact:
-    panels["change made by training"] = trained - start
+def colour_counts(w):
+    """(brightness kernels, colour-opponent kernels): by the correlations of each kernel's R-G, R-B, G-B slices."""
+    pairs = ((0, 1), (0, 2), (1, 2))
+    lowest = torch.stack([min(torch.corrcoef(k[[i, j]].reshape(2, -1))[0, 1] for i, j in pairs) for k in w])
+    return int((lowest > 0.5).sum()), int((lowest < -0.5).sum())
+
+
+panels = {"random start": start, "trained": trained, "change": change}
 smooth = {name: neighbour_correlation(w) for name, w in panels.items()}
-for name, r in smooth.items():
-    print(f"{name:26s} neighbour correlation {r:+.2f}")
-assert abs(list(smooth.values())[0]) < 0.2 and smooth["trained"] > list(smooth.values())[0], smooth
-if start_is_exact:
-    assert smooth["change made by training"] > max(0.2, smooth["random start"] + 0.1), smooth
-    print(f"training changed the first-layer kernels by {float((trained - start).norm() / start.norm()):.0%} "
-          "of their initial norm")
+print(f"{'':19s} {'neighbour r':>11s} {'brightness kernels':>18s} {'colour-opponent':>15s}")
+for name, w in panels.items():
+    bright, opponent = colour_counts(w)
+    print(f"{name:19s} {smooth[name]:>+11.2f} {bright:>15d}/{len(w)} {opponent:>12d}/{len(w)}")
+    cnnatlas.observe(f"CIFAR-10 CNN first-layer kernels, {name}: neighbour correlation", smooth[name])
+    cnnatlas.observe(f"CIFAR-10 CNN first-layer kernels, {name}: brightness kernels", bright)
+    cnnatlas.observe(f"CIFAR-10 CNN first-layer kernels, {name}: colour-opponent kernels", opponent)
+print(f"What training wrote is {'smoother' if smooth['change'] > smooth['random start'] else 'no smoother'}"
+      f" than the random start (neighbour r {smooth['change']:+.2f} against "
+      f"{smooth['random start']:+.2f}); the trained kernels, start and change together, "
+      f"{'are smoother' if smooth['trained'] > smooth['random start'] + 0.1 else 'are hardly smoother'} "
+      f"({smooth['trained']:+.2f}).")
 
 # %%
-# Drawn per colour channel (each kernel is a row of its R, G and B 3x3 slices), blue negative, red
-# positive, white zero, grey gaps, one scale per panel. The change made by training varies more smoothly
-# from tap to tap than the random start does; how much of the trained kernels it makes depends on how
-# long training ran (the line above). Then the classic view: each kernel as one colour image, scaled to
-# its own range.
+# Drawn per colour channel (each kernel as its R, G and B 5x5 slices side by side), blue negative, red
+# positive, white zero, grey gaps, one scale per panel:
 
 
 def channel_mosaic(w, ncols):
@@ -269,16 +290,23 @@ def channel_mosaic(w, ncols):
     return mosaic
 
 
-ncols = 2 if trained.shape[0] <= 16 else 4
 diverging = plt.get_cmap(cnnatlas.style.DIVERGING).with_extremes(bad="0.8")  # gaps grey, so that white means exactly zero
-fig, axes = plt.subplots(1, len(panels), figsize=(cnnatlas.style.WIDTH, 3.7), layout="constrained")
+fig, axes = plt.subplots(1, len(panels), figsize=(cnnatlas.style.WIDTH, 2.7), layout="constrained")
 for ax, (name, w) in zip(axes, panels.items(), strict=True):
     limit = float(w.abs().max())
-    image = ax.imshow(channel_mosaic(w, ncols), cmap=diverging, vmin=-limit, vmax=limit, interpolation="nearest")
-    ax.set_title(f"{name.replace('made by', 'by')}\nneighbour r {smooth[name]:+.2f}")
+    image = ax.imshow(channel_mosaic(w, 4), cmap=diverging, vmin=-limit, vmax=limit, interpolation="nearest")
+    ax.set_title(f"{name}\nneighbour r {smooth[name]:+.2f}")
     ax.set_axis_off()
     fig.colorbar(image, ax=ax, orientation="horizontal", shrink=0.8, pad=0.02)
-fig.suptitle(f"first-layer kernels {tuple(trained.shape)}: R, G, B slices")
+fig.suptitle(f"CIFAR-10 CNN, first-layer kernels {tuple(trained.shape)}: R, G, B slices")
+
+
+# %%
+# Then the classic view: each kernel as one colour image, scaled to its own range (mid-grey is zero; a
+# colour is where one channel dominates). VGG16's first layer, trained on ImageNet for hundreds of
+# thousands of steps rather than a few thousand, is the classic picture of edge and colour detectors. Its
+# weights are shown when torch hub's cache has them or they can be downloaded; the line below says
+# whether they were.
 
 
 def rgb_mosaic(w, ncols):
@@ -292,11 +320,46 @@ def rgb_mosaic(w, ncols):
     return mosaic
 
 
-fig, axes = plt.subplots(1, 2, figsize=(cnnatlas.style.WIDTH, 3.6), layout="constrained")
-for ax, name in zip(axes, list(panels)[:2], strict=True):
-    ax.imshow(rgb_mosaic(panels[name], 2 * ncols), interpolation="nearest")
-    ax.set_title(f"{name}: as colour images")
+loaded = cnnatlas.load_imagenet_model("vgg16")
+colour_panels = {f"CIFAR-10 CNN\n{name}": (w, 4) for name, w in panels.items()}
+if loaded.pretrained:
+    vgg_kernels = loaded.model.features[0].weight.detach()
+    torch.manual_seed(SEED)
+    vgg_random = torchvision.models.vgg16(weights=None).features[0].weight.detach()  # a random start, not its own
+    colour_panels["VGG16\nImageNet"] = (vgg_kernels, 8)
+    vgg_smooth = cnnatlas.observe("VGG16 first-layer kernels: neighbour correlation", neighbour_correlation(vgg_kernels))
+    vgg_bright, vgg_opponent = colour_counts(vgg_kernels)
+    print(f"VGG16 KERNELS SHOWN: {tuple(vgg_kernels.shape)}, {loaded.source}: neighbour r {vgg_smooth:+.2f} (a "
+          f"random VGG16 start: {neighbour_correlation(vgg_random):+.2f}), {vgg_bright} brightness and "
+          f"{vgg_opponent} colour-opponent kernels of {len(vgg_kernels)}")
+else:
+    reason = loaded.source.rsplit("; ", 1)[-1].rstrip(")")  # e.g. "download failed: URLError"
+    print(f"VGG16 KERNELS NOT SHOWN: its ImageNet weights are not available here ({reason}); only the CIFAR-10 "
+          "CNN's kernels are shown.")
+fig, axes = plt.subplots(1, len(colour_panels), figsize=(cnnatlas.style.WIDTH, 3.4), layout="constrained")
+for ax, (name, (w, ncols)) in zip(axes, colour_panels.items(), strict=True):
+    ax.imshow(rgb_mosaic(w, ncols), interpolation="nearest")
+    ax.set_title(name)
     ax.set_axis_off()
+
+# %%
+# Which weights for the feature maps?
+# -----------------------------------
+# The feature maps below come from VGG16 with its ImageNet weights where they are available. Otherwise a
+# VGG-style network (the same 3x3 conv + ReLU + max-pool blocks, narrower) is trained briefly on CIFAR-10
+# right here and shown instead: it shows how maps shrink and multiply through the blocks, not what a good
+# ImageNet network sees. The line below says which one this page shows.
+if loaded.pretrained:
+    model, features, normalize = loaded.model, loaded.model.features, loaded.normalization
+    shown = f"torchvision VGG16 with {loaded.source}"
+else:
+    model, result = cnnatlas.train_or_load("vgg-style-cifar10", cnnatlas.VGGStyleNet, cifar_train, cifar_test,
+                                           cnnatlas.recipes.VGG_STYLE, progress=False)
+    features, normalize = model.features, result.normalization
+    shown = (f"FALLBACK: VGG16's ImageNet weights are not available here; showing a VGG-style network "
+             f"trained briefly on CIFAR-10 for this page (data: {cifar_train.source}):\n{result.table()}")
+print(f"FEATURE MAPS OF: {shown}")
+first = features[0]
 
 # %%
 # Feature maps through a forward hook
