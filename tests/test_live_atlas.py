@@ -28,7 +28,10 @@ pytestmark = pytest.mark.site
 PAGE = "generated/gallery/03_models/plot_07_live_atlas/"
 TOLERANCE = 1e-4
 PAGE_LIMIT_BYTES = 2 * 1024 * 1024
-MODELS = {"lenet": cnnatlas.LeNet, "cifar10": cnnatlas.Cifar10Net}
+MODELS = {
+    "lenet": cnnatlas.LeNet,
+    "cifar10": lambda: cnnatlas.Cifar10Net(relu=True),
+}  # as the pages train them
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +246,7 @@ SCALES = """() => Object.fromEntries(window.cnnatlasLive.atlases.at(-1).layerVie
 
 def test_signed_maps_are_diverging_and_centred_on_zero(chromium) -> None:
     """The atlas's rule: pre-activation outputs (convolutions, linear layers, pooling of them) on RdBu_r
-    centred on 0, outputs after a ReLU on viridis; the CIFAR-10 CNN has no ReLU, so all its maps are signed."""
+    centred on 0, outputs after a ReLU on viridis; the CIFAR-10 CNN is trained with ReLUs, as LeNet."""
     with opened(chromium) as page:
         lenet = page.evaluate(SCALES)
         assert {name for name, (scale, _, _) in lenet.items() if scale == "diverging"} == {
@@ -258,8 +261,17 @@ def test_signed_maps_are_diverging_and_centred_on_zero(chromium) -> None:
         assert "centred on 0" in page.locator(".cl-legend").text_content()
         switch(page, "cifar10")
         cifar = page.evaluate(SCALES)
-        assert {scale for scale, _, _ in cifar.values()} == {"diverging"}
-        assert all(low == -high > -float("inf") for _, low, high in cifar.values())
+        assert {name for name, (scale, _, _) in cifar.items() if scale == "diverging"} == {
+            "conv1",
+            "conv2",
+            "conv3",
+            "fc1",
+            "fc2",
+        }
+        assert all(
+            low == -high > -float("inf") for scale, low, high in cifar.values() if scale == "diverging"
+        )
+        assert cifar["relu1"][1] >= 0 and cifar["pool3"][0] == cifar["flatten"][0] == "sequential"
 
 
 def test_every_control_is_reachable_by_keyboard(chromium) -> None:

@@ -4,8 +4,9 @@ The CIFAR-10 CNN of article 004
 
 Article 004 builds a CIFAR-10 classifier from those modules and trains it, with two flaws it does not
 mention: it trains on the test split, and it has no activation function between its layers. Here: why
-each is wrong, both measured in a short experiment, then the model trained properly, its accuracy per
-class, sample predictions and the feature maps of each stage.
+each is wrong, what a short experiment on held-out validation images can and cannot tell about them, then
+both networks trained properly, the one that scores higher on the validation images kept and scored once
+on the test split, its accuracy per class, sample predictions and the feature maps of each stage.
 
 **Assumes:** what a convolution computes ([The convolution](../01_tensors/plot_02_convolution.md)), the
 modules Sequential, Conv2d, MaxPool2d, Flatten and Linear ([Building
@@ -16,6 +17,7 @@ cross-entropy ([LeNet on FashionMNIST](plot_01_lenet_fashion_mnist.md)).
 """
 
 # mkdocs_gallery_thumbnail_number = 3
+import dataclasses
 import time
 
 import torch
@@ -24,34 +26,42 @@ from torch import nn
 
 import cnnatlas
 
+SEED = cnnatlas.build_seed()  # $CNNATLAS_SEED, else 0: every seed below derives from it
+
 # %%
-# Data and model
-# --------------
+# Data, a validation split and the model
+# --------------------------------------
 # CIFAR-10: 50,000 training and 10,000 test images of 32x32 RGB pixels in 10 classes, as uint8 tensors
-# of shape (N, C, H, W). The model is the article's ``Tudui``, here ``cnnatlas.Cifar10Net``: three 5x5
-# convolutions (padding 2, so each keeps the height and width), each followed by 2x2 max pooling, then
-# Flatten and two linear layers. ``article_net`` writes the same layers out as one ``nn.Sequential``, with
-# an option to add a ReLU after each convolution and after the first Linear, for the experiment further
-# down; without it, it matches ``Cifar10Net`` layer for layer (checked).
-train = cnnatlas.load_cifar10(train=True)
+# of shape (N, C, H, W). Every choice this page makes (does a ReLU help? which budget?) is measured on
+# *validation* images: 5,000 training images held out at random (500 per class), never trained on. The
+# test split is used once, at the very end, to score the one model the page chooses; a test score that
+# had guided choices would read too high, for the reason flaw 2 below explains. The recipe of the final
+# training holds out the same 5,000 images (same count, same seed), so its validation accuracy is
+# comparable with the experiments here.
+recipe = cnnatlas.recipes.CIFAR10_NET
+full_train = cnnatlas.load_cifar10(train=True)
 test = cnnatlas.load_cifar10(train=False)
-print(f"train {tuple(train.images.shape)}, test {tuple(test.images.shape)}, {len(train.classes)} classes; "
-      f"from: {train.source}")
-assert tuple(train.images.shape) == (50_000, 3, 32, 32) and tuple(test.images.shape) == (10_000, 3, 32, 32)
-assert train.images.dtype == torch.uint8 and len(train.classes) == 10
+train, validation = full_train.holdout(recipe.validation_images, seed=recipe.seed)
+print(f"training split {tuple(full_train.images.shape)} = {len(train):,} to train on + {len(validation):,} "
+      f"validation images; test {tuple(test.images.shape)}, {len(test.classes)} classes; from: {full_train.source}")
+assert tuple(full_train.images.shape) == (50_000, 3, 32, 32) and tuple(test.images.shape) == (10_000, 3, 32, 32)
+assert full_train.images.dtype == torch.uint8 and len(full_train.classes) == 10
+assert len(train) + len(validation) == len(full_train) and recipe.seed == SEED
+assert validation.labels.bincount().tolist() == [len(validation) // 10] * 10
+
+# %%
+# The model is the article's ``Tudui``, here ``cnnatlas.Cifar10Net``: three 5x5 convolutions (padding 2,
+# so each keeps the height and width), each followed by 2x2 max pooling, then Flatten and two linear
+# layers. ``Cifar10Net(relu=True)`` adds a ReLU after each convolution and after the first Linear, and
+# nothing else: the same parameters, created in the same order, so one seed gives both the same starting
+# weights (checked).
 print(cnnatlas.Cifar10Net())
-
-
-def article_net(relu: bool) -> nn.Sequential:
-    """Article 004's layers; with ``relu``, a ReLU after each convolution and after the first Linear."""
-    layers = []
-    for c_in, c_out in [(3, 32), (32, 32), (32, 64)]:
-        layers += [nn.Conv2d(c_in, c_out, 5, stride=1, padding=2), *([nn.ReLU()] if relu else []), nn.MaxPool2d(2)]
-    layers += [nn.Flatten(), nn.Linear(1024, 64), *([nn.ReLU()] if relu else []), nn.Linear(64, 10)]
-    return nn.Sequential(*layers)
-
-
-assert [repr(m) for m in article_net(relu=False)] == [repr(m) for m in cnnatlas.Cifar10Net().model1]
+print(cnnatlas.Cifar10Net(relu=True))
+starts = {}
+for relu in (False, True):
+    torch.manual_seed(SEED)
+    starts[relu] = cnnatlas.Cifar10Net(relu=relu)
+assert all(torch.equal(a, b) for a, b in zip(starts[False].parameters(), starts[True].parameters(), strict=True))
 
 # %%
 # Flaw 1: no activation between the layers
@@ -60,15 +70,14 @@ assert [repr(m) for m in article_net(relu=False)] == [repr(m) for m in cnnatlas.
 # affine map. The article's ``Linear(1024, 64)`` followed directly by ``Linear(64, 10)`` computes exactly
 # what a single ``Linear(1024, 10)`` with weight $W_2 W_1$ and bias $W_2 b_1 + b_2$ computes: the 64
 # hidden units add parameters but no new function. Checked on a fresh model and real images:
-torch.manual_seed(0)
-plain = article_net(relu=False).eval()
+plain = starts[False].eval()
 images = test.normalization()(test.images[:256])
-first, second = plain[7], plain[8]
+first, second = plain.model1[7], plain.model1[8]
 merged = nn.Linear(1024, 10)
 with torch.no_grad():
     merged.weight.copy_(second.weight @ first.weight)
     merged.bias.copy_(second.weight @ first.bias + second.bias)
-    features = plain[:7](images)  # (256, 1024): what the Flatten hands to the head
+    features = plain.model1[:7](images)  # (256, 1024): what the Flatten hands to the head
     gap = float((second(first(features)) - merged(features)).abs().max())
 head_params = sum(p.numel() for p in (*first.parameters(), *second.parameters()))
 print(f"two Linear layers: {head_params:,} parameters; one merged Linear: "
@@ -94,16 +103,16 @@ def affine_defect(model, u, v):
 
 
 u, v = images[:1], images[1:2]
-averaged = nn.Sequential(*[nn.AvgPool2d(2) if isinstance(m, nn.MaxPool2d) else m for m in plain])
+averaged = nn.Sequential(*[nn.AvgPool2d(2) if isinstance(m, nn.MaxPool2d) else m for m in plain.model1])
 print(f"f(u) + f(v) - f(u + v) - f(0), relative: with average pooling {affine_defect(averaged, u, v):.1e}, "
       f"with max pooling (the article) {affine_defect(plain, u, v):.2f}")
 assert affine_defect(averaged, u, v) < 1e-4 < 0.05 < affine_defect(plain, u, v)
 
 # %%
 # Where the ReLU goes relative to the pooling does not matter: both are monotone, so
-# ``relu(maxpool(x))`` equals ``maxpool(relu(x))`` exactly. The ReLU version below puts it after each
+# ``relu(maxpool(x))`` equals ``maxpool(relu(x))`` exactly. ``Cifar10Net(relu=True)`` puts it after each
 # convolution, as is usual.
-z = torch.randn(8, 32, 16, 16, generator=torch.Generator().manual_seed(0))
+z = torch.randn(8, 32, 16, 16, generator=torch.Generator().manual_seed(SEED))
 assert torch.equal(F.relu(F.max_pool2d(z, 2)), F.max_pool2d(F.relu(z), 2))
 
 # %%
@@ -114,7 +123,8 @@ assert torch.equal(F.relu(F.max_pool2d(z, 2)), F.max_pool2d(F.relu(z), 2))
 # is kept unseen so that the accuracy on it estimates the accuracy on new images from the same source.
 # After training on it, the accuracy there also measures memory, and reads too high; no unseen images
 # are left to tell by how much. (The article measures no accuracy at all: it prints the loss summed over
-# each epoch, on the images it is training on.)
+# each epoch, on the images it is training on.) The same harm, milder, follows from *choosing* a model
+# or a recipe by its test accuracy: the choice fits the test images a little. Hence the validation split.
 #
 # A smaller trap in the same loop: ``running_loss = running_loss + loss_result`` adds *tensors* that are
 # still attached to the autograd graph, so the sum keeps a reference to every step's loss for the whole
@@ -127,77 +137,158 @@ print(f"running_loss is a {type(running_loss).__name__} with requires_grad={runn
 assert running_loss.requires_grad and isinstance(loss_result.item(), float)
 
 # %%
-# Both flaws, measured
-# --------------------
-# Three short runs with one budget: the same seed (so the same starting weights: a ReLU has none), the
-# same optimiser and schedule as the full training below, no augmentation, 3 epochs on a class-balanced
-# set of images. Each model is measured on 2,000 of the images it trained on and on 2,000 images it never
-# saw (from the test split, or, for the run trained on the test split, from the training split).
-quick = cnnatlas.build_profile() == "quick"
-n_images, epochs, n_eval = 2_000, 3, 2_000
-budget = cnnatlas.TrainConfig(epochs=epochs, batch_size=128, lr=3e-3, schedule="onecycle", augment="none")
-starts = {}
-for relu in (False, True):
-    torch.manual_seed(0)
-    starts[relu] = article_net(relu)
-assert all(torch.equal(a, b) for a, b in zip(starts[False].parameters(), starts[True].parameters(), strict=True))
-
-runs = [("training split", "no (article)", train.subset(n_images), test.subset(n_eval)),
-        ("training split", "yes", train.subset(n_images), test.subset(n_eval)),
-        ("test split (article)", "no (article)", test.subset(n_images), train.subset(n_eval))]  # fmt: skip
+# Both flaws in a short experiment
+# --------------------------------
+# Three short runs with one budget: 2 epochs on a class-balanced set of 3,000 images, batches of 32 (188
+# steps), AdamW with a one-cycle schedule peaking at 0.001, no augmentation. The article's network and the
+# ReLU version train from the same starting weights, on the same batches in the same order; one more run
+# trains the article's network on 3,000 *test* images, as the article does. Each model is measured on
+# 2,000 of the images it trained on and on 2,000 validation images, which none of them saw. Before
+# reading the table: which version do you expect ahead?
+n_images, epochs, n_eval = 3_000, 2, 2_000
+budget = cnnatlas.TrainConfig(epochs=epochs, batch_size=32, lr=1e-3, schedule="onecycle", augment="none")
+unseen = validation.subset(n_eval)
+runs = [("training split", SEED, relu, train.subset(n_images)) for relu in (False, True)]
+runs.append(("test split (article)", SEED, False, test.subset(n_images)))
 table = []
 started = time.perf_counter()
-for split, relu, seen, unseen in runs:
-    torch.manual_seed(0)
-    model = article_net(relu=relu == "yes")
-    result = cnnatlas.fit(model, seen, unseen, budget, progress=False)
+for split, seed, relu, seen in runs:
+    torch.manual_seed(seed)
+    model = cnnatlas.Cifar10Net(relu=relu)
+    result = cnnatlas.fit(model, seen, unseen, dataclasses.replace(budget, seed=seed), progress=False)
     _, seen_accuracy, _ = cnnatlas.evaluate(model, seen.subset(n_eval), result.normalization)
-    table.append((split, relu, seen_accuracy, result.test_accuracy))
+    table.append((split, seed, relu, seen_accuracy, result.test_accuracy))  # fit's "test" here: the validation images
 seconds = time.perf_counter() - started
-print(f"{epochs} epochs on {n_images:,} images each; the three runs took {seconds:.0f} s on {result.device_name}")
-print(f"{'trained on':21s} {'ReLU':13s} {'acc. on its training images':>28s} {'acc. on unseen images':>22s}")
-for split, relu, seen_accuracy, unseen_accuracy in table:
-    print(f"{split:21s} {relu:13s} {seen_accuracy:28.3f} {unseen_accuracy:22.3f}")
+print(f"{epochs} epochs on {n_images:,} images each; the {len(runs)} runs took {seconds:.0f} s on {result.device_name}")
+print(f"{'trained on':21s} {'ReLU':13s} {'acc. on its training images':>28s} {'acc. on validation':>19s}")
+for split, _, relu, seen_accuracy, unseen_accuracy in table:
+    print(f"{split:21s} {'yes' if relu else 'no (article)':13s} {seen_accuracy:28.3f} {unseen_accuracy:19.3f}")
 
 # %%
-# What the table shows, in sentences generated from its numbers. One short budget from one start says
-# which model learns faster here, not which one can fit the data better in the end.
-(_, _, plain_seen, plain_unseen), (_, _, relu_seen, relu_unseen), (_, _, test_seen, test_unseen) = table
-print(f"Trained on the test split, the article's model scores {test_seen:.3f} on those test images, "
-      f"{test_seen - test_unseen:.3f} above its {test_unseen:.3f} on images it never saw: the number the "
-      f"article's setup would report is too high. Trained on the training split, it shows a gap too "
-      f"({plain_seen:.3f} vs {plain_unseen:.3f}, {plain_seen - plain_unseen:.3f}): the split's name does not "
-      f"matter, whether the images were seen does.")
-print(f"On unseen images, the version with ReLU scores {relu_unseen:.3f} against the article's {plain_unseen:.3f} "
-      f"({relu_unseen - plain_unseen:+.3f}) after the same {epochs} epochs on {n_images:,} images"
-      + ("." if relu_unseen >= plain_unseen else ": in this short a training, adding ReLUs did not help."))
-assert test_seen > test_unseen and plain_seen > plain_unseen, table
+# What the table shows, in sentences generated from its numbers. First flaw 2: the run trained on test
+# images, scored on them, against the same network trained on training images.
+(*pairs, (_, _, _, test_seen, test_unseen)) = table
+plain_runs = [row for row in pairs if not row[2]]
+relu_runs = [row for row in pairs if row[2]]
+_, _, _, plain_seen, plain_unseen = plain_runs[0]
+cnnatlas.observe("CIFAR-10 short run: trained on test, accuracy there minus on validation", test_seen - test_unseen)
+cnnatlas.observe("CIFAR-10 short run: accuracy on its training images minus validation", plain_seen - plain_unseen)
+print(f"Trained on the test split, the article's model scores {test_seen:.3f} on those test images and "
+      f"{test_unseen:.3f} on validation images it never saw: the number the article's setup would report is "
+      + (f"{test_seen - test_unseen:.3f} too high." if test_seen > test_unseen else "not higher here.")
+      + f" Trained on the training split, it shows the same kind of gap ({plain_seen:.3f} on its training images, "
+      f"{plain_unseen:.3f} on validation): the split's name does not matter, whether the images were seen does.")
 
 # %%
-# Training it properly
-# --------------------
+# Then the ReLU question, after this short budget:
+(_, _, _, plain_fit, without), (_, _, _, relu_fit, with_relu) = plain_runs[0], relu_runs[0]
+short_gap = cnnatlas.observe("CIFAR-10 short run: validation accuracy, with ReLU minus without", with_relu - without)
+print(f"with ReLU {with_relu:.3f}, the article's layers {without:.3f} ({short_gap:+.3f}): after this short budget "
+      + ("the article's near-linear network is ahead; adding ReLUs did not help yet." if short_gap < 0 else
+         "the ReLU version is ahead already."))
+print("On its own training images the ReLU version scores "
+      + (f"lower too ({relu_fit:.3f} against {plain_fit:.3f}): it has fit less, not overfit." if relu_fit < plain_fit
+         else f"higher ({relu_fit:.3f} against {plain_fit:.3f}): what it lacks on validation, it lacks in generalising."))
+
+# %%
+# Why a short run favours the near-linear network
+# -----------------------------------------------
+# What a short run rewards is how fast a network learns, not how well it can do in the end. The ReLU
+# version's accuracy on its own training images (the table's middle column) says whether it overfits or
+# has simply fit less. A network that is nearly linear learns what a linear classifier can learn
+# (a template per class, here slightly shifted and stretched by the max pooling), and it learns that fast:
+# a linear classifier's loss is convex, so every step downhill leads towards the best linear solution.
+# A ReLU passes a signal, and a gradient, only where its input is positive: from the start, about half
+# the units of each layer are off for a given image, which ones depends on the image and on the layers
+# below, and those are moving too. What the ReLUs add, features that combine non-linearly, has to be
+# built layer on layer before the layers above can use it. Measured on the two fresh networks above (the
+# same weights) with a batch of 256 training images: the share of units on after each ReLU, and the
+# gradient that reaches the first convolution (AdamW rescales each weight's steps, so its size matters
+# less than how it is gated):
+x = train.normalization()(train.images[:256])
+y = train.labels[:256]
+first_grad = {}
+for relu, start in starts.items():
+    net = start.train()
+    net.zero_grad()
+    F.cross_entropy(net(x), y).backward()
+    first_grad[relu] = float(net.model1[0].weight.grad.norm())
+    net.zero_grad()
+relu_layers = [f"model1.{i}" for i, m in enumerate(starts[True].model1) if isinstance(m, nn.ReLU)]
+with torch.no_grad():
+    outputs = cnnatlas.layer_outputs(starts[True], x, relu_layers)
+on_share = {k: float((v > 0).float().mean()) for k, v in outputs.items()}
+ratio = cnnatlas.observe("CIFAR-10 at the start: first-layer gradient norm, with ReLU / without",
+                         first_grad[True] / first_grad[False])
+print("share of units on (> 0) after each ReLU: " + ", ".join(f"{k} {v:.2f}" for k, v in on_share.items()))
+print(f"gradient reaching the first convolution's weights: {first_grad[False]:.3f} without ReLU, "
+      f"{first_grad[True]:.3f} with ({ratio:.2f} times as large)")
+assert all(0 < v < 1 for v in on_share.values())
+
+# %%
+# So a short budget answers a narrower question: which network learns its first few points faster. The
+# question that matters is which one ends up better with a real budget.
+#
+# The ReLU question at a real budget
+# ----------------------------------
 # The article: plain SGD at learning rate 0.01, one image per step, 10 epochs over the test split. Here,
-# the article's layers (no ReLU, as in the article) on the 50,000 training images, with the recipe below:
-# AdamW, a one-cycle schedule, batches of 128, inputs standardised with the training set's own
-# per-channel mean and standard deviation, and random horizontal flips (a mirrored ship is still a ship:
-# each epoch shows about half of the images mirrored, so that the model sees new pictures of the same
-# objects). The same symmetry can help at test time: each test image is classified twice, as it is and
-# mirrored, and the two sets of class scores are averaged (test-time augmentation, ``test_flip`` in the
-# recipe), so that both views count as evidence: the table's rows give each epoch's accuracy from the
-# images alone, its last line the final accuracy with the mirror images. The test split is used only to
-# measure.
-recipe = cnnatlas.recipes.CIFAR10_NET
+# both networks, the article's layers and the version with ReLUs, from the same starting weights, on
+# 45,000 training images (the 5,000 validation images held out), with the recipe below: AdamW, a
+# one-cycle schedule, batches of 128, inputs standardised with the training set's own per-channel mean
+# and standard deviation, and random horizontal flips (a mirrored ship is still a ship: each epoch shows
+# about half of the images mirrored, so that the model sees new pictures of the same objects). Each epoch
+# is measured on the validation images, and the page keeps the network that scores higher there: the
+# choice is made on validation images, never on the test split.
+quick = cnnatlas.build_profile() == "quick"
 used = recipe.quick() if quick else recipe  # the quick profile cuts it to 2 epochs on 12,000 images
-print(f"recipe: {used.epochs} epochs on {used.train_images or len(train):,} images, batch {used.batch_size}, "
-      f"{used.optimizer} lr {used.lr}, {used.schedule} schedule, augmentation {used.augment}, "
-      f"normalised inputs: {used.normalize}, test scores averaged with the mirror image's: {used.test_flip}")
-model, result = cnnatlas.train_or_load("cifar10-net", cnnatlas.Cifar10Net, train, test, recipe, progress=False)
+print(f"recipe: {used.epochs} epochs on {used.train_images or len(train):,} images "
+      f"({used.validation_images:,} held out for validation), batch {used.batch_size}, {used.optimizer} lr "
+      f"{used.lr}, {used.schedule} schedule, augmentation {used.augment}, normalised inputs: {used.normalize}, "
+      f"test scores averaged with the mirror image's: {used.test_flip}")
+trained = {
+    False: cnnatlas.train_or_load("cifar10-net", cnnatlas.Cifar10Net, full_train, test, recipe, progress=False),
+    True: cnnatlas.train_or_load(
+        "cifar10-net-relu", lambda: cnnatlas.Cifar10Net(relu=True), full_train, test, recipe, progress=False
+    ),
+}
+print(f"{'epoch':>5s} {'validation acc., article':>24s} {'with ReLU':>10s}")
+for plain_epoch, relu_epoch in zip(trained[False][1].history, trained[True][1].history, strict=True):
+    print(f"{plain_epoch.epoch:5d} {plain_epoch.validation_accuracy:24.4f} {relu_epoch.validation_accuracy:10.4f}")
+real_gap = cnnatlas.observe(
+    "CIFAR-10 full recipe: validation accuracy, with ReLU minus without",
+    trained[True][1].validation_accuracy - trained[False][1].validation_accuracy,
+)
+relu_wins = real_gap > 0
+print(f"After {used.epochs} epochs on {used.train_images or len(train):,} images the version with ReLUs scores "
+      f"{real_gap:+.4f} on the validation images: " + ("the ReLUs help, once the budget is real." if relu_wins else
+      "at this budget the ReLUs did not help."))
+print("short run: " + ("article ahead" if short_gap < 0 else "ReLU ahead") + f" ({short_gap:+.3f}); real budget: "
+      + ("ReLU ahead" if relu_wins else "article ahead") + f" ({real_gap:+.4f})")
+
+# %%
+# Which network this page keeps is decided by the line above, from the validation images. (Flaw 1 stands
+# either way: without ReLUs, the hidden Linear layer adds nothing a single Linear could not compute.)
+#
+# Scored once on the test split
+# -----------------------------
+# After the last epoch, and only then, the chosen network is scored on the test split, once. The same
+# symmetry is used there: each test image is classified twice, as it is and mirrored, and the two sets of
+# class scores are averaged (test-time augmentation, ``test_flip`` in the recipe), so that both views count
+# as evidence. Whether that helps is measured on the validation images, not on the test split. (The
+# training loop scores each network it trains on the test split after its last epoch; the page reads the
+# chosen network's score only.) The table: the chosen network's epochs, then its one test score.
+model, result = trained[relu_wins]
+chosen = "Cifar10Net(relu=True)" if relu_wins else "Cifar10Net() (the article's layers)"
+print(f"kept: {chosen}")
 print(result.table())
-assert result.test_flip and result.test_accuracy >= (0.45 if quick else 0.70), result.test_accuracy
-alone = result.history[-1].test_accuracy  # the last epoch's row: each test image alone
-gain = result.test_accuracy - alone
-print(f"the mirror images add {gain:+.4f} to the last epoch's {alone:.4f} from each image alone"
-      + ("" if gain > 0 else ": no help here"))
+assert result.test_flip and result.validation_images == len(validation)
+cnnatlas.observe("CIFAR-10 CNN kept: validation accuracy", result.validation_accuracy)
+cnnatlas.observe("CIFAR-10 CNN kept: test accuracy (once)", result.test_accuracy, at_least=None if quick else 0.64)
+_, mirrored, _ = cnnatlas.evaluate(model, validation, result.normalization, flip=True)
+gain = cnnatlas.observe("CIFAR-10 CNN kept: validation gain from the mirror images", mirrored - result.validation_accuracy)
+print(f"validation accuracy {result.validation_accuracy:.4f} from each image alone, {mirrored:.4f} averaged with "
+      f"its mirror image ({gain:+.4f}" + ("" if gain > 0 else ": no help here") + f"); test accuracy, scored "
+      f"once with the mirror images: {result.test_accuracy:.4f}")
 print("per-channel mean/std of the training images:",
       [round(v, 4) for v in result.mean], [round(v, 4) for v in result.std])
 fig = cnnatlas.history_figure(result)
@@ -205,8 +296,9 @@ fig = cnnatlas.history_figure(result)
 # %%
 # Accuracy per class
 # ------------------
-# The confusion matrix on the 10,000 test images (row = true class, column = predicted class), and the
-# accuracy of each class, worst first; predictions as above, from each image and its mirror image.
+# The test predictions behind that one score, counted per class: the confusion matrix on the 10,000 test
+# images (row = true class, column = predicted class), and the accuracy of each class, worst first;
+# predictions as above, from each image and its mirror image.
 _, accuracy, predicted = cnnatlas.evaluate(model, test, result.normalization, flip=True)
 assert accuracy == result.test_accuracy
 matrix = cnnatlas.confusion_matrix(test.labels, predicted, 10)
@@ -228,15 +320,17 @@ fig = cnnatlas.predictions_figure(test, predicted, shown, ncols=5)
 # %%
 # Feature maps of each stage
 # --------------------------
-# One test image through the three conv + pool stages: 32 maps of 16x16, 32 of 8x8, 64 of 4x4. Without
-# ReLU a map can be negative anywhere; each map has its own colour range.
+# One test image through the kept network's three stages (convolution, ReLU if it has them, pooling): 32
+# maps of 16x16, 32 of 8x8, 64 of 4x4. After a ReLU no value is negative: zero (dark) where a pattern was
+# absent or argued against, brighter where it was found; without ReLU a map can be negative anywhere. Each
+# map has its own colour range.
 index = 3
 x = result.normalization(test.images[index : index + 1]).to(cnnatlas.best_device())
-stages = ["model1.1", "model1.3", "model1.5"]
+stages = [f"model1.{i}" for i, m in enumerate(model.model1) if isinstance(m, nn.MaxPool2d)]
 outputs = cnnatlas.layer_outputs(model, x, stages)
 assert [tuple(outputs[k].shape[1:]) for k in stages] == [(32, 16, 16), (32, 8, 8), (64, 4, 4)]
-assert not any(isinstance(m, nn.ReLU) for m in model.modules())
-assert all(float(outputs[k].min()) < 0 for k in stages)
+if relu_wins:
+    assert all(float(outputs[k].min()) >= 0 for k in stages)  # a ReLU's output is never negative
 print(f"image {index}: {test.classes[int(test.labels[index])]}, predicted {test.classes[int(predicted[index])]}")
 fig = cnnatlas.channels_figure(test.images[index])
 for name in stages:
@@ -245,7 +339,7 @@ for name in stages:
 
 # %%
 # Every layer, interactively: move the slider to walk through the network.
-cnnatlas.layer_explorer({k: v.cpu() for k, v in cnnatlas.layer_outputs(model, x).items()}, title="Cifar10Net")
+cnnatlas.layer_explorer({k: v.cpu() for k, v in cnnatlas.layer_outputs(model, x).items()}, title=chosen)
 
 # %%
-# Open your own photo and watch it flow through this trained network: [Live atlas](plot_07_live_atlas.md).
+# Open your own photo and watch it flow through the trained network with ReLUs: [Live atlas](plot_07_live_atlas.md).
