@@ -343,7 +343,7 @@ for column, (name, patch) in enumerate(patches.items()):
         continue
     error = patch - patches["input"]
     shown = axes[1, column].imshow(error.numpy(), **cnnatlas.style.diverging_scale(error, limit=limit))
-    axes[1, column].set_title(f"patch MSE {error.pow(2).mean():.4f}")
+    axes[1, column].set_title(f"error, MSE\n{error.pow(2).mean():.4f}")
 fig.colorbar(shown, ax=axes[1, 1:], shrink=0.8, label="output - input")
 for ax in axes.flat:
     ax.set_axis_off()
