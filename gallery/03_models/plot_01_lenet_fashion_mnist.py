@@ -175,8 +175,7 @@ with torch.no_grad():
 # The epoch: SGD with momentum 0.9 and learning rate 0.05, on a fresh LeNet, over 12,000 of the images
 # left for training (1,200 per class) to keep the build short. The cross-entropy on the 5,000 validation
 # images is measured before and after. The loop runs on as many CPU threads as ``cnnatlas.fit`` trains with
-# (``cnnatlas.training_threads()``: one on a 2-core machine busy with other work, where a second thread
-# mostly waits for a core).
+# (``cnnatlas.training_threads()``).
 subset = rest.subset(12_000)  # the first 1,200 images of each class
 normalize = subset.normalization()
 torch.manual_seed(SEED)

@@ -239,7 +239,8 @@ else:
 #   to brightness whatever the colour (a brightness edge or blob); where two have opposite signs, it
 #   responds to one colour against another (colour opponency). We correlate each pair of a kernel's
 #   slices (random slices: around 0) and count the kernels whose three pairs all correlate above 0.5
-#   (brightness kernels) and those with a pair below -0.5 (colour-opponent).
+#   (brightness kernels) and those with a pair below -0.5 (colour-opponent: opposite signs). A kernel in
+#   which one channel dominates (a red blob) is neither, and is not counted.
 
 
 def neighbour_correlation(w):
@@ -270,6 +271,11 @@ print(f"What training wrote is {'smoother' if smooth['change'] > smooth['random 
       f"{smooth['random start']:+.2f}); the trained kernels, start and change together, "
       f"{'are smoother' if smooth['trained'] > smooth['random start'] + 0.1 else 'are hardly smoother'} "
       f"({smooth['trained']:+.2f}).")
+bright_change = colour_counts(change)[0]
+print(f"The answer to the question above: after {cifar_result.epochs} epochs the trained kernels "
+      + ("still look mostly like their random start to the eye; the structure, smooth and brightness-like in "
+         f"{bright_change} of {len(change)} kernels, is in what training wrote, the change."
+         if moved < 1 else "show the structure of what training wrote more than their random start."))
 
 # %%
 # Drawn per colour channel (each kernel as its R, G and B 5x5 slices side by side), blue negative, red
@@ -303,10 +309,11 @@ fig.suptitle(f"CIFAR-10 CNN, first-layer kernels {tuple(trained.shape)}: R, G, B
 
 # %%
 # Then the classic view: each kernel as one colour image, scaled to its own range (mid-grey is zero; a
-# colour is where one channel dominates). VGG16's first layer, trained on ImageNet for hundreds of
-# thousands of steps rather than a few thousand, is the classic picture of edge and colour detectors. Its
-# weights are shown when torch hub's cache has them or they can be downloaded; the line below says
-# whether they were.
+# colour is where one channel dominates). The classic picture of edge and colour detectors is AlexNet's 96
+# first-layer kernels of 11x11 (Krizhevsky et al., 2012); VGG16's 3x3 kernels, trained on ImageNet for
+# hundreds of thousands of steps (this CIFAR-10 CNN: about a thousand), show colour and contrast more than
+# orientation, which 3x3 taps can hardly draw. VGG16's weights are shown when torch hub's cache has them
+# or they can be downloaded; the line below says whether they were.
 
 
 def rgb_mosaic(w, ncols):

@@ -123,6 +123,8 @@ def travel(name):
     ratio = norms[name][0] / norms[name][-1]
     if ratio < 1e-3:
         return f"shrinks to {ratio:.0e} of its size: it vanishes"
+    if ratio > 10:
+        return f"arrives {ratio:.2g} times larger: it does not vanish, it grows"
     return f"arrives {ratio:.2g} times {'larger' if ratio > 1 else 'the size'}: it does not vanish"
 
 
@@ -138,6 +140,8 @@ bn_plain, bn_residual = spread["plain, He init + BatchNorm"], spread["residual, 
 print(f"With BatchNorm, the gradient norms of the {DEPTH} blocks span a factor {bn_plain:.2g} in the plain "
       f"stack and {bn_residual:.2g} with shortcuts: the shortcuts spread the gradient "
       + ("more evenly over the blocks." if bn_residual < bn_plain else "no more evenly here.")
+      + " A gradient that grows towards the input is not vanishing, but not healthy either (Yang et al. 2019 "
+        "link it to poor trainability); whether it causes the degradation below, this page does not test."
       + (" (That a deep plain stack with BatchNorm has gradients that grow towards the input at "
          "initialisation is a known effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization.)"
          if norms["plain, He init + BatchNorm"][0] > 30 * norms["plain, He init + BatchNorm"][-1] else ""))
@@ -212,11 +216,11 @@ results = {name: cnnatlas.fit(net, cifar_train, cifar_test, recipe, name=name, p
 seconds = time.perf_counter() - started
 print(f"{EPOCHS} epochs on {N_IMAGES:,} images of {SIZE}x{SIZE}; the three runs took {seconds:.0f} s on "
       f"{results[name].device_name}")
-print(f"{'network':20s} {'parameters':>10s}  training loss, epoch 1 to {EPOCHS}{'':13s} {'last epoch acc.':>15s}")
+print(f"{'network':20s} {'parameters':>10s}  training loss, epoch 1 to {EPOCHS}{'':13s} {'last-epoch train acc.':>21s}")
 for name, result in results.items():
     parameters = sum(p.numel() for p in nets[name].parameters())
     curve = " ".join(f"{h.train_loss:.3f}" for h in result.history)
-    print(f"{name:20s} {parameters:10,d}  {curve}  {result.history[-1].train_accuracy:15.3f}")
+    print(f"{name:20s} {parameters:10,d}  {curve}  {result.history[-1].train_accuracy:21.3f}")
 
 # %%
 # The curves, then what they say, in sentences generated from the numbers (each epoch's training loss is
@@ -236,15 +240,17 @@ cnnatlas.observe("training loss, 8 plain layers - 32 residual layers", shallow -
 print(f"After {EPOCHS} epochs the 32-layer plain network's training loss is {deep:.3f}, "
       f"{'higher' if deep > shallow else 'lower'} than the 8-layer plain network's {shallow:.3f}"
       + (": in this short run, four times the depth made the plain network fit its own training images "
-         "worse: the degradation problem." if deep > shallow else ": this run shows no degradation."))
+         "worse, the same direction as He et al.'s degradation problem, which they saw through to the end of "
+         "training (a run this short cannot show that it persists)." if deep > shallow else
+         ": this run shows no degradation."))
 first_epoch = {name: result.history[0].train_loss for name, result in results.items()}
 print(f"The same 32 layers with shortcuts reach {residual:.3f}: "
-      + ("lower than both plain networks. With shortcuts, depth helped." if residual < min(shallow, deep) else
+      + ("lower than both plain networks: in this run the 32 layers with shortcuts fit their training images "
+         "better than the 8 plain layers (with about five times their parameters)." if residual < min(shallow, deep) else
          "lower than the 32-layer plain network, but not than the 8-layer one." if residual < deep else
          "no better than the plain 32 layers in this run.")
-      + (" Its first epoch is the worst of the three: at initialisation each block adds a change as large as "
-         "its input (|F(x)| / |x| above), so the signal grows along the 15 adds and the untrained network's "
-         "scores are large and confidently wrong." if first_epoch["32 layers, residual"] > max(
+      + (f" Its first epoch is the worst of the three (mean training loss {first_epoch['32 layers, residual']:.2f}, "
+         "against ln 10 = 2.30 for a network that guesses evenly)." if first_epoch["32 layers, residual"] > max(
              first_epoch["8 layers, plain"], first_epoch["32 layers, plain"]) else ""))
 
 # %%
