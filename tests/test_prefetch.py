@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 import prefetch  # noqa: E402 - from docs/hooks, put on the path above
 
 GALLERY = ROOT / "gallery"
-NOT_PREFETCHED = {"cifar10-net", "cifar10-net-relu"}  # on one thread it would be ready long after its page: see prefetch.py
+# on one thread either would be ready long after its page: see prefetch.py
+NOT_PREFETCHED = {"cifar10-net", "cifar10-net-relu"}
 
 
 def _recipe_name(tree: ast.Module, node: ast.expr) -> str | None:
