@@ -60,6 +60,16 @@ def test_every_seed_derives_from_the_build_seed(script: Path) -> None:
         assert "cnnatlas.build_seed()" in source
 
 
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_no_cell_ends_with_a_bare_observe(script: Path) -> None:
+    """mkdocs-gallery prints the value of a cell's last expression: a cell ending with a bare
+    ``cnnatlas.observe(...)`` would show a stray number under its output."""
+    for cell in re.split(r"^# %%.*$", script.read_text(), flags=re.MULTILINE):
+        body = ast.parse(cell).body
+        last = body[-1] if body else None
+        assert not (isinstance(last, ast.Expr) and "observe(" in ast.unparse(last)), ast.unparse(last)
+
+
 def test_the_seed_rule_sees_literal_seeds() -> None:
     found = [
         m.group(0)

@@ -148,7 +148,7 @@ def channel_spread(images: torch.Tensor) -> float:
 for label, images in (("photos    ", batch), ("torch.rand", noise)):
     print(f"{label}: per-channel mean {[round(v, 3) for v in images.mean(dim=(0, 2, 3)).tolist()]}, "
           f"spread {channel_spread(images):.3f}; neighbour correlation {neighbour_correlation(images):.2f}")
-assert neighbour_correlation(batch) > 0.8, "these four photos: neighbours nearly equal"
 # The noise is random draws, so its two numbers are observations, checked with a wide margin:
 cnnatlas.observe("photos' channel spread / torch.rand's", channel_spread(batch) / channel_spread(noise), at_least=10)
 cnnatlas.observe("torch.rand |neighbour correlation|", abs(neighbour_correlation(noise)), at_most=0.05)
+assert neighbour_correlation(batch) > 0.8, "these four photos: neighbours nearly equal"

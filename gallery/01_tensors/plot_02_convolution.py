@@ -272,9 +272,9 @@ for ax, kernel, title in [(axes[1], learned, "learned"), (axes[2], gx, "Sobel gx
 # flipped kernel, which for Sobel is ``-gx``: the point of the cross-correlation section, by training.
 learned_flip, _ = learn_kernel(torch.flip(gx, (0, 1)))
 flip_error = float((learned_flip - torch.flip(gx, (0, 1))).abs().max())
+cnnatlas.observe("learned kernel: max |learned - flip(gx)|", flip_error, at_most=0.05)
 print(f"target made with flip(gx): learned kernel\n{learned_flip.numpy().round(3)}\n"
       f"max |learned - flip(gx)| = {flip_error:.4f}")
-cnnatlas.observe("learned kernel: max |learned - flip(gx)|", flip_error, at_most=0.05)
 
 # %%
 # Why standardize? Raw pixels in [0, 1] are all positive and strongly correlated with their
@@ -302,9 +302,9 @@ assert ratios["raw"] > 2 * ratios["standardized"]
 # So the same loop, with the same learning rate and number of steps, gets much less far on raw pixels:
 learned_raw, losses_raw = learn_kernel(gx, photo=camera)
 raw_error = float((learned_raw - gx).abs().max())
+cnnatlas.observe("kernel error, raw / standardized pixels", raw_error / error, at_least=10)
 print(f"trained on raw pixels: max |learned - gx| = {raw_error:.3f} after {len(losses_raw)} steps, "
       f"{raw_error / error:.0f} times the error on the standardized photo")
-cnnatlas.observe("kernel error, raw / standardized pixels", raw_error / error, at_least=10)
 
 # %%
 # Locality and weight sharing

@@ -151,13 +151,13 @@ with torch.no_grad():
     right = accuracy(ported(flatten_hwc(x_test)))  # flattened like the source framework
     wrong = accuracy(ported(torch.nn.Flatten()(x_test)))  # PyTorch's default (C, H, W) flatten
 chance = torch.bincount(test.labels).max().item() / len(test.labels)
-print(f"test accuracy, flattened (H, W, C) as fitted: {right:.1%}")
-print(f"test accuracy, flattened (C, H, W) by nn.Flatten: {wrong:.1%}   (chance: {chance:.0%})")
 # Accuracies are observations of data (no seed enters this fit, but the numbers come from the images and a
 # floating-point solve), recorded and checked against bounds they clear by several points:
 cnnatlas.observe("ridge read-out on CIFAR-10 pixels: accuracy / chance", right / chance, at_least=3)
 cnnatlas.observe("ridge read-out, wrong flatten: accuracy - chance", wrong - chance, at_most=0.05)
 cnnatlas.observe("ridge read-out: right - wrong flatten accuracy", right - wrong, at_least=0.15)
+print(f"test accuracy, flattened (H, W, C) as fitted: {right:.1%}")
+print(f"test accuracy, flattened (C, H, W) by nn.Flatten: {wrong:.1%}   (chance: {chance:.0%})")
 
 # %%
 # A linear read-out on raw pixels is a weak classifier, but at over three times chance it is plainly

@@ -365,7 +365,7 @@ else:
     features, normalize = model.features, result.normalization
     shown = (f"FALLBACK: VGG16's ImageNet weights are not available here; showing a VGG-style network "
              f"trained briefly on CIFAR-10 for this page (data: {cifar_train.source}):\n{result.table()}")
-print(f"FEATURE MAPS OF: {shown}")
+print(f"WEIGHTS SHOWN: feature maps of {shown}")
 first = features[0]
 
 # %%

@@ -38,11 +38,11 @@ cifar_net, cifar_result = cnnatlas.train_or_load(
     cnnatlas.recipes.CIFAR10_NET, progress=False,
 )
 lenet, cifar_net = lenet.cpu().eval(), cifar_net.cpu().eval()
+cnnatlas.observe("live atlas: LeNet test accuracy", lenet_result.test_accuracy, at_least=0.7)
+cnnatlas.observe("live atlas: CIFAR-10 CNN test accuracy", cifar_result.test_accuracy, at_least=0.35)
 for result in (lenet_result, cifar_result):
     print(f"{result.model_name} on {result.data_name}: test accuracy {result.test_accuracy:.4f} "
           f"({result.epochs} epochs, {cnnatlas.build_profile()} profile)")
-cnnatlas.observe("live atlas: LeNet test accuracy", lenet_result.test_accuracy, at_least=0.7)
-cnnatlas.observe("live atlas: CIFAR-10 CNN test accuracy", cifar_result.test_accuracy, at_least=0.35)
 
 # %%
 # The files the page runs
