@@ -33,6 +33,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cnnatlas.observations import Observation
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
 import tooling  # noqa: E402 - from docs/hooks, put on the path above
@@ -103,12 +105,7 @@ def table(runs: list[tuple[str, list[dict], list[str], float]]) -> bool:
             bound = " and ".join(
                 f"{word} {any_row[key]:g}" for key, word in (("at_least", ">="), ("at_most", "<=")) if any_row[key] is not None
             )
-            margins = []
-            for row in per_run.values():
-                gaps = [row["value"] - row["at_least"]] if row["at_least"] is not None else []
-                gaps += [row["at_most"] - row["value"]] if row["at_most"] is not None else []
-                if gaps:
-                    margins.append(min(gaps))
+            margins = [m for row in per_run.values() if (m := Observation(**row).margin) is not None]
             cells = [f"{per_run[label]['value']:.4g}" if label in per_run else "-" for label in labels]
             low = f"{min(margins):+.4g}" if margins else ""
             if margins and min(margins) < 0:

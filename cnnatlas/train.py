@@ -255,7 +255,7 @@ class TrainConfig:
     normalize: bool = True  # standardise inputs with mean/std computed from the training data
     train_images: int | None = None  # None: the whole training split
     validation_images: int = 0  # held out of the training split, before train_images; 0: none
-    seed: int = field(default_factory=lambda: build_seed())  # $CNNATLAS_SEED, else 0
+    seed: int = field(default_factory=build_seed)  # $CNNATLAS_SEED, else 0
 
     def __post_init__(self) -> None:
         check_positive_int(self.epochs, "epochs", maximum=MAX_EPOCHS, limit_name="MAX_EPOCHS")
@@ -438,7 +438,7 @@ class TrainResult:
             check_float(self.validation_accuracy, "validation_accuracy", minimum=0, maximum=1)
         if self.validation_loss is not None:
             check_float(self.validation_loss, "validation_loss", finite=False)
-        measured = {"validation" if self.validation_images else "test"}
+        measured = "validation" if self.validation_images else "test"
         if (self.validation_accuracy is None) != (self.validation_images == 0) or (
             self.validation_loss is None
         ) != (self.validation_accuracy is None):
@@ -448,9 +448,9 @@ class TrainResult:
                 f"validation_images={self.validation_images}"
             )
         rows = {h.measured_on for h in self.history}
-        if rows - measured:
+        if rows - {measured}:
             raise ValueError(
-                f"history: expected rows measured on the {measured.pop()} split (validation_images="
+                f"history: expected rows measured on the {measured} split (validation_images="
                 f"{self.validation_images}), got rows measured on {sorted(rows)}"
             )
 
